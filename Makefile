@@ -1,0 +1,48 @@
+# Two commands for a new user: `make run` (the app with demo data at http://127.0.0.1:5000) and `make test`.
+PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app caseapp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test serve migrate demo bench messages clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "caseapp needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+migrate: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+demo: migrate
+	$(FLASK) seed-demo --if-empty
+
+run: demo
+	@echo "caseapp is starting at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production-style server on the same database (several workers; SQLite copes thanks to WAL + BEGIN IMMEDIATE).
+serve: migrate
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'caseapp:create_app()'
+
+test: $(VENV)/.installed-test
+	$(BIN)/pytest -q
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench
+
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o caseapp/translations/messages.pot .
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

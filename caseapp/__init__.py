@@ -1,0 +1,162 @@
+"""caseapp: case tracking for return and reintegration assistance."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, jsonify, render_template, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+
+from caseapp import database
+from caseapp.config import DefaultConfig, database_url, load_secret_key
+from caseapp.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: endpoints that answer without a login; everything else requires one
+PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "healthz"}
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance_path = os.environ.get("CASEAPP_INSTANCE_PATH", str(REPO_ROOT / "instance"))
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(REPO_ROOT / "templates"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    if test_config:
+        app.config.update(test_config)
+    app.config.setdefault("SECRET_KEY", None)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    bootstrap.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    with app.app_context():
+        database.configure_engine(db.engine)
+    # Import every model so that metadata is complete for migrations and create_all.
+    from caseapp import models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from caseapp.admin.views import bp as admin_bp
+    from caseapp.assistance.views import bp as assistance_bp
+    from caseapp.auth.cli import register_auth_commands
+    from caseapp.auth.views import bp as auth_bp
+    from caseapp.demo.cli import register_demo_commands
+    from caseapp.home.views import bp as home_bp
+    from caseapp.returnees.views import bp as returnees_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(returnees_bp)
+    app.register_blueprint(assistance_bp)
+    app.register_blueprint(admin_bp)
+    register_auth_commands(app)
+    register_demo_commands(app)
+
+    @app.get("/healthz")
+    def healthz():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # any failure of the database is the answer, not an error page
+            db.session.rollback()
+            return jsonify(status="unavailable", database="down"), 503
+        return jsonify(status="ok", database="up")
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def require_login_by_default():
+        g.may_write_token = database.set_request_may_write(
+            request.method not in ("GET", "HEAD", "OPTIONS")
+        )
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    @app.teardown_request
+    def end_transaction(exc):
+        # Whatever a view did not commit is rolled back: a request writes whole or not at all.
+        if exc is not None:
+            db.session.rollback()
+        token = g.pop("may_write_token", None)
+        if token is not None:
+            database.reset_request_may_write(token)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            # Pages with personal data must not be kept by shared office browsers.
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(code: int, message=None):
+        return render_template(f"errors/{code}.html", message=message), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(400, error.description)
+
+    for code in (400, 403, 404, 405):
+        app.register_error_handler(code, lambda error, code=code: render_error(code))
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        db.session.rollback()
+        return render_error(500)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from caseapp.auth.policies import TEMPLATE_POLICIES
+    from caseapp.ui import register_filters
+
+    register_filters(app)
+
+    @app.context_processor
+    def inject_policies():
+        return {"can": TEMPLATE_POLICIES}
+
+
+def _select_locale():
+    return session.get("locale") or app_default_locale()
+
+
+def app_default_locale():
+    from flask import current_app
+
+    return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -1,0 +1,1 @@
+"""Administration: field offices, staff accounts and the assistance catalog."""

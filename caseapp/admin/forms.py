@@ -1,0 +1,26 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Regexp
+
+from caseapp.assistance.models import AssistanceCategory
+
+
+class OfficeForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    active = BooleanField(_l("Active"), default=True)
+
+
+class AssistanceTypeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=40),
+                    Regexp(r"^[a-z][a-z0-9_]*$", message=_l("Lower-case letters, digits and _ only."))],
+        description=_l("Used in reports, imports and exports; it cannot change once records use it."),
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    category = SelectField(_l("Category"), choices=AssistanceCategory.choices(), validators=[DataRequired()])
+    carries_amount = BooleanField(_l("Carries an amount"))
+    needs_approval = BooleanField(_l("Needs a supervisor's approval"))
+    active = BooleanField(_l("Offered (new records may use it)"), default=True)
+    sort_order = IntegerField(_l("Position in lists"), default=100, validators=[NumberRange(0, 10000)])

@@ -1,0 +1,62 @@
+"""Use cases for reference data: offices and the assistance catalog."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from caseapp.assistance.models import AssistanceCategory, AssistanceRecord, AssistanceType
+from caseapp.audit.services import diff, log_change, snapshot
+from caseapp.errors import ValidationFailed
+from caseapp.extensions import db
+from caseapp.offices.models import FieldOffice
+
+TYPE_FIELDS = ["code", "name", "category", "carries_amount", "needs_approval", "active", "sort_order"]
+
+
+def save_office(actor, office: FieldOffice | None, *, name: str, active: bool) -> FieldOffice:
+    name = name.strip()
+    clash = db.session.scalar(select(FieldOffice).where(func.lower(FieldOffice.name) == name.lower()))
+    if clash is not None and clash is not office:
+        raise ValidationFailed({"name": _l("An office with this name exists.")})
+    created = office is None
+    office = office or FieldOffice()
+    before = snapshot(office, ["name", "active"]) if not created else {}
+    office.name = name
+    office.active = active
+    db.session.add(office)
+    db.session.flush()
+    log_change(actor, "office.create" if created else "office.update", "office", office.id,
+               changes=diff(before, snapshot(office, ["name", "active"])))
+    return office
+
+
+def save_assistance_type(actor, kind: AssistanceType | None, **values) -> AssistanceType:
+    values["code"] = values["code"].strip()
+    values["name"] = values["name"].strip()
+    values["category"] = AssistanceCategory(values["category"])
+    clash = db.session.scalar(select(AssistanceType).where(AssistanceType.code == values["code"]))
+    errors = {}
+    if clash is not None and clash is not kind:
+        errors["code"] = _l("This code is used by another type.")
+    if kind is not None and values["code"] != kind.code and _in_use(kind):
+        errors["code"] = _l("Records use this type: its code cannot change.")
+    if kind is not None and kind.carries_amount and not values["carries_amount"] and db.session.scalar(
+        select(func.count()).where(AssistanceRecord.type_id == kind.id, AssistanceRecord.amount.is_not(None))
+    ):
+        errors["carries_amount"] = _l("Records of this type have amounts: it must keep carrying one.")
+    if errors:
+        raise ValidationFailed(errors)
+    created = kind is None
+    kind = kind or AssistanceType()
+    before = snapshot(kind, TYPE_FIELDS) if not created else {}
+    for name, value in values.items():
+        setattr(kind, name, value)
+    db.session.add(kind)
+    db.session.flush()
+    log_change(actor, "catalog.create" if created else "catalog.update", "assistance_type", kind.id,
+               changes=diff(before, snapshot(kind, TYPE_FIELDS)))
+    return kind
+
+
+def _in_use(kind: AssistanceType) -> bool:
+    return bool(db.session.scalar(select(func.count()).where(AssistanceRecord.type_id == kind.id)))

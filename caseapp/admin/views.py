@@ -1,0 +1,140 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from caseapp.admin import services
+from caseapp.admin.forms import AssistanceTypeForm, OfficeForm
+from caseapp.assistance.models import AssistanceRecord, AssistanceType
+from caseapp.audit.models import AuditEntry
+from caseapp.auth import services as auth_services
+from caseapp.auth.forms import UserForm
+from caseapp.auth.models import Role, User
+from caseapp.auth.policies import can_administer, require
+from caseapp.errors import ValidationFailed, apply_errors
+from caseapp.extensions import db
+from caseapp.offices.models import FieldOffice
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@require(can_administer)
+def only_admins():
+    """Every page of this blueprint is for administrators."""
+
+
+def _get_or_404(model, object_id):
+    found = db.session.get(model, object_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _office_choices():
+    offices = db.session.scalars(select(FieldOffice).order_by(FieldOffice.name))
+    return [(0, "—")] + [(o.id, o.name) for o in offices]
+
+
+@bp.get("/users")
+def users():
+    rows = db.session.scalars(select(User).order_by(User.role, User.username))
+    return render_template("admin/users.html", users=list(rows))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_form(user_id=None):
+    user = _get_or_404(User, user_id) if user_id else None
+    form = UserForm(obj=user if request.method == "GET" else None)
+    form.field_office_id.choices = _office_choices()
+    if request.method == "GET" and user is not None:
+        form.role.data = user.role.value
+        form.field_office_id.data = user.field_office_id or 0
+    if user is not None:
+        form.username.render_kw = {"readonly": True}
+    if form.validate_on_submit():
+        try:
+            office_id = form.field_office_id.data or None
+            if user is None:
+                user = auth_services.create_user(
+                    current_user, username=form.username.data, display_name=form.display_name.data,
+                    role=Role(form.role.data), password=form.password.data or "",
+                    field_office_id=office_id, active=form.active.data)
+            else:
+                auth_services.update_user(
+                    current_user, user, display_name=form.display_name.data, role=Role(form.role.data),
+                    field_office_id=office_id, active=form.active.data, password=form.password.data or None)
+            db.session.commit()
+            flash(_("The account of %(name)s is saved.", name=user.display_name), "success")
+            return redirect(url_for("admin.users"))
+        except ValidationFailed as failure:
+            db.session.rollback()
+            user = _get_or_404(User, user_id) if user_id else None
+            apply_errors(form, failure.errors)
+    return render_template("admin/user_form.html", form=form, user=user)
+
+
+@bp.get("/offices")
+def offices():
+    rows = db.session.execute(
+        select(FieldOffice, func.count(User.id)).outerjoin(User, User.field_office_id == FieldOffice.id)
+        .group_by(FieldOffice.id).order_by(FieldOffice.name)
+    ).all()
+    return render_template("admin/offices.html", rows=rows)
+
+
+@bp.route("/offices/new", methods=["GET", "POST"])
+@bp.route("/offices/<int:office_id>", methods=["GET", "POST"])
+def office_form(office_id=None):
+    office = _get_or_404(FieldOffice, office_id) if office_id else None
+    form = OfficeForm(obj=office)
+    if form.validate_on_submit():
+        try:
+            services.save_office(current_user, office, name=form.name.data, active=form.active.data)
+            db.session.commit()
+            flash(_("The office is saved."), "success")
+            return redirect(url_for("admin.offices"))
+        except ValidationFailed as failure:
+            db.session.rollback()
+            apply_errors(form, failure.errors)
+    return render_template("admin/office_form.html", form=form, office=office)
+
+
+@bp.get("/catalog")
+def catalog():
+    rows = db.session.execute(
+        select(AssistanceType, func.count(AssistanceRecord.id))
+        .outerjoin(AssistanceRecord, AssistanceRecord.type_id == AssistanceType.id)
+        .group_by(AssistanceType.id).order_by(AssistanceType.sort_order, AssistanceType.name)
+    ).all()
+    return render_template("admin/catalog.html", rows=rows)
+
+
+@bp.route("/catalog/new", methods=["GET", "POST"])
+@bp.route("/catalog/<int:type_id>", methods=["GET", "POST"])
+def type_form(type_id=None):
+    kind = _get_or_404(AssistanceType, type_id) if type_id else None
+    form = AssistanceTypeForm(obj=kind)
+    if request.method == "GET" and kind is not None:
+        form.category.data = kind.category.value
+    if form.validate_on_submit():
+        try:
+            services.save_assistance_type(
+                current_user, kind, code=form.code.data, name=form.name.data, category=form.category.data,
+                carries_amount=form.carries_amount.data, needs_approval=form.needs_approval.data,
+                active=form.active.data, sort_order=form.sort_order.data)
+            db.session.commit()
+            flash(_("The catalog is saved."), "success")
+            return redirect(url_for("admin.catalog"))
+        except ValidationFailed as failure:
+            db.session.rollback()
+            apply_errors(form, failure.errors)
+    return render_template("admin/type_form.html", form=form, kind=kind)
+
+
+@bp.get("/audit")
+def audit():
+    page = max(request.args.get("page", 1, type=int), 1)
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100).offset((page - 1) * 100))
+    return render_template("admin/audit.html", entries=list(entries), page=page)

@@ -1,0 +1,1 @@
+"""The assistance catalog and the record of every piece of assistance a returnee receives."""

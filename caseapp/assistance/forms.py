@@ -1,0 +1,25 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from caseapp.assistance.models import AssistanceStatus, Currency
+from caseapp.forms import IsoDateField
+
+
+class AssistanceForm(FlaskForm):
+    type_id = SelectField(_l("Type of assistance"), coerce=int, validators=[InputRequired()])
+    provided_on = IsoDateField(_l("Date"), validators=[InputRequired()])
+    status = SelectField(_l("Status"), choices=AssistanceStatus.choices(), validators=[Optional()])
+    #: typed as text and parsed to Decimal by the service (never a float)
+    amount = StringField(_l("Amount"), validators=[Optional(), Length(max=20)])
+    currency = SelectField(_l("Currency"), choices=[("", "—")] + Currency.choices(), validators=[Optional()])
+    provider = StringField(_l("Provider"), validators=[Optional(), Length(max=200)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+
+
+class AssistanceStatusForm(FlaskForm):
+    status = SelectField(_l("New status"), choices=AssistanceStatus.choices(), validators=[InputRequired()])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])

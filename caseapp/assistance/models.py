@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseapp.auth.models import User
+from caseapp.enums import ChoiceEnum, enum_column_type
+from caseapp.extensions import db
+from caseapp.returnees.models import Case, Returnee
+from caseapp.timeutil import utcnow
+
+
+class AssistanceCategory(ChoiceEnum):
+    ARRIVAL = "arrival"
+    BUSINESS = "business"
+    EDUCATION = "education"
+    HOUSING = "housing"
+    MEDICAL = "medical"
+    LIVELIHOOD = "livelihood"
+    EMPLOYMENT = "employment"
+
+    @property
+    def label(self):
+        return {
+            "arrival": _l("Arrival"),
+            "business": _l("Business"),
+            "education": _l("Education and training"),
+            "housing": _l("Housing"),
+            "medical": _l("Medical"),
+            "livelihood": _l("Livelihood and living conditions"),
+            "employment": _l("Employment"),
+        }[self.value]
+
+
+class AssistanceStatus(ChoiceEnum):
+    PLANNED = "planned"
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    DELIVERED = "delivered"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self):
+        return {
+            "planned": _l("Planned"),
+            "requested": _l("Requested"),
+            "approved": _l("Approved"),
+            "delivered": _l("Delivered"),
+            "rejected": _l("Rejected"),
+            "cancelled": _l("Cancelled"),
+        }[self.value]
+
+
+class Currency(ChoiceEnum):
+    GEL = "GEL"
+    EUR = "EUR"
+    USD = "USD"
+
+    @property
+    def label(self):
+        return self.value
+
+
+class AssistanceType(db.Model):
+    """An entry of the assistance catalog (admin-editable; the standard codes come with migrations)."""
+
+    __tablename__ = "assistance_type"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: stable machine code used in reports, imports and exports (e.g. business_grant)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    category: Mapped[AssistanceCategory] = mapped_column(
+        enum_column_type(AssistanceCategory, "assistance_category")
+    )
+    #: whether records of this type may carry an amount of money
+    carries_amount: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: whether a supervisor must approve a record of this type before it is delivered
+    needs_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: retired types keep their history but cannot be chosen for new records
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    sort_order: Mapped[int] = mapped_column(default=100, server_default="100")
+
+    def __repr__(self) -> str:
+        return f"<AssistanceType {self.code}>"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssistanceRecord(db.Model):
+    """One provision event for one returnee: one session, one grant, one delivery."""
+
+    __tablename__ = "assistance_record"
+    __table_args__ = (
+        sa.CheckConstraint("(amount IS NULL) = (currency IS NULL)", name="amount_has_currency"),
+        sa.CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
+        # The report counts delivered records of a type in a period, per distinct returnee.
+        sa.Index("ix_assistance_record_report", "status", "type_id", "provided_on", "returnee_id"),
+        sa.Index("ix_assistance_record_returnee_date", "returnee_id", "provided_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    returnee_id: Mapped[int] = mapped_column(sa.ForeignKey("returnee.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("reintegration_case.id", ondelete="SET NULL"), index=True
+    )
+    type_id: Mapped[int] = mapped_column(sa.ForeignKey("assistance_type.id"), index=True)
+    #: the date of the session, grant or delivery (planned date while not delivered)
+    provided_on: Mapped[date]
+    status: Mapped[AssistanceStatus] = mapped_column(
+        enum_column_type(AssistanceStatus, "assistance_status")
+    )
+    amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2, asdecimal=True))
+    currency: Mapped[Currency | None] = mapped_column(enum_column_type(Currency, "currency"))
+    provider: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    notes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    returnee: Mapped[Returnee] = relationship()
+    case: Mapped[Case | None] = relationship()
+    assistance_type: Mapped[AssistanceType] = relationship(lazy="joined")
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<AssistanceRecord {self.id} {self.status} returnee={self.returnee_id}>"

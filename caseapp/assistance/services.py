@@ -1,0 +1,168 @@
+"""Use cases that write assistance records."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+
+from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType, Currency
+from caseapp.assistance.workflow import FINAL, INITIAL, allowed_next
+from caseapp.audit.services import diff, log_change, snapshot
+from caseapp.auth.models import User
+from caseapp.errors import ValidationFailed
+from caseapp.extensions import db
+from caseapp.returnees.models import Returnee
+from caseapp.returnees.services import ensure_current
+from caseapp.timeutil import today
+
+AMOUNT_MAX = Decimal("9999999999.99")
+AUDITED_FIELDS = ["type_id", "provided_on", "status", "amount", "currency", "provider", "notes"]
+
+
+@dataclass
+class AssistanceInput:
+    assistance_type: AssistanceType
+    provided_on: date | None
+    status: AssistanceStatus | None = None
+    amount: Decimal | None = None
+    currency: Currency | None = None
+    provider: str = ""
+    notes: str = ""
+
+
+def needs_approval(record_type: AssistanceType, amount: Decimal | None, currency, office_id: int) -> bool:
+    """Whether a record must be approved by a supervisor before delivery."""
+    return record_type.needs_approval
+
+
+def assistance_errors(values: AssistanceInput, *, on: date | None = None) -> dict[str, object]:
+    """The rules an assistance record must satisfy (forms and import alike)."""
+    on = on or today()
+    errors: dict[str, object] = {}
+    kind = values.assistance_type
+    if values.provided_on is None:
+        errors["provided_on"] = _l("Required.")
+    elif values.status == AssistanceStatus.DELIVERED and values.provided_on > on:
+        errors["provided_on"] = _l("Delivered assistance cannot be dated in the future.")
+    if values.amount is not None:
+        if not kind.carries_amount:
+            errors["amount"] = _l("%(type)s does not carry an amount.", type=kind.name)
+        elif not isinstance(values.amount, Decimal) or not values.amount.is_finite():
+            errors["amount"] = _l("Not a number.")
+        elif values.amount < 0:
+            errors["amount"] = _l("The amount cannot be negative.")
+        elif values.amount > AMOUNT_MAX or values.amount != values.amount.quantize(Decimal("0.01")):
+            errors["amount"] = _l("At most two decimals and ten digits before the point.")
+        if values.currency is None and "amount" not in errors:
+            errors["currency"] = _l("Choose the currency of the amount.")
+    elif values.currency is not None and kind.carries_amount:
+        errors["amount"] = _l("Give the amount, or no currency.")
+    if len(values.provider or "") > 200:
+        errors["provider"] = _l("At most %(n)d characters.", n=200)
+    return errors
+
+
+def parse_amount(text: str | None) -> Decimal | None:
+    """A decimal amount typed with a dot; raises ValueError for anything else."""
+    text = (text or "").strip().replace(" ", "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
+
+
+def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) -> AssistanceRecord:
+    kind = values.assistance_type
+    approval = needs_approval(kind, values.amount, values.currency, returnee.field_office_id)
+    status = values.status or (AssistanceStatus.REQUESTED if approval else AssistanceStatus.DELIVERED)
+    errors = assistance_errors(AssistanceInput(**{**values.__dict__, "status": status}))
+    if not kind.active:
+        errors["type_id"] = _l("This type of assistance is no longer offered.")
+    if status not in INITIAL:
+        errors["status"] = _l("A new record starts as planned, requested or delivered.")
+    elif status == AssistanceStatus.DELIVERED and approval:
+        errors["status"] = _l("%(type)s needs a supervisor's approval: record it as requested.", type=kind.name)
+    case = returnee.current_case
+    if case is not None and case.is_closed:
+        errors[""] = _l("The case is closed: open a new case to log assistance.")
+    if errors:
+        raise ValidationFailed(errors)
+    record = AssistanceRecord(
+        returnee=returnee,
+        case=case,
+        assistance_type=kind,
+        provided_on=values.provided_on,
+        status=status,
+        amount=values.amount if kind.carries_amount else None,
+        currency=values.currency if (kind.carries_amount and values.amount is not None) else None,
+        provider=(values.provider or "").strip(),
+        notes=(values.notes or "").strip(),
+        recorded_by_id=getattr(actor, "id", None),
+        updated_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(record)
+    db.session.flush()
+    log_change(actor, "assistance.create", "assistance", record.id, returnee_id=returnee.id,
+               entity_version=record.version, changes=snapshot(record, AUDITED_FIELDS))
+    return record
+
+
+def update_assistance(actor: User, record: AssistanceRecord, values: AssistanceInput, *,
+                      expected_version: int) -> AssistanceRecord:
+    """Correct the details of a record that is still open (type, date, amount, provider, notes)."""
+    ensure_current(record, "assistance", expected_version)
+    if record.status in FINAL and record.status != AssistanceStatus.DELIVERED:
+        raise ValidationFailed({"": _l("A %(status)s record cannot be edited.", status=record.status.label)})
+    values.status = record.status
+    errors = assistance_errors(values)
+    if values.assistance_type.id != record.type_id and record.status != AssistanceStatus.PLANNED:
+        errors["type_id"] = _l("The type can be changed only while the record is planned.")
+    if record.status in (AssistanceStatus.APPROVED, AssistanceStatus.DELIVERED) and (
+        values.amount != record.amount or values.currency != record.currency
+    ):
+        errors["amount"] = _l("An approved or delivered amount cannot be changed; cancel and record it anew.")
+    if errors:
+        raise ValidationFailed(errors)
+    before = snapshot(record, AUDITED_FIELDS)
+    record.assistance_type = values.assistance_type
+    record.type_id = values.assistance_type.id
+    record.provided_on = values.provided_on
+    record.amount = values.amount
+    record.currency = values.currency if values.amount is not None else None
+    record.provider = (values.provider or "").strip()
+    record.notes = (values.notes or "").strip()
+    record.updated_by_id = getattr(actor, "id", None)
+    changes = diff(before, snapshot(record, AUDITED_FIELDS))
+    if changes:
+        db.session.flush()
+        log_change(actor, "assistance.update", "assistance", record.id, returnee_id=record.returnee_id,
+                   entity_version=record.version, changes=changes)
+    return record
+
+
+def change_assistance_status(actor: User, record: AssistanceRecord, new_status: AssistanceStatus, *,
+                             expected_version: int | None = None, comment: str | None = None) -> AssistanceRecord:
+    ensure_current(record, "assistance", expected_version)
+    approval = needs_approval(record.assistance_type, record.amount, record.currency,
+                              record.returnee.field_office_id)
+    if new_status in (AssistanceStatus.APPROVED, AssistanceStatus.REJECTED):
+        raise ValidationFailed({"status": _l("Approvals are decided by a supervisor in the review queue.")})
+    if new_status not in allowed_next(record.status, approval):
+        raise ValidationFailed({"status": _l("A %(old)s record cannot become %(new)s.",
+                                             old=record.status.label, new=new_status.label)})
+    if new_status == AssistanceStatus.DELIVERED and record.provided_on > today():
+        record.provided_on = today()
+    old = record.status
+    record.status = new_status
+    record.updated_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    log_change(actor, "assistance.status", "assistance", record.id, returnee_id=record.returnee_id,
+               entity_version=record.version, changes={"status": [old, new_status]}, comment=comment)
+    return record

@@ -1,0 +1,145 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from caseapp.assistance import services
+from caseapp.assistance.forms import AssistanceForm, AssistanceStatusForm
+from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType, Currency
+from caseapp.assistance.workflow import initial_statuses
+from caseapp.auth.policies import can_edit_case_data, require
+from caseapp.errors import StaleEdit, ValidationFailed, apply_errors
+from caseapp.extensions import db
+from caseapp.returnees.queries import get_returnee_or_404
+
+bp = Blueprint("assistance", __name__)
+
+
+def get_record_or_404(record_id: int) -> AssistanceRecord:
+    record = db.session.get(AssistanceRecord, record_id)
+    if record is None:
+        abort(404)
+    get_returnee_or_404(record.returnee_id, current_user)  # office scoping
+    return record
+
+
+def _types(include_id: int | None = None) -> list[AssistanceType]:
+    query = select(AssistanceType).order_by(AssistanceType.sort_order, AssistanceType.name)
+    return [t for t in db.session.scalars(query) if t.active or t.id == include_id]
+
+
+def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType]):
+    """Turn the form into the service's input; a malformed amount becomes a message on the field."""
+    kind = types_by_id.get(form.type_id.data)
+    if kind is None:
+        apply_errors(form, {"type_id": _("Choose a type of assistance.")})
+        return None
+    try:
+        amount = services.parse_amount(form.amount.data) if kind.carries_amount else None
+    except ValueError:
+        apply_errors(form, {"amount": _("Type the amount as a number with a dot, e.g. 1500.00")})
+        return None
+    return services.AssistanceInput(
+        assistance_type=kind,
+        provided_on=form.provided_on.data,
+        status=AssistanceStatus(form.status.data) if form.status.data else None,
+        amount=amount,
+        currency=Currency(form.currency.data) if form.currency.data and kind.carries_amount else None,
+        provider=form.provider.data or "",
+        notes=form.notes.data or "",
+    )
+
+
+@bp.route("/returnees/<int:returnee_id>/assistance/new", methods=["GET", "POST"])
+@require(can_edit_case_data)
+def create(returnee_id):
+    returnee = get_returnee_or_404(returnee_id, current_user)
+    types = _types()
+    types_by_id = {t.id: t for t in types}
+    form = AssistanceForm()
+    form.type_id.choices = [(t.id, t.name) for t in types]
+    if request.method == "GET":
+        wanted = request.args.get("type")
+        chosen = next((t for t in types if t.code == wanted), None)
+        if chosen is not None:
+            form.type_id.data = chosen.id
+            form.status.data = initial_statuses(chosen.needs_approval)[0].value
+    form.status.choices = [(s.value, s.label) for s in (AssistanceStatus.DELIVERED, AssistanceStatus.REQUESTED,
+                                                         AssistanceStatus.PLANNED)]
+    if form.validate_on_submit():
+        values = _form_input(form, types_by_id)
+        if values is not None:
+            try:
+                services.record_assistance(current_user, returnee, values)
+                db.session.commit()
+                flash(_("%(type)s is logged.", type=values.assistance_type.name), "success")
+                return redirect(url_for("returnees.show", returnee_id=returnee.id))
+            except ValidationFailed as failure:
+                db.session.rollback()
+                apply_errors(form, failure.errors)
+    return render_template("assistance/form.html", form=form, returnee=returnee, record=None, types=types)
+
+
+@bp.route("/assistance/<int:record_id>/edit", methods=["GET", "POST"])
+@require(can_edit_case_data)
+def edit(record_id):
+    record = get_record_or_404(record_id)
+    types = _types(include_id=record.type_id)
+    form = AssistanceForm(obj=record if request.method == "GET" else None)
+    form.type_id.choices = [(t.id, t.name) for t in types]
+    form.status.choices = [(record.status.value, record.status.label)]
+    if request.method == "GET":
+        form.amount.data = str(record.amount) if record.amount is not None else ""
+        form.currency.data = record.currency.value if record.currency else ""
+        form.status.data = record.status.value
+    stale = None
+    if form.validate_on_submit():
+        values = _form_input(form, {t.id: t for t in types})
+        if values is not None:
+            try:
+                services.update_assistance(current_user, record, values, expected_version=form.version.data)
+                db.session.commit()
+                flash(_("The changes are saved."), "success")
+                return redirect(url_for("returnees.show", returnee_id=record.returnee_id))
+            except ValidationFailed as failure:
+                db.session.rollback()
+                apply_errors(form, failure.errors)
+            except StaleEdit as error:
+                db.session.rollback()
+                stale = error.changes
+    return render_template("assistance/form.html", form=form, returnee=record.returnee, record=record,
+                           types=types, stale=stale)
+
+
+@bp.post("/assistance/<int:record_id>/status")
+@require(can_edit_case_data)
+def change_status(record_id):
+    record = get_record_or_404(record_id)
+    form = AssistanceStatusForm()
+    if form.validate_on_submit():
+        try:
+            services.change_assistance_status(current_user, record, AssistanceStatus(form.status.data),
+                                              expected_version=form.version.data, comment=form.comment.data)
+            db.session.commit()
+            flash(_("The record is now %(status)s.", status=record.status.label), "success")
+        except ValidationFailed as failure:
+            db.session.rollback()
+            for message in failure.errors.values():
+                flash(str(message), "danger")
+        except StaleEdit:
+            db.session.rollback()
+            flash(_("Someone changed this record meanwhile; nothing was saved. Check it and try again."), "warning")
+    else:
+        flash(_("Choose a valid status."), "danger")
+    return redirect(url_for("returnees.show", returnee_id=record.returnee_id))
+
+
+@bp.app_template_global()
+def record_next_statuses(record: AssistanceRecord) -> list[AssistanceStatus]:
+    """Statuses a caseworker may move this record to from the timeline (decisions are the supervisor's)."""
+    from caseapp.assistance.workflow import allowed_next
+
+    approval = services.needs_approval(record.assistance_type, record.amount, record.currency,
+                                       record.returnee.field_office_id)
+    allowed = allowed_next(record.status, approval) - {AssistanceStatus.APPROVED, AssistanceStatus.REJECTED}
+    return [s for s in AssistanceStatus if s in allowed]

@@ -1,0 +1,1 @@
+"""Staff accounts, roles, login and the permission policies every view and query asks."""

@@ -1,0 +1,30 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from caseapp.auth.models import Role
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(max=64),
+                    Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, dot, dash and underscore only."))],
+    )
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=120)])
+    role = SelectField(_l("Role"), choices=Role.choices(), validators=[DataRequired()])
+    field_office_id = SelectField(_l("Field office"), coerce=int, validators=[Optional()])
+    active = BooleanField(_l("Active"), default=True)
+    password = PasswordField(
+        _l("New password"),
+        validators=[Optional(), Length(min=10, message=_l("At least 10 characters."))],
+    )
+    password_again = PasswordField(
+        _l("Repeat the password"), validators=[EqualTo("password", message=_l("The passwords differ."))]
+    )

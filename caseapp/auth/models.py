@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from caseapp.enums import ChoiceEnum, enum_column_type
+from caseapp.extensions import db
+from caseapp.offices.models import FieldOffice
+from caseapp.timeutil import utcnow
+
+
+class Role(ChoiceEnum):
+    CASEWORKER = "caseworker"
+    SUPERVISOR = "supervisor"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+    @property
+    def label(self):
+        return {
+            "caseworker": _l("Caseworker"),
+            "supervisor": _l("Supervisor"),
+            "manager": _l("Manager / M&E"),
+            "admin": _l("Administrator"),
+        }[self.value]
+
+    @property
+    def belongs_to_office(self) -> bool:
+        """Caseworkers and supervisors work for one field office; managers and admins country-wide."""
+        return self in (Role.CASEWORKER, Role.SUPERVISOR)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "role NOT IN ('caseworker', 'supervisor') OR field_office_id IS NOT NULL",
+            name="office_staff_have_office",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    #: a scrypt hash (werkzeug); the clear password is never stored or logged
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(enum_column_type(Role, "role"))
+    field_office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("field_office.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    field_office: Mapped[FieldOffice | None] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username} {self.role}>"
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active

@@ -1,0 +1,1 @@
+"""The first page after login, one per role, and the health check."""

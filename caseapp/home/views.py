@@ -1,0 +1,31 @@
+from flask import Blueprint, render_template
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from caseapp.assistance.models import AssistanceType
+from caseapp.auth.models import Role, User
+from caseapp.extensions import db
+from caseapp.home import queries
+from caseapp.offices.models import FieldOffice
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index():
+    role = current_user.role
+    context = {}
+    if role in (Role.CASEWORKER, Role.SUPERVISOR):
+        context["my_cases"] = queries.my_open_cases(current_user)
+        context["activity"] = queries.recent_activity(current_user)
+    if role == Role.SUPERVISOR:
+        context["case_counts"] = queries.office_case_counts(current_user.field_office_id)
+        context["caseload"] = queries.office_caseload(current_user.field_office_id)
+    if role in (Role.MANAGER, Role.ADMIN):
+        context["totals"] = queries.headline_totals()
+        context["case_counts"] = queries.office_case_counts(None)
+    if role == Role.ADMIN:
+        context["user_count"] = db.session.scalar(select(func.count(User.id)))
+        context["office_count"] = db.session.scalar(select(func.count(FieldOffice.id)))
+        context["type_count"] = db.session.scalar(select(func.count(AssistanceType.id)))
+    return render_template("home/index.html", **context)

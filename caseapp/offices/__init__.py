@@ -1,0 +1,1 @@
+"""Field offices of the mission: every returnee, caseworker and supervisor belongs to one."""

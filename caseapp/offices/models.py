@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from caseapp.extensions import db
+from caseapp.timeutil import utcnow
+
+
+class FieldOffice(db.Model):
+    __tablename__ = "field_office"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    #: inactive offices keep their history but take no new returnees or staff
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<FieldOffice {self.id} {self.name}>"
+
+    def __str__(self) -> str:
+        return self.name

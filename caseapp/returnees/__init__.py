@@ -1,0 +1,1 @@
+"""People who came home (returnees) and their reintegration cases."""

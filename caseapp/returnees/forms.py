@@ -1,0 +1,54 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from caseapp.forms import IsoDateField, MultiCheckboxField
+from caseapp.returnees.models import CaseStatus, ClosureReason, Sex, Vulnerability
+
+
+class ReturneeForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
+    sex = SelectField(_l("Sex"), choices=[("", "—")] + Sex.choices(), validators=[DataRequired()])
+    date_of_birth = IsoDateField(_l("Date of birth"), validators=[InputRequired()])
+    personal_number = StringField(
+        _l("Personal number"), validators=[Optional(), Length(max=11)],
+        description=_l("11 digits; leave empty if unknown."),
+    )
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    field_office_id = SelectField(_l("Field office"), coerce=int, validators=[InputRequired()])
+    return_date = IsoDateField(_l("Return date"), validators=[InputRequired()])
+    returned_from = StringField(_l("Returned from (country)"), validators=[DataRequired(), Length(max=100)])
+    vulnerabilities = MultiCheckboxField(_l("Vulnerabilities"), choices=Vulnerability.choices())
+    consent_given = BooleanField(_l("Consent to data processing given"))
+    consent_date = IsoDateField(_l("Consent date"), validators=[Optional()])
+    external_id = StringField(_l("External id"), validators=[Optional(), Length(max=64)],
+                              description=_l("Identifier in an older spreadsheet, if any."))
+    open_case = BooleanField(_l("Open a case now"), default=True)
+    confirm_duplicate = HiddenField(default="")
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+
+
+class CaseStatusForm(FlaskForm):
+    status = SelectField(_l("New status"), choices=CaseStatus.choices(), validators=[DataRequired()])
+    reason = SelectField(
+        _l("Reason for closing"),
+        choices=[("", "—")] + [c for c in ClosureReason.choices() if c[0] != ClosureReason.IMPORTED_HISTORY],
+        validators=[Optional()],
+    )
+    note = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+
+
+class PlanForm(FlaskForm):
+    plan = TextAreaField(_l("Reintegration plan"), validators=[Length(max=20000)])
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+
+
+class AssignForm(FlaskForm):
+    caseworker_id = SelectField(_l("Caseworker"), coerce=int, validators=[InputRequired()])
+
+
+class OpenCaseForm(FlaskForm):
+    """Only the CSRF token: opening a case takes no input."""
