@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
+from sqlalchemy.orm.exc import StaleDataError
 
 from caseapp import database
 from caseapp.config import DefaultConfig, database_url, load_secret_key
@@ -134,6 +135,12 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in (400, 403, 404, 405):
         app.register_error_handler(code, lambda error, code=code: render_error(code))
+
+    @app.errorhandler(StaleDataError)
+    def concurrent_edit(error):
+        # Two saves of the same record at the same moment: the later one changes nothing.
+        db.session.rollback()
+        return render_error(409)
 
     @app.errorhandler(500)
     def internal_error(error):
