@@ -160,10 +160,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def _select_locale():
-    return session.get("locale") or app_default_locale()
+    from flask import current_app, has_request_context
 
-
-def app_default_locale():
-    from flask import current_app
-
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = session.get("locale") if has_request_context() else None
+    return chosen or current_app.config["BABEL_DEFAULT_LOCALE"]
