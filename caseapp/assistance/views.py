@@ -11,6 +11,7 @@ from caseapp.auth.policies import can_edit_case_data, require
 from caseapp.errors import StaleEdit, ValidationFailed, apply_errors
 from caseapp.extensions import db
 from caseapp.returnees.queries import get_returnee_or_404
+from caseapp.timeutil import today
 
 bp = Blueprint("assistance", __name__)
 
@@ -59,6 +60,7 @@ def create(returnee_id):
     form = AssistanceForm()
     form.type_id.choices = [(t.id, t.name) for t in types]
     if request.method == "GET":
+        form.provided_on.data = today()
         wanted = request.args.get("type")
         chosen = next((t for t in types if t.code == wanted), None)
         if chosen is not None:
