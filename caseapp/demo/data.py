@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -126,6 +126,9 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
             case.closed_on = min(return_date + timedelta(days=rng.randrange(180, 540)), on)
             case.closure_reason = rng.choice([ClosureReason.REINTEGRATION_COMPLETED, ClosureReason.LOST_CONTACT,
                                               ClosureReason.RE_MIGRATED])
+        returnee.created_at = returnee.updated_at = _moment(return_date)
+        case.created_at = _moment(return_date)
+        case.updated_at = _moment(case.closed_on or min(return_date + timedelta(days=rng.randrange(1, 400)), on))
         db.session.add(returnee)
         db.session.add(case)
         _demo_assistance(rng, returnee, case, types, worker, on)
@@ -135,7 +138,7 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
 
 
 def _demo_assistance(rng, returnee, case, types, worker, on):
-    window_end = min(returnee.return_date + timedelta(days=540), on)
+    window_end = min(returnee.return_date + timedelta(days=540), case.closed_on or on, on)
     span = max((window_end - returnee.return_date).days, 1)
     for code, (weight, amounts) in TYPE_WEIGHTS.items():
         kind = types.get(code)
@@ -160,7 +163,13 @@ def _demo_assistance(rng, returnee, case, types, worker, on):
                 returnee=returnee, case=case, assistance_type=kind, provided_on=day, status=status,
                 amount=amount, currency=currency, provider=rng.choice(PROVIDERS), notes="",
                 recorded_by_id=worker.id if worker else None, updated_by_id=worker.id if worker else None,
+                created_at=_moment(min(day, on)), updated_at=_moment(min(day, on)),
             ))
+
+
+def _moment(day: date) -> datetime:
+    """A working-hours timestamp (UTC) on that day, for realistic 'registered' and 'last change' columns."""
+    return datetime.combine(day, time(7, 30))
 
 
 def has_returnees() -> bool:
