@@ -1,5 +1,7 @@
 # Two commands for a new user: `make run` (the app with demo data at http://127.0.0.1:5000) and `make test`.
-PYTHON ?= $(shell command -v python3.13 || command -v python3.12 || command -v python3.11 || command -v python3)
+# The first interpreter that really runs and is 3.11 or newer (pyenv shims may name absent versions).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
 VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app caseapp
@@ -9,7 +11,7 @@ PORT ?= 5000
 .PHONY: run test serve migrate demo bench messages clean
 
 $(BIN)/python:
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "caseapp needs Python 3.11 or newer"'
+	@test -n "$(PYTHON)" || { echo "caseapp needs Python 3.11 or newer (python3.11 on the PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
