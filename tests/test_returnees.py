@@ -184,3 +184,11 @@ def test_rules_accept_a_valid_returnee_without_any_http():
     assert returnee_errors(first_name="A", last_name="B", sex="F", date_of_birth=date(1990, 1, 1),
                            return_date=date(2020, 1, 1), personal_number="12345678901", phone="+995 32 2 00 00 00",
                            returned_from="Poland", on=date(2024, 1, 1)) == {}
+
+
+def test_search_takes_percent_and_underscore_literally(client, make, caseworker):
+    make.returnee("Gori", first_name="Tamar", last_name="Maisuradze")
+    page = client.get("/returnees/", query_string={"q": "%"})
+    assert "0 matching returnees" in page.text
+    page = client.get("/returnees/", query_string={"q": "t_mar"})
+    assert "0 matching returnees" in page.text

@@ -84,7 +84,8 @@ class Returnee(db.Model):
     __tablename__ = "returnee"
     __table_args__ = (
         sa.Index("ix_returnee_office_return_date", "field_office_id", "return_date"),
-        sa.Index("ix_returnee_office_name", "field_office_id", "last_name", "first_name"),
+        sa.Index("ix_returnee_office_name", "field_office_id", "last_name", "first_name", "id"),
+        sa.Index("ix_returnee_name", "last_name", "first_name", "id"),
         sa.Index("ix_returnee_name_birth", "search_name", "date_of_birth"),
     )
 
@@ -178,6 +179,7 @@ class Case(db.Model):
             name="closed_has_reason",
         ),
         sa.Index("ix_reintegration_case_caseworker_status", "caseworker_id", "status"),
+        sa.Index("ix_reintegration_case_status_returnee", "status", "returnee_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

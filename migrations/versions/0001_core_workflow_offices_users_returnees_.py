@@ -107,7 +107,8 @@ def upgrade():
     )
     with op.batch_alter_table('returnee', schema=None) as batch_op:
         batch_op.create_index('ix_returnee_name_birth', ['search_name', 'date_of_birth'], unique=False)
-        batch_op.create_index('ix_returnee_office_name', ['field_office_id', 'last_name', 'first_name'], unique=False)
+        batch_op.create_index('ix_returnee_office_name', ['field_office_id', 'last_name', 'first_name', 'id'], unique=False)
+        batch_op.create_index('ix_returnee_name', ['last_name', 'first_name', 'id'], unique=False)
         batch_op.create_index('ix_returnee_office_return_date', ['field_office_id', 'return_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_returnee_return_date'), ['return_date'], unique=False)
 
@@ -131,6 +132,7 @@ def upgrade():
     )
     with op.batch_alter_table('reintegration_case', schema=None) as batch_op:
         batch_op.create_index('ix_reintegration_case_caseworker_status', ['caseworker_id', 'status'], unique=False)
+        batch_op.create_index('ix_reintegration_case_status_returnee', ['status', 'returnee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_reintegration_case_returnee_id'), ['returnee_id'], unique=False)
         batch_op.create_index('uq_reintegration_case_one_open_per_returnee', ['returnee_id'], unique=True, sqlite_where=sa.text("status != 'closed'"), postgresql_where=sa.text("status != 'closed'"))
 
@@ -234,12 +236,14 @@ def downgrade():
         batch_op.drop_index('uq_reintegration_case_one_open_per_returnee', sqlite_where=sa.text("status != 'closed'"), postgresql_where=sa.text("status != 'closed'"))
         batch_op.drop_index(batch_op.f('ix_reintegration_case_returnee_id'))
         batch_op.drop_index('ix_reintegration_case_caseworker_status')
+        batch_op.drop_index('ix_reintegration_case_status_returnee')
 
     op.drop_table('reintegration_case')
     with op.batch_alter_table('returnee', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_returnee_return_date'))
         batch_op.drop_index('ix_returnee_office_return_date')
         batch_op.drop_index('ix_returnee_office_name')
+        batch_op.drop_index('ix_returnee_name')
         batch_op.drop_index('ix_returnee_name_birth')
 
     op.drop_table('returnee')
