@@ -15,6 +15,8 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Asia/Tbilisi"
     LANGUAGES = ["en", "ka"]
+    #: werkzeug's scrypt: memory-hard; the tests use a cheaper setting to stay fast
+    PASSWORD_HASH_METHOD = "scrypt"
     PAGE_SIZE = 25
     #: days without activity after which a case needs a supervisor's attention
     INACTIVITY_DAYS = 60

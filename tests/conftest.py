@@ -68,6 +68,7 @@ def app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast for tests; production keeps scrypt
     })
     app.test_client_class = IsolatedClient
     from flask_migrate import upgrade

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -47,7 +48,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(120))
-    #: a scrypt hash (werkzeug); the clear password is never stored or logged
+    #: a scrypt hash (werkzeug; method in PASSWORD_HASH_METHOD); the clear password is never stored or logged
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(enum_column_type(Role, "role"))
     field_office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("field_office.id"), index=True)
@@ -64,7 +65,7 @@ class User(UserMixin, db.Model):
         return self.display_name
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
