@@ -214,7 +214,7 @@ def ensure_transition(record: AssistanceRecord, new_status: AssistanceStatus) ->
     """Refuse a status change the workflow does not allow, saying why; nothing is changed."""
     error = transition_error(record.status, new_status, record_needs_approval(record))
     if error is None and new_status == AssistanceStatus.DELIVERED and record.status == AssistanceStatus.APPROVED \
-            and not within_approval(record.last_decision, record.amount, record.currency):
+            and record.decisions and not within_approval(record.last_decision, record.amount, record.currency):
         error = _l("The amount is more than was approved: it needs a new approval.")
     if error is not None:
         raise ValidationFailed({"status": error})

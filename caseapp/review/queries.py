@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app, g
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType
 from caseapp.assistance.services import needs_approval_clause
@@ -38,7 +39,11 @@ def pending_approvals_query(office_id: int):
 
 
 def pending_approvals(office_id: int, limit: int = 200) -> list[AssistanceRecord]:
-    return list(db.session.scalars(pending_approvals_query(office_id).limit(limit)))
+    query = pending_approvals_query(office_id).options(
+        selectinload(AssistanceRecord.returnee), selectinload(AssistanceRecord.recorded_by),
+        selectinload(AssistanceRecord.requested_by),
+    )
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def attention_conditions(on: date, inactivity_days: int, plan_grace_days: int) -> dict[str, object]:
@@ -90,12 +95,15 @@ class AttentionList:
     cases: list[Case]
 
 
-def cases_needing_attention(office_id: int, limit: int = 25) -> list[AttentionList]:
+def cases_needing_attention(office_id: int, limit: int = 10) -> list[AttentionList]:
     lists = []
     for kind, condition in _conditions().items():
         query = _office_cases(office_id).where(condition)
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        cases = db.session.scalars(query.order_by(Case.opened_on, Case.id).limit(limit)).all()
+        cases = db.session.scalars(
+            query.options(selectinload(Case.returnee), selectinload(Case.caseworker))
+            .order_by(Case.opened_on, Case.id).limit(limit)
+        ).all()
         lists.append(AttentionList(kind, total, list(cases)))
     return lists
 
