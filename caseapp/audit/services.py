@@ -18,8 +18,10 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
-    if isinstance(value, (set, frozenset, list, tuple)):
+    if isinstance(value, (set, frozenset)):
         return sorted(_plain(v) for v in value)
+    if isinstance(value, (list, tuple)):  # e.g. an [old, new] pair: order matters
+        return [_plain(v) for v in value]
     return value
 
 

@@ -38,7 +38,7 @@ def can_reassign_cases(user: User) -> bool:
 
 
 def can_manage_cases(user: User) -> bool:
-    """Close and reopen cases, review them: the supervisors' (and administrators') part."""
+    """Reopen closed cases, review cases, reassign them: the supervisors' (and administrators') part."""
     return user.is_authenticated and user.role in (Role.SUPERVISOR, Role.ADMIN)
 
 
@@ -46,10 +46,6 @@ def can_change_case(user: User, case) -> bool:
     """Write to a case (plan, follow-up, status, its assistance): never once it is closed."""
     return can_edit_case_data(user) and case is not None and not case.is_closed \
         and can_access_office(user, case.returnee.field_office_id)
-
-
-def can_close_case(user: User, case) -> bool:
-    return can_manage_cases(user) and can_change_case(user, case)
 
 
 def can_reopen_case(user: User, case) -> bool:
@@ -115,7 +111,6 @@ TEMPLATE_POLICIES = {
     "reassign_cases": can_reassign_cases,
     "manage_cases": can_manage_cases,
     "change_case": can_change_case,
-    "close_case": can_close_case,
     "reopen_case": can_reopen_case,
     "decide_approval": can_decide_approval,
     "review_queue": has_review_queue,

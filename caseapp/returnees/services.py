@@ -169,22 +169,15 @@ def ensure_current(instance, entity_type: str, expected_version: int | None) -> 
 
 # --- cases -------------------------------------------------------------------------------------------
 
-#: the case workflow in one place: status -> statuses it may move to. Closing and reopening are a
-#: supervisor's (or administrator's) decision with a reason; a closed case is otherwise read-only.
+#: the case workflow in one place: status -> statuses it may move to. A closed case is read-only:
+#: only a supervisor (or administrator) reopens it, with a reason (reopen_case), to REOPENED_STATUS.
 CASE_TRANSITIONS: dict[CaseStatus, set[CaseStatus]] = {
     CaseStatus.OPEN: {CaseStatus.ACTIVE, CaseStatus.CLOSED},
     CaseStatus.ACTIVE: {CaseStatus.MONITORING, CaseStatus.CLOSED},
     CaseStatus.MONITORING: {CaseStatus.ACTIVE, CaseStatus.CLOSED},
-    CaseStatus.CLOSED: {CaseStatus.ACTIVE},
+    CaseStatus.CLOSED: set(),
 }
-
-
-def next_case_statuses(actor: User, case: Case) -> list[CaseStatus]:
-    """The statuses this user may move the case to (what the status form offers)."""
-    allowed = CASE_TRANSITIONS[case.status]
-    if not can_manage_cases(actor):
-        allowed = allowed - {CaseStatus.CLOSED} if not case.is_closed else set()
-    return [status for status in CaseStatus if status in allowed]
+REOPENED_STATUS = CaseStatus.ACTIVE
 
 
 def ensure_case_open(case: Case) -> None:
@@ -214,12 +207,8 @@ def change_case_status(actor: User, case: Case, new_status: CaseStatus, *, expec
     if new_status not in CASE_TRANSITIONS[case.status]:
         raise ValidationFailed({"status": _l("A case cannot go from %(old)s to %(new)s.",
                                              old=case.status.label, new=new_status.label)})
-    if case.is_closed:
-        return reopen_case(actor, case, note)
     note = (note or "").strip() or None
     if new_status == CaseStatus.CLOSED:
-        if actor is not None and not can_manage_cases(actor):
-            raise ValidationFailed({"status": _l("Only a supervisor closes a case.")})
         if _open_assistance_count(case):
             raise ValidationFailed({"status": _l(
                 "This case still has planned, requested or approved assistance: deliver or cancel it first.")})
@@ -254,7 +243,7 @@ def reopen_case(actor: User, case: Case, reason: str | None, *, expected_version
     """Reopen a closed case (supervisors): the same case continues, with its history; the closure is
     cleared from the case and kept in the change log."""
     ensure_current(case, "case", expected_version)
-    if not can_manage_cases(actor):
+    if actor is None or not can_manage_cases(actor):
         raise ValidationFailed({"status": _l("Only a supervisor reopens a case.")})
     if not case.is_closed:
         raise ValidationFailed({"status": _l("This case is not closed.")})
@@ -264,13 +253,13 @@ def reopen_case(actor: User, case: Case, reason: str | None, *, expected_version
     if any(other.status != CaseStatus.CLOSED for other in case.returnee.cases if other is not case):
         raise ValidationFailed({"status": _l("This returnee has another case that is not closed.")})
     old_reason = case.closure_reason
-    case.status = CaseStatus.ACTIVE
+    case.status = REOPENED_STATUS
     case.closure_reason = None
     case.closure_note = None
     case.closed_on = None
     db.session.flush()
     log_change(actor, "case.reopen", "case", case.id, returnee_id=case.returnee_id, entity_version=case.version,
-               changes={"status": [CaseStatus.CLOSED, CaseStatus.ACTIVE], "closure_reason": [old_reason, None]},
+               changes={"status": [CaseStatus.CLOSED, REOPENED_STATUS], "closure_reason": [old_reason, None]},
                comment=reason)
     return case
 
@@ -318,7 +307,7 @@ def assign_case(actor: User, case: Case, caseworker: User) -> Case:
 
 def reassign_cases(actor: User, cases: list[Case], caseworker: User) -> int:
     """Give these cases to another caseworker of their office: all of them or none. Returns how many moved."""
-    if not can_manage_cases(actor):
+    if actor is None or not can_manage_cases(actor):
         raise ValidationFailed({"": _l("Only a supervisor reassigns cases.")})
     moved = 0
     for case in cases:

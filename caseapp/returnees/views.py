@@ -158,7 +158,9 @@ def show(returnee_id):
     ).all()
     status_form = CaseStatusForm(prefix="case", version=case.version if case else None)
     if case is not None:
-        status_form.status.choices = [(s.value, s.label) for s in services.next_case_statuses(current_user, case)]
+        status_form.status.choices = [
+            (s.value, s.label) for s in CaseStatus if s in services.CASE_TRANSITIONS[case.status]
+        ]
     assign_form = None
     if case is not None and can_reassign_cases(current_user) and not case.is_closed:
         assign_form = AssignForm(prefix="assign", caseworker_id=case.caseworker_id)
@@ -201,8 +203,9 @@ def history_user_ids(returnee, case, history=()):
     ids = {returnee.created_by_id, returnee.updated_by_id}
     if case is not None:
         ids.add(case.caseworker_id)
-    for entry in history:  # reassignments name the caseworkers by id
-        ids.update(v for v in (entry.changes or {}).get("caseworker_id", []) or [] if isinstance(v, int))
+    for entry in history:  # openings and reassignments name the caseworkers by id: 7 or [old, new]
+        named = (entry.changes or {}).get("caseworker_id")
+        ids.update(v for v in (named if isinstance(named, list) else [named]) if isinstance(v, int))
     return {i for i in ids if i}
 
 
