@@ -146,3 +146,20 @@ def test_caseworker_sets_a_follow_up_date(make, login, client, gori):
                 data={"follow-follow_up_on": "2030-01-15", "follow-version": case.version})
     db.session.refresh(case)
     assert case.follow_up_on == date(2030, 1, 15)
+
+
+def test_assistance_of_a_closed_case_cannot_be_changed(make, login, client, gori):
+    first, _, _ = gori
+    person = make.returnee("Gori", caseworker=first)
+    record = make.record(person, "business_counselling", status=S.DELIVERED)
+    case = person.current_case
+    case.status, case.closure_reason, case.closed_on = CaseStatus.CLOSED, ClosureReason.LOST_CONTACT, date.today()
+    planned = make.record(person, "training", status=S.PLANNED)  # e.g. from before the rule
+    login(first)
+    client.post(f"/assistance/{planned.id}/status", data={"status": "cancelled", "version": planned.version})
+    client.post(f"/assistance/{record.id}/edit", data={
+        "type_id": record.type_id, "provided_on": "2024-04-01", "provider": "changed", "notes": "",
+        "version": record.version})
+    db.session.expire_all()
+    assert planned.status == S.PLANNED and record.provider == ""
+    assert f"/assistance/{record.id}/edit" not in client.get(f"/returnees/{person.id}").text
