@@ -198,3 +198,15 @@ def test_review_pages_by_role(make, login, client, path, roles_allowed):
         expected = 200 if role.value in roles_allowed else 403
         assert client.get(path).status_code == expected, (role, path)
         client.post("/logout")
+
+
+def test_decision_on_a_changed_request_is_refused(make, login, client, gori_staff):
+    caseworker, supervisor = gori_staff
+    person = make.returnee("Gori", caseworker=caseworker)
+    record = make.record(person, "business_grant", status=S.REQUESTED, amount="3000", recorded_by=caseworker)
+    login(supervisor)
+    client.post(f"/assistance/{record.id}/decision",
+                data={"decision": "approved", "version": record.version - 1, "next": "/review/"})
+    db.session.refresh(record)
+    assert record.status == S.REQUESTED and record.decisions == []
+    assert "Someone changed this record meanwhile" in client.get("/review/").text

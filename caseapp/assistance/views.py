@@ -8,7 +8,7 @@ from caseapp.assistance.forms import AssistanceForm, AssistanceStatusForm, Decis
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType, Currency, Decision
 from caseapp.assistance.workflow import DECISIONS, allowed_next, initial_statuses
 from caseapp.auth.policies import can_edit_case_data, has_review_queue, require
-from caseapp.errors import StaleEdit, ValidationFailed, apply_errors
+from caseapp.errors import StaleEdit, ValidationFailed, apply_errors, run_and_flash
 from caseapp.extensions import db
 from caseapp.returnees.queries import get_returnee_or_404
 from caseapp.ui import is_safe_redirect
@@ -118,18 +118,11 @@ def change_status(record_id):
     record = get_record_or_404(record_id)
     form = AssistanceStatusForm()
     if form.validate_on_submit():
-        try:
-            services.change_assistance_status(current_user, record, AssistanceStatus(form.status.data),
-                                              expected_version=form.version.data, comment=form.comment.data)
-            db.session.commit()
-            flash(_("The record is now %(status)s.", status=record.status.label), "success")
-        except ValidationFailed as failure:
-            db.session.rollback()
-            for message in failure.errors.values():
-                flash(str(message), "danger")
-        except StaleEdit:
-            db.session.rollback()
-            flash(_("Someone changed this record meanwhile; nothing was saved. Check it and try again."), "warning")
+        run_and_flash(lambda: services.change_assistance_status(
+            current_user, record, AssistanceStatus(form.status.data), expected_version=form.version.data,
+            comment=form.comment.data),
+            lambda changed: _("The record is now %(status)s.", status=record.status.label),
+            stale_message=_("Someone changed this record meanwhile; nothing was saved. Check it and try again."))
     else:
         flash(_("Choose a valid status."), "danger")
     return redirect(url_for("returnees.show", returnee_id=record.returnee_id))
@@ -143,19 +136,10 @@ def decide(record_id):
     form = DecisionForm()
     if form.validate_on_submit():
         decision = Decision(form.decision.data)
-        try:
-            services.decide_request(current_user, record, decision, comment=form.comment.data,
-                                    expected_version=form.version.data)
-            db.session.commit()
-            flash(_("%(type)s for %(name)s is %(decision)s.", type=record.assistance_type.name,
-                    name=record.returnee.full_name, decision=decision.label.lower()), "success")
-        except ValidationFailed as failure:
-            db.session.rollback()
-            for message in failure.errors.values():
-                flash(str(message), "danger")
-        except StaleEdit:
-            db.session.rollback()
-            flash(_("Someone changed this request meanwhile; nothing was saved. Check it and try again."), "warning")
+        run_and_flash(lambda: services.decide_request(current_user, record, decision, comment=form.comment.data,
+                                                      expected_version=form.version.data),
+                      _("%(type)s for %(name)s is %(decision)s.", type=record.assistance_type.name,
+                        name=record.returnee.full_name, decision=decision.label.lower()))
     else:
         flash(_("Choose approve or reject."), "danger")
     target = form.next.data

@@ -1,5 +1,6 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,7 +15,7 @@ from caseapp.auth.policies import (
     require,
     sees_personal_data,
 )
-from caseapp.errors import StaleEdit, ValidationFailed, apply_errors
+from caseapp.errors import StaleEdit, ValidationFailed, apply_errors, run_and_flash
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import Page
@@ -39,6 +40,8 @@ from caseapp.returnees.queries import (
 )
 
 bp = Blueprint("returnees", __name__, url_prefix="/returnees")
+
+STALE_CASE = _l("Someone changed this case meanwhile; nothing was saved. Check the page and try again.")
 
 
 def office_choices(user):
@@ -265,21 +268,11 @@ def case_status(case_id):
     case = get_case_or_404(case_id)
     form = CaseStatusForm(prefix="case")
     if form.validate_on_submit():
-        try:
-            services.change_case_status(
-                current_user, case, CaseStatus(form.status.data), expected_version=form.version.data,
-                reason=ClosureReason(form.reason.data) if form.reason.data else None, note=form.note.data,
-            )
-            db.session.commit()
-            flash(_("The case is now %(status)s.", status=case.status.label), "success")
-        except ValidationFailed as failure:
-            db.session.rollback()
-            for message in failure.errors.values():
-                flash(str(message), "danger")
-        except StaleEdit:
-            db.session.rollback()
-            flash(_("Someone changed this case meanwhile; nothing was saved. Check the page and try again."),
-                  "warning")
+        run_and_flash(lambda: services.change_case_status(
+            current_user, case, CaseStatus(form.status.data), expected_version=form.version.data,
+            reason=ClosureReason(form.reason.data) if form.reason.data else None, note=form.note.data),
+            lambda changed: _("The case is now %(status)s.", status=case.status.label),
+            stale_message=STALE_CASE)
     else:
         flash(_("Choose a valid status."), "danger")
     return redirect(url_for("returnees.show", returnee_id=case.returnee_id))
@@ -332,18 +325,9 @@ def case_reopen(case_id):
     case = get_case_or_404(case_id)
     form = ReopenForm(prefix="reopen")
     if form.validate_on_submit():
-        try:
-            services.reopen_case(current_user, case, form.reason.data, expected_version=form.version.data)
-            db.session.commit()
-            flash(_("The case is reopened."), "success")
-        except ValidationFailed as failure:
-            db.session.rollback()
-            for message in failure.errors.values():
-                flash(str(message), "danger")
-        except StaleEdit:
-            db.session.rollback()
-            flash(_("Someone changed this case meanwhile; nothing was saved. Check the page and try again."),
-                  "warning")
+        run_and_flash(lambda: services.reopen_case(current_user, case, form.reason.data,
+                                                   expected_version=form.version.data),
+                      _("The case is reopened."), stale_message=STALE_CASE)
     else:
         flash(_("Give the reason for reopening the case."), "danger")
     return redirect(url_for("returnees.show", returnee_id=case.returnee_id))
@@ -355,20 +339,10 @@ def case_follow_up(case_id):
     case = get_case_or_404(case_id)
     form = FollowUpForm(prefix="follow")
     if form.validate_on_submit():
-        try:
-            services.set_follow_up(current_user, case, form.follow_up_on.data, expected_version=form.version.data)
-            db.session.commit()
-            flash(_("The follow-up date is saved."), "success")
-        except ValidationFailed as failure:
-            db.session.rollback()
-            for message in failure.errors.values():
-                flash(str(message), "danger")
-        except StaleEdit:
-            db.session.rollback()
-            flash(_("Someone changed this case meanwhile; nothing was saved. Check the page and try again."),
-                  "warning")
+        run_and_flash(lambda: services.set_follow_up(current_user, case, form.follow_up_on.data,
+                                                     expected_version=form.version.data),
+                      _("The follow-up date is saved."), stale_message=STALE_CASE)
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "danger")
+        for message in form.follow_up_on.errors:
+            flash(str(message), "danger")
     return redirect(url_for("returnees.show", returnee_id=case.returnee_id))

@@ -12,7 +12,7 @@ from caseapp.auth.policies import (
     office_scope,
     require,
 )
-from caseapp.errors import ValidationFailed
+from caseapp.errors import run_and_flash
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import Page
@@ -52,11 +52,6 @@ def home_context(user) -> dict:
 def _back(default: str):
     target = request.form.get("next")
     return redirect(target if is_safe_redirect(target) else default)
-
-
-def _flash_errors(failure: ValidationFailed) -> None:
-    for message in failure.errors.values():
-        flash(str(message), "danger")
 
 
 @bp.get("/")
@@ -133,14 +128,9 @@ def reassign():
     if len(selected) != len(case_ids):
         abort(404)
     caseworker = db.session.get(User, form.caseworker_id.data)
-    try:
-        moved = case_services.reassign_cases(current_user, list(selected), caseworker)
-        db.session.commit()
-        flash(_("%(moved)s of %(selected)s selected cases moved to %(name)s.", moved=moved,
-                selected=len(selected), name=caseworker.display_name), "success")
-    except ValidationFailed as failure:
-        db.session.rollback()
-        _flash_errors(failure)
+    run_and_flash(lambda: case_services.reassign_cases(current_user, list(selected), caseworker),
+                  lambda moved: _("%(moved)s of %(selected)s selected cases moved to %(name)s.", moved=moved,
+                                  selected=len(selected), name=caseworker.display_name))
     return redirect(back)
 
 
@@ -150,13 +140,9 @@ def review_case(case_id):
     case = get_case_or_404(case_id)
     form = CaseReviewForm()
     if form.validate_on_submit():
-        try:
-            services.review_case(current_user, case, ReviewOutcome(form.outcome.data), form.comment.data)
-            db.session.commit()
-            flash(_("Your review of the case is recorded."), "success")
-        except ValidationFailed as failure:
-            db.session.rollback()
-            _flash_errors(failure)
+        run_and_flash(lambda: services.review_case(current_user, case, ReviewOutcome(form.outcome.data),
+                                                   form.comment.data),
+                      _("Your review of the case is recorded."))
     else:
         flash(_("Choose the outcome of the review."), "danger")
     return _back(url_for("returnees.show", returnee_id=case.returnee_id))
@@ -171,13 +157,8 @@ def answer(review_id):
     get_case_or_404(review.case_id)  # office scoping
     form = ReviewAnswerForm()
     if form.validate_on_submit():
-        try:
-            services.answer_review(current_user, review, form.answer.data)
-            db.session.commit()
-            flash(_("Your answer is recorded."), "success")
-        except ValidationFailed as failure:
-            db.session.rollback()
-            _flash_errors(failure)
+        run_and_flash(lambda: services.answer_review(current_user, review, form.answer.data),
+                      _("Your answer is recorded."))
     return _back(url_for("home.index"))
 
 
