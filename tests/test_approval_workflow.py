@@ -203,3 +203,15 @@ def test_office_threshold_makes_any_type_need_approval(gori, make):
     services.approve_request(supervisor, record)
     services.change_assistance_status(caseworker, record, S.DELIVERED)
     assert record.status == S.DELIVERED
+
+
+def test_amount_above_threshold_cannot_be_recorded_as_delivered(gori, make):
+    caseworker, _, person = gori
+    db.session.add(ApprovalThreshold(field_office_id=person.field_office_id, currency=Currency.GEL,
+                                     amount=Decimal("1000")))
+    db.session.commit()
+    values = services.AssistanceInput(make.assistance_type("tools"), date(2024, 5, 1), status=S.DELIVERED,
+                                      amount=Decimal("1200"), currency=Currency.GEL)
+    with pytest.raises(ValidationFailed) as failure:
+        services.record_assistance(caseworker, person, values)
+    assert "threshold" in str(failure.value.errors["status"])

@@ -163,3 +163,15 @@ def test_assistance_of_a_closed_case_cannot_be_changed(make, login, client, gori
     db.session.expire_all()
     assert planned.status == S.PLANNED and record.provider == ""
     assert f"/assistance/{record.id}/edit" not in client.get(f"/returnees/{person.id}").text
+
+
+def test_administrator_reassigns_cases_of_the_office_they_pick(make, login, client, gori):
+    first, second, _ = gori
+    person = make.returnee("Gori", caseworker=first)
+    gori_office = make.office("Gori").id
+    login(make.user(Role.ADMIN, None))
+    assert person.full_name.split()[0] in client.get(f"/review/cases?office={gori_office}").text
+    client.post("/review/cases/reassign", data={"office": gori_office, "case_id": [person.current_case.id],
+                                                "caseworker_id": second.id})
+    db.session.expire_all()
+    assert person.current_case.caseworker_id == second.id

@@ -128,8 +128,10 @@ def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) 
         errors["type_id"] = _l("This type of assistance is no longer offered.")
     if status not in INITIAL:
         errors["status"] = _l("A new record starts as planned, requested or delivered.")
-    elif status == AssistanceStatus.DELIVERED and approval:
+    elif status == AssistanceStatus.DELIVERED and approval and kind.needs_approval:
         errors["status"] = _l("%(type)s needs a supervisor's approval: record it as requested.", type=kind.name)
+    elif status == AssistanceStatus.DELIVERED and approval:
+        errors["status"] = _l("The amount is above the office's approval threshold: record it as requested.")
     case = returnee.current_case
     if case is not None and case.is_closed:
         errors[""] = _l("The case is closed: open a new case to log assistance.")

@@ -160,6 +160,7 @@ def _demo_assistance(rng, returnee, case, types, worker, on):
                 returnee=returnee, case=case, assistance_type=kind, provided_on=day, status=status,
                 amount=amount, currency=currency, provider=rng.choice(PROVIDERS), notes="",
                 recorded_by_id=worker.id if worker else None, updated_by_id=worker.id if worker else None,
+                requested_by_id=worker.id if worker and status == AssistanceStatus.REQUESTED else None,
             ))
 
 
