@@ -210,3 +210,40 @@ def test_decision_on_a_changed_request_is_refused(make, login, client, gori_staf
     db.session.refresh(record)
     assert record.status == S.REQUESTED and record.decisions == []
     assert "Someone changed this record meanwhile" in client.get("/review/").text
+
+
+@pytest.mark.parametrize("action", ["decision", "review", "answer", "reopen", "follow_up", "assign", "reassign"])
+def test_every_supervisor_action_on_another_office_is_not_found(make, login, client, gori_staff, action):
+    caseworker, supervisor = gori_staff
+    person = make.returnee("Gori", caseworker=caseworker)
+    case = person.current_case
+    record = make.record(person, "business_grant", status=S.REQUESTED, amount="3000", recorded_by=caseworker)
+    review = CaseReview(case=case, reviewer_id=supervisor.id, outcome=ReviewOutcome.NEEDS_ACTION, comment="x")
+    db.session.add(review)
+    db.session.commit()
+    tbilisi = make.user(Role.SUPERVISOR, "Tbilisi")
+    url, data = {
+        "decision": (f"/assistance/{record.id}/decision", {"decision": "approved"}),
+        "review": (f"/review/cases/{case.id}/review", {"outcome": "fine"}),
+        "answer": (f"/review/reviews/{review.id}/answer", {"answer": "done"}),
+        "reopen": (f"/returnees/cases/{case.id}/reopen", {"reopen-reason": "x"}),
+        "follow_up": (f"/returnees/cases/{case.id}/follow-up", {"follow-follow_up_on": "2030-01-01"}),
+        "assign": (f"/returnees/cases/{case.id}/assign", {"assign-caseworker_id": tbilisi.id}),
+        "reassign": ("/review/cases/reassign", {"case_id": [case.id], "caseworker_id": tbilisi.id}),
+    }[action]
+    login(tbilisi)
+    assert client.post(url, data=data).status_code == 404
+    db.session.expire_all()
+    assert (record.status, case.caseworker_id, case.follow_up_on, review.answer) == \
+        (S.REQUESTED, caseworker.id, None, None)
+
+
+def test_my_requests_are_those_of_my_office(make, login, client, gori_staff):
+    caseworker, _ = gori_staff
+    person = make.returnee("Gori", caseworker=caseworker, first_name="Lela")
+    make.record(person, "business_grant", status=S.REQUESTED, amount="3000", recorded_by=caseworker)
+    login(caseworker)
+    assert "Lela" in client.get("/review/my-requests").text
+    caseworker.field_office_id = make.office("Tbilisi").id  # moved to another office
+    db.session.commit()
+    assert "Lela" not in client.get("/review/my-requests").text
