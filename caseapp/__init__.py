@@ -74,12 +74,14 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.demo.cli import register_demo_commands
     from caseapp.home.views import bp as home_bp
     from caseapp.returnees.views import bp as returnees_bp
+    from caseapp.review.views import bp as review_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(returnees_bp)
     app.register_blueprint(assistance_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(review_bp)
     register_auth_commands(app)
     register_demo_commands(app)
 

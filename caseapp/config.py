@@ -20,6 +20,8 @@ class DefaultConfig:
     PAGE_SIZE = 25
     #: days without activity after which a case needs a supervisor's attention
     INACTIVITY_DAYS = 60
+    #: days an open case may go without a written plan before the review queue shows it
+    PLAN_GRACE_DAYS = 14
 
 
 def load_secret_key(instance_path: str) -> str:

@@ -1,6 +1,12 @@
 """Every model of the application, imported in one place for migrations and create_all."""
-from caseapp.assistance.models import AssistanceRecord, AssistanceType  # noqa: F401
+from caseapp.assistance.models import (  # noqa: F401
+    ApprovalDecision,
+    ApprovalThreshold,
+    AssistanceRecord,
+    AssistanceType,
+)
 from caseapp.audit.models import AuditEntry  # noqa: F401
 from caseapp.auth.models import User  # noqa: F401
 from caseapp.offices.models import FieldOffice  # noqa: F401
 from caseapp.returnees.models import Case, Returnee, ReturneeVulnerability  # noqa: F401
+from caseapp.review.models import CaseReview  # noqa: F401

@@ -24,3 +24,11 @@ class AssistanceTypeForm(FlaskForm):
     needs_approval = BooleanField(_l("Needs a supervisor's approval"))
     active = BooleanField(_l("Offered (new records may use it)"), default=True)
     sort_order = IntegerField(_l("Position in lists"), default=100, validators=[NumberRange(0, 10000)])
+
+
+class ThresholdForm(FlaskForm):
+    """One amount per currency, typed as text and parsed to Decimal; empty means no threshold."""
+
+    GEL = StringField("GEL", validators=[Length(max=20)])
+    EUR = StringField("EUR", validators=[Length(max=20)])
+    USD = StringField("USD", validators=[Length(max=20)])

@@ -4,7 +4,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from caseapp.assistance.models import AssistanceCategory, AssistanceRecord, AssistanceType
+from decimal import Decimal
+
+from caseapp.assistance.models import (
+    ApprovalThreshold,
+    AssistanceCategory,
+    AssistanceRecord,
+    AssistanceType,
+    Currency,
+)
 from caseapp.audit.services import diff, log_change, snapshot
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
@@ -60,3 +68,34 @@ def save_assistance_type(actor, kind: AssistanceType | None, **values) -> Assist
 
 def _in_use(kind: AssistanceType) -> bool:
     return bool(db.session.scalar(select(func.count()).where(AssistanceRecord.type_id == kind.id)))
+
+
+def set_approval_thresholds(actor, office: FieldOffice, limits: dict[Currency, Decimal | None]) -> None:
+    """Set the office's approval thresholds: amounts above them need a supervisor's approval.
+    None removes the threshold of that currency (then only the type decides)."""
+    from caseapp.assistance.services import AMOUNT_MAX
+
+    errors = {}
+    for currency, amount in limits.items():
+        if amount is not None and (amount < 0 or amount > AMOUNT_MAX or amount != amount.quantize(Decimal("0.01"))):
+            errors[currency.value] = _l("A positive amount with at most two decimals.")
+    if errors:
+        raise ValidationFailed(errors)
+    existing = {t.currency: t for t in db.session.scalars(
+        select(ApprovalThreshold).where(ApprovalThreshold.field_office_id == office.id))}
+    changes = {}
+    for currency, amount in limits.items():
+        current = existing.get(currency)
+        old = current.amount if current else None
+        if old == amount:
+            continue
+        changes[currency.value] = [old, amount]
+        if amount is None:
+            db.session.delete(current)
+        elif current is None:
+            db.session.add(ApprovalThreshold(field_office_id=office.id, currency=currency, amount=amount))
+        else:
+            current.amount = amount
+    if changes:
+        db.session.flush()
+        log_change(actor, "office.thresholds", "office", office.id, changes=changes)

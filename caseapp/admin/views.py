@@ -4,8 +4,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from caseapp.admin import services
-from caseapp.admin.forms import AssistanceTypeForm, OfficeForm
-from caseapp.assistance.models import AssistanceRecord, AssistanceType
+from caseapp.admin.forms import AssistanceTypeForm, OfficeForm, ThresholdForm
+from caseapp.assistance.models import ApprovalThreshold, AssistanceRecord, AssistanceType, Currency
+from caseapp.assistance.services import parse_amount
 from caseapp.audit.models import AuditEntry
 from caseapp.auth import services as auth_services
 from caseapp.auth.forms import UserForm
@@ -99,6 +100,40 @@ def office_form(office_id=None):
             db.session.rollback()
             apply_errors(form, failure.errors)
     return render_template("admin/office_form.html", form=form, office=office)
+
+
+@bp.route("/offices/<int:office_id>/thresholds", methods=["GET", "POST"])
+def office_thresholds(office_id):
+    office = _get_or_404(FieldOffice, office_id)
+    current = {t.currency: t.amount for t in db.session.scalars(
+        select(ApprovalThreshold).where(ApprovalThreshold.field_office_id == office.id))}
+    form = ThresholdForm(data={c.value: str(current[c]) if c in current else "" for c in Currency}
+                         if request.method == "GET" else None)
+    if form.validate_on_submit():
+        limits, errors = {}, {}
+        for currency in Currency:
+            try:
+                limits[currency] = parse_amount(form[currency.value].data)
+            except ValueError:
+                errors[currency.value] = _("Type the amount as a number with a dot, e.g. 1500.00")
+        try:
+            if errors:
+                raise ValidationFailed(errors)
+            services.set_approval_thresholds(current_user, office, limits)
+            db.session.commit()
+            flash(_("The approval thresholds of %(office)s are saved.", office=office.name), "success")
+            return redirect(url_for("admin.offices"))
+        except ValidationFailed as failure:
+            db.session.rollback()
+            apply_errors(form, failure.errors)
+    return render_template("admin/thresholds.html", form=form, office=office)
+
+
+@bp.app_template_global()
+def approval_thresholds(office_id: int) -> list[ApprovalThreshold]:
+    return list(db.session.scalars(
+        select(ApprovalThreshold).where(ApprovalThreshold.field_office_id == office_id)
+        .order_by(ApprovalThreshold.currency)))
 
 
 @bp.get("/catalog")

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from caseapp.assistance.models import AssistanceStatus, Currency
+from caseapp.assistance.models import AssistanceStatus, Currency, Decision
 from caseapp.forms import IsoDateField
 
 
@@ -23,3 +23,12 @@ class AssistanceStatusForm(FlaskForm):
     status = SelectField(_l("New status"), choices=AssistanceStatus.choices(), validators=[InputRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
     version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+
+
+class DecisionForm(FlaskForm):
+    """A supervisor's decision on a request; the reason is required to reject (checked by the service)."""
+
+    decision = SelectField(_l("Decision"), choices=Decision.choices(), validators=[InputRequired()])
+    comment = TextAreaField(_l("Comment (the reason, to reject)"), validators=[Optional(), Length(max=2000)])
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    next = HiddenField()

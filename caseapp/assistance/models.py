@@ -121,6 +121,11 @@ class AssistanceRecord(db.Model):
     provider: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: who asked for the current approval (recorded it as requested, requested it, or raised its amount);
+    #: neither they nor the recorder may approve it (four eyes)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
@@ -131,8 +136,75 @@ class AssistanceRecord(db.Model):
     assistance_type: Mapped[AssistanceType] = relationship(lazy="joined")
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    #: the supervisors' decisions on this record, oldest first
+    decisions: Mapped[list[ApprovalDecision]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", lazy="selectin",
+        order_by="(ApprovalDecision.decided_at, ApprovalDecision.id)",
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<AssistanceRecord {self.id} {self.status} returnee={self.returnee_id}>"
+
+    @property
+    def last_decision(self) -> ApprovalDecision | None:
+        return self.decisions[-1] if self.decisions else None
+
+
+class Decision(ChoiceEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def label(self):
+        return {"approved": _l("Approved"), "rejected": _l("Rejected")}[self.value]
+
+
+class ApprovalDecision(db.Model):
+    """A supervisor's approval or rejection of a requested assistance record. Never changed afterwards."""
+
+    __tablename__ = "approval_decision"
+    __table_args__ = (
+        sa.CheckConstraint("(amount IS NULL) = (currency IS NULL)", name="amount_has_currency"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("assistance_record.id", ondelete="CASCADE"), index=True
+    )
+    decision: Mapped[Decision] = mapped_column(enum_column_type(Decision, "decision"))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: a copy of the decider's name, kept when the account is gone
+    decided_by_name: Mapped[str] = mapped_column(sa.String(120))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: the supervisor's comment; the reason when rejected (required then)
+    comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: the amount the decision was about: delivering more needs a new approval
+    amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2, asdecimal=True))
+    currency: Mapped[Currency | None] = mapped_column(enum_column_type(Currency, "currency"))
+
+    record: Mapped[AssistanceRecord] = relationship(back_populates="decisions")
+
+    def __repr__(self) -> str:
+        return f"<ApprovalDecision {self.id} {self.decision} record={self.record_id}>"
+
+
+class ApprovalThreshold(db.Model):
+    """Above this amount (in this currency) any assistance of the office needs a supervisor's approval."""
+
+    __tablename__ = "approval_threshold"
+    __table_args__ = (
+        sa.UniqueConstraint("field_office_id", "currency"),
+        sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    field_office_id: Mapped[int] = mapped_column(sa.ForeignKey("field_office.id", ondelete="CASCADE"))
+    currency: Mapped[Currency] = mapped_column(enum_column_type(Currency, "currency"))
+    #: amounts strictly above this need an approval
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2, asdecimal=True))
+
+    def __repr__(self) -> str:
+        return f"<ApprovalThreshold office={self.field_office_id} {self.amount} {self.currency}>"

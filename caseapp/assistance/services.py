@@ -6,11 +6,21 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, or_, select
 
-from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType, Currency
-from caseapp.assistance.workflow import FINAL, INITIAL, allowed_next
+from caseapp.assistance.models import (
+    ApprovalDecision,
+    ApprovalThreshold,
+    AssistanceRecord,
+    AssistanceStatus,
+    AssistanceType,
+    Currency,
+    Decision,
+)
+from caseapp.assistance.workflow import DECISIONS, FINAL, INITIAL, transition_error
 from caseapp.audit.services import diff, log_change, snapshot
 from caseapp.auth.models import User
+from caseapp.auth.policies import approval_refusal
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.returnees.models import Returnee
@@ -32,9 +42,40 @@ class AssistanceInput:
     notes: str = ""
 
 
+def approval_threshold(office_id: int, currency) -> Decimal | None:
+    """The office's threshold in this currency: amounts above it need an approval (None: no threshold)."""
+    return db.session.scalar(
+        select(ApprovalThreshold.amount)
+        .where(ApprovalThreshold.field_office_id == office_id, ApprovalThreshold.currency == Currency(currency))
+    )
+
+
 def needs_approval(record_type: AssistanceType, amount: Decimal | None, currency, office_id: int) -> bool:
-    """Whether a record must be approved by a supervisor before delivery."""
-    return record_type.needs_approval
+    """Whether a record must be approved by a supervisor before delivery: its type needs an approval, or
+    its amount is above the office's threshold for that currency."""
+    if record_type.needs_approval:
+        return True
+    if amount is None or currency is None:
+        return False
+    limit = approval_threshold(office_id, currency)
+    return limit is not None and amount > limit
+
+
+def record_needs_approval(record: AssistanceRecord) -> bool:
+    return needs_approval(record.assistance_type, record.amount, record.currency, record.returnee.field_office_id)
+
+
+def needs_approval_clause(office_id_column):
+    """needs_approval() as SQL, for queries over AssistanceRecord joined with its AssistanceType;
+    `office_id_column` is the returnee's office column of the query."""
+    return or_(
+        AssistanceType.needs_approval.is_(True),
+        exists().where(
+            ApprovalThreshold.field_office_id == office_id_column,
+            ApprovalThreshold.currency == AssistanceRecord.currency,
+            AssistanceRecord.amount > ApprovalThreshold.amount,
+        ),
+    )
 
 
 def assistance_errors(values: AssistanceInput, *, on: date | None = None) -> dict[str, object]:
@@ -87,8 +128,10 @@ def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) 
         errors["type_id"] = _l("This type of assistance is no longer offered.")
     if status not in INITIAL:
         errors["status"] = _l("A new record starts as planned, requested or delivered.")
-    elif status == AssistanceStatus.DELIVERED and approval:
+    elif status == AssistanceStatus.DELIVERED and approval and kind.needs_approval:
         errors["status"] = _l("%(type)s needs a supervisor's approval: record it as requested.", type=kind.name)
+    elif status == AssistanceStatus.DELIVERED and approval:
+        errors["status"] = _l("The amount is above the office's approval threshold: record it as requested.")
     case = returnee.current_case
     if case is not None and case.is_closed:
         errors[""] = _l("The case is closed: open a new case to log assistance.")
@@ -105,6 +148,7 @@ def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) 
         provider=(values.provider or "").strip(),
         notes=(values.notes or "").strip(),
         recorded_by_id=getattr(actor, "id", None),
+        requested_by_id=getattr(actor, "id", None) if status == AssistanceStatus.REQUESTED else None,
         updated_by_id=getattr(actor, "id", None),
     )
     db.session.add(record)
@@ -118,19 +162,26 @@ def update_assistance(actor: User, record: AssistanceRecord, values: AssistanceI
                       expected_version: int) -> AssistanceRecord:
     """Correct the details of a record that is still open (type, date, amount, provider, notes)."""
     ensure_current(record, "assistance", expected_version)
+    ensure_case_open(record)
     if record.status in FINAL and record.status != AssistanceStatus.DELIVERED:
         raise ValidationFailed({"": _l("A %(status)s record cannot be edited.", status=record.status.label)})
     values.status = record.status
     errors = assistance_errors(values)
     if values.assistance_type.id != record.type_id and record.status != AssistanceStatus.PLANNED:
         errors["type_id"] = _l("The type can be changed only while the record is planned.")
-    if record.status in (AssistanceStatus.APPROVED, AssistanceStatus.DELIVERED) and (
-        values.amount != record.amount or values.currency != record.currency
-    ):
-        errors["amount"] = _l("An approved or delivered amount cannot be changed; cancel and record it anew.")
+    money_changed = values.amount != record.amount or values.currency != record.currency
+    if record.status == AssistanceStatus.DELIVERED and money_changed:
+        errors["amount"] = _l("A delivered amount cannot be changed; cancel and record it anew.")
     if errors:
         raise ValidationFailed(errors)
     before = snapshot(record, AUDITED_FIELDS)
+    if money_changed and record.status == AssistanceStatus.REQUESTED:
+        record.requested_by_id = getattr(actor, "id", None)  # who asks for this amount cannot approve it
+    elif money_changed and record.status == AssistanceStatus.APPROVED \
+            and not within_approval(record.last_decision, values.amount, values.currency):
+        # More than was approved: it goes back to the supervisor, asked for by whoever raised it.
+        record.status = AssistanceStatus.REQUESTED
+        record.requested_by_id = getattr(actor, "id", None)
     record.assistance_type = values.assistance_type
     record.type_id = values.assistance_type.id
     record.provided_on = values.provided_on
@@ -147,22 +198,83 @@ def update_assistance(actor: User, record: AssistanceRecord, values: AssistanceI
     return record
 
 
+def within_approval(decision: ApprovalDecision | None, amount: Decimal | None, currency) -> bool:
+    """Whether an amount is covered by an approval: same currency, not more than what was approved."""
+    if decision is None or decision.decision != Decision.APPROVED:
+        return False
+    if amount is None or decision.amount is None:
+        return amount is None
+    return currency == decision.currency and amount <= decision.amount
+
+
+def ensure_case_open(record: AssistanceRecord) -> None:
+    if record.case is not None and record.case.is_closed:
+        raise ValidationFailed({"": _l("The case is closed: its assistance cannot be changed.")})
+
+
+def ensure_transition(record: AssistanceRecord, new_status: AssistanceStatus) -> None:
+    """Refuse a status change the workflow does not allow, saying why; nothing is changed."""
+    error = transition_error(record.status, new_status, record_needs_approval(record))
+    if error is None and new_status == AssistanceStatus.DELIVERED and record.status == AssistanceStatus.APPROVED \
+            and record.decisions and not within_approval(record.last_decision, record.amount, record.currency):
+        error = _l("The amount is more than was approved: it needs a new approval.")
+    if error is not None:
+        raise ValidationFailed({"status": error})
+
+
 def change_assistance_status(actor: User, record: AssistanceRecord, new_status: AssistanceStatus, *,
                              expected_version: int | None = None, comment: str | None = None) -> AssistanceRecord:
+    """Move a record along the workflow; approving and rejecting are a supervisor's decision."""
+    if new_status in DECISIONS:
+        return decide_request(actor, record, Decision(new_status.value), comment=comment,
+                              expected_version=expected_version)
     ensure_current(record, "assistance", expected_version)
-    approval = needs_approval(record.assistance_type, record.amount, record.currency,
-                              record.returnee.field_office_id)
-    if new_status in (AssistanceStatus.APPROVED, AssistanceStatus.REJECTED):
-        raise ValidationFailed({"status": _l("Approvals are decided by a supervisor in the review queue.")})
-    if new_status not in allowed_next(record.status, approval):
-        raise ValidationFailed({"status": _l("A %(old)s record cannot become %(new)s.",
-                                             old=record.status.label, new=new_status.label)})
+    ensure_transition(record, new_status)
+    ensure_case_open(record)
     if new_status == AssistanceStatus.DELIVERED and record.provided_on > today():
         record.provided_on = today()
+    if new_status == AssistanceStatus.REQUESTED:
+        record.requested_by_id = getattr(actor, "id", None)
+    _set_status(actor, record, new_status, "assistance.status", comment=comment)
+    return record
+
+
+def decide_request(actor: User, record: AssistanceRecord, decision: Decision, *, comment: str | None = None,
+                   expected_version: int | None = None) -> ApprovalDecision:
+    """A supervisor approves or rejects a requested record (a reason is required to reject)."""
+    ensure_current(record, "assistance", expected_version)
+    new_status = AssistanceStatus(decision.value)
+    ensure_transition(record, new_status)
+    refusal = approval_refusal(actor, record)
+    if refusal is not None:
+        raise ValidationFailed({"": refusal})
+    ensure_case_open(record)
+    comment = (comment or "").strip()
+    if decision == Decision.REJECTED and not comment:
+        raise ValidationFailed({"comment": _l("Give the reason for rejecting the request.")})
+    outcome = ApprovalDecision(
+        decision=decision, decided_by_id=actor.id, decided_by_name=actor.display_name, comment=comment,
+        amount=record.amount, currency=record.currency,
+    )
+    record.decisions.append(outcome)
+    _set_status(actor, record, new_status, f"assistance.{'approve' if decision == Decision.APPROVED else 'reject'}",
+                comment=comment or None, amount=record.amount)
+    return outcome
+
+
+def approve_request(actor: User, record: AssistanceRecord, comment: str = "", **kwargs) -> ApprovalDecision:
+    return decide_request(actor, record, Decision.APPROVED, comment=comment, **kwargs)
+
+
+def reject_request(actor: User, record: AssistanceRecord, reason: str, **kwargs) -> ApprovalDecision:
+    return decide_request(actor, record, Decision.REJECTED, comment=reason, **kwargs)
+
+
+def _set_status(actor: User, record: AssistanceRecord, new_status: AssistanceStatus, action: str, *,
+                comment: str | None = None, **details) -> None:
     old = record.status
     record.status = new_status
     record.updated_by_id = getattr(actor, "id", None)
     db.session.flush()
-    log_change(actor, "assistance.status", "assistance", record.id, returnee_id=record.returnee_id,
-               entity_version=record.version, changes={"status": [old, new_status]}, comment=comment)
-    return record
+    log_change(actor, action, "assistance", record.id, returnee_id=record.returnee_id,
+               entity_version=record.version, changes={"status": [old, new_status], **details}, comment=comment)

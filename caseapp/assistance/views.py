@@ -4,14 +4,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from caseapp.assistance import services
-from caseapp.assistance.forms import AssistanceForm, AssistanceStatusForm
-from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType, Currency
-from caseapp.assistance.workflow import initial_statuses
-from caseapp.auth.policies import can_edit_case_data, require
-from caseapp.errors import StaleEdit, ValidationFailed, apply_errors
+from caseapp.assistance.forms import AssistanceForm, AssistanceStatusForm, DecisionForm
+from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType, Currency, Decision
+from caseapp.assistance.workflow import DECISIONS, allowed_next, initial_statuses
+from caseapp.auth.policies import can_edit_case_data, has_review_queue, require
+from caseapp.errors import StaleEdit, ValidationFailed, apply_errors, run_and_flash
 from caseapp.extensions import db
 from caseapp.returnees.queries import get_returnee_or_404
 from caseapp.timeutil import today
+from caseapp.ui import is_safe_redirect
 
 bp = Blueprint("assistance", __name__)
 
@@ -119,29 +120,42 @@ def change_status(record_id):
     record = get_record_or_404(record_id)
     form = AssistanceStatusForm()
     if form.validate_on_submit():
-        try:
-            services.change_assistance_status(current_user, record, AssistanceStatus(form.status.data),
-                                              expected_version=form.version.data, comment=form.comment.data)
-            db.session.commit()
-            flash(_("The record is now %(status)s.", status=record.status.label), "success")
-        except ValidationFailed as failure:
-            db.session.rollback()
-            for message in failure.errors.values():
-                flash(str(message), "danger")
-        except StaleEdit:
-            db.session.rollback()
-            flash(_("Someone changed this record meanwhile; nothing was saved. Check it and try again."), "warning")
+        run_and_flash(lambda: services.change_assistance_status(
+            current_user, record, AssistanceStatus(form.status.data), expected_version=form.version.data,
+            comment=form.comment.data),
+            lambda changed: _("The record is now %(status)s.", status=record.status.label),
+            stale_message=_("Someone changed this record meanwhile; nothing was saved. Check it and try again."))
     else:
         flash(_("Choose a valid status."), "danger")
     return redirect(url_for("returnees.show", returnee_id=record.returnee_id))
 
 
+@bp.post("/assistance/<int:record_id>/decision")
+@require(has_review_queue)
+def decide(record_id):
+    """A supervisor approves or rejects a request (from the review queue or the returnee's timeline)."""
+    record = get_record_or_404(record_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        decision = Decision(form.decision.data)
+        run_and_flash(lambda: services.decide_request(current_user, record, decision, comment=form.comment.data,
+                                                      expected_version=form.version.data),
+                      _("%(type)s for %(name)s is %(decision)s.", type=record.assistance_type.name,
+                        name=record.returnee.full_name, decision=decision.label.lower()))
+    else:
+        flash(_("Choose approve or reject."), "danger")
+    target = form.next.data
+    return redirect(target if is_safe_redirect(target) else url_for("review.queue"))
+
+
 @bp.app_template_global()
 def record_next_statuses(record: AssistanceRecord) -> list[AssistanceStatus]:
     """Statuses a caseworker may move this record to from the timeline (decisions are the supervisor's)."""
-    from caseapp.assistance.workflow import allowed_next
-
-    approval = services.needs_approval(record.assistance_type, record.amount, record.currency,
-                                       record.returnee.field_office_id)
-    allowed = allowed_next(record.status, approval) - {AssistanceStatus.APPROVED, AssistanceStatus.REJECTED}
+    allowed = allowed_next(record.status, services.record_needs_approval(record)) - DECISIONS
     return [s for s in AssistanceStatus if s in allowed]
+
+
+@bp.app_template_global()
+def record_awaits_decision(record: AssistanceRecord) -> bool:
+    """A requested record that needs a supervisor's approval (what the review queue lists)."""
+    return record.status == AssistanceStatus.REQUESTED and services.record_needs_approval(record)

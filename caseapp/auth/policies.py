@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from caseapp.auth.models import Role, User
@@ -36,6 +37,50 @@ def can_reassign_cases(user: User) -> bool:
     return user.is_authenticated and user.role in (Role.SUPERVISOR, Role.ADMIN)
 
 
+def can_manage_cases(user: User) -> bool:
+    """Reopen closed cases, review cases, reassign them: the supervisors' (and administrators') part."""
+    return user.is_authenticated and user.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def can_change_case(user: User, case) -> bool:
+    """Write to a case (plan, follow-up, status, its assistance): never once it is closed."""
+    return can_edit_case_data(user) and case is not None and not case.is_closed \
+        and can_access_office(user, case.returnee.field_office_id)
+
+
+def can_reopen_case(user: User, case) -> bool:
+    return can_manage_cases(user) and case is not None and case.is_closed \
+        and can_access_office(user, case.returnee.field_office_id)
+
+
+def has_review_queue(user: User) -> bool:
+    """Supervisors have a review queue: the pending approvals and the cases of their office."""
+    return user.is_authenticated and user.role == Role.SUPERVISOR
+
+
+def has_own_requests(user: User) -> bool:
+    """Office staff record assistance and so have requests of their own ("my requests")."""
+    return user.is_authenticated and user.role in (Role.CASEWORKER, Role.SUPERVISOR)
+
+
+def approval_refusal(user: User, record):
+    """Why this user may not approve or reject this record, or None when they may.
+
+    Only a supervisor of the record's office decides, and never on a request they recorded or made
+    themselves (four eyes), whatever their role was then or is now."""
+    if not (user.is_authenticated and user.role == Role.SUPERVISOR):
+        return _l("Only a supervisor decides on requests.")
+    if user.field_office_id != record.returnee.field_office_id:
+        return _l("Only a supervisor of the returnee's office decides on this request.")
+    if user.id in (record.recorded_by_id, record.requested_by_id):
+        return _l("Four eyes: you cannot decide on a request you made yourself.")
+    return None
+
+
+def can_decide_approval(user: User, record) -> bool:
+    return approval_refusal(user, record) is None
+
+
 def can_administer(user: User) -> bool:
     return user.is_authenticated and user.role == Role.ADMIN
 
@@ -64,6 +109,12 @@ TEMPLATE_POLICIES = {
     "sees_personal_data": sees_personal_data,
     "edit_case_data": can_edit_case_data,
     "reassign_cases": can_reassign_cases,
+    "manage_cases": can_manage_cases,
+    "change_case": can_change_case,
+    "reopen_case": can_reopen_case,
+    "decide_approval": can_decide_approval,
+    "review_queue": has_review_queue,
+    "own_requests": has_own_requests,
     "administer": can_administer,
     "view_reports": can_view_reports,
 }

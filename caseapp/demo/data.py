@@ -164,6 +164,7 @@ def _demo_assistance(rng, returnee, case, types, worker, on):
                 amount=amount, currency=currency, provider=rng.choice(PROVIDERS), notes="",
                 recorded_by_id=worker.id if worker else None, updated_by_id=worker.id if worker else None,
                 created_at=_moment(min(day, on)), updated_at=_moment(min(day, on)),
+                requested_by_id=worker.id if worker and status == AssistanceStatus.REQUESTED else None,
             ))
 
 

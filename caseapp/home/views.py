@@ -24,6 +24,9 @@ def index():
     if role in (Role.MANAGER, Role.ADMIN):
         context["totals"] = queries.headline_totals()
         context["case_counts"] = queries.office_case_counts(None)
+    from caseapp.review.views import home_context
+
+    context.update(home_context(current_user))
     if role == Role.ADMIN:
         context["user_count"] = db.session.scalar(select(func.count(User.id)))
         context["office_count"] = db.session.scalar(select(func.count(FieldOffice.id)))

@@ -52,3 +52,14 @@ class AssignForm(FlaskForm):
 
 class OpenCaseForm(FlaskForm):
     """Only the CSRF token: opening a case takes no input."""
+
+
+class FollowUpForm(FlaskForm):
+    follow_up_on = IsoDateField(_l("Follow up on"), validators=[Optional()],
+                                description=_l("Leave empty when no follow-up is planned."))
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for reopening"), validators=[DataRequired(), Length(max=2000)])
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])

@@ -197,6 +197,8 @@ class Case(db.Model):
     )
     #: free text: required when the reason is "other"
     closure_note: Mapped[str | None] = mapped_column(sa.Text)
+    #: when the caseworker plans to follow up; on or before today the case shows in the review queue
+    follow_up_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1, server_default="1")

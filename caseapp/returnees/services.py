@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseapp.audit.models import AuditEntry
 from caseapp.audit.services import diff, log_change, snapshot
 from caseapp.auth.models import User
-from caseapp.auth.policies import office_scope
+from caseapp.auth.policies import can_access_office, can_manage_cases, office_scope
 from caseapp.errors import StaleEdit, ValidationFailed
 from caseapp.extensions import db
 from caseapp.returnees.models import Case, CaseStatus, ClosureReason, Returnee, ReturneeVulnerability, Vulnerability
@@ -169,13 +169,20 @@ def ensure_current(instance, entity_type: str, expected_version: int | None) -> 
 
 # --- cases -------------------------------------------------------------------------------------------
 
-#: the case workflow in one place: status -> statuses it may move to
+#: the case workflow in one place: status -> statuses it may move to. A closed case is read-only:
+#: only a supervisor (or administrator) reopens it, with a reason (reopen_case), to REOPENED_STATUS.
 CASE_TRANSITIONS: dict[CaseStatus, set[CaseStatus]] = {
     CaseStatus.OPEN: {CaseStatus.ACTIVE, CaseStatus.CLOSED},
     CaseStatus.ACTIVE: {CaseStatus.MONITORING, CaseStatus.CLOSED},
     CaseStatus.MONITORING: {CaseStatus.ACTIVE, CaseStatus.CLOSED},
     CaseStatus.CLOSED: set(),
 }
+REOPENED_STATUS = CaseStatus.ACTIVE
+
+
+def ensure_case_open(case: Case) -> None:
+    if case.is_closed:
+        raise ValidationFailed({"": _l("The case is closed: it cannot be changed. A supervisor may reopen it.")})
 
 
 def open_new_case(actor: User, returnee: Returnee, *, caseworker_id: int | None = None,
@@ -202,6 +209,9 @@ def change_case_status(actor: User, case: Case, new_status: CaseStatus, *, expec
                                              old=case.status.label, new=new_status.label)})
     note = (note or "").strip() or None
     if new_status == CaseStatus.CLOSED:
+        if _open_assistance_count(case):
+            raise ValidationFailed({"status": _l(
+                "This case still has planned, requested or approved assistance: deliver or cancel it first.")})
         if reason is None:
             raise ValidationFailed({"reason": _l("Give the reason for closing the case.")})
         if reason == ClosureReason.OTHER and not note:
@@ -216,6 +226,54 @@ def change_case_status(actor: User, case: Case, new_status: CaseStatus, *, expec
                entity_version=case.version,
                changes={"status": [old, new_status], **({"closure_reason": reason} if reason else {})},
                comment=note)
+    return case
+
+
+def _open_assistance_count(case: Case) -> int:
+    from caseapp.assistance.models import AssistanceRecord
+    from caseapp.assistance.workflow import OPEN
+
+    return db.session.scalar(
+        select(func.count(AssistanceRecord.id))
+        .where(AssistanceRecord.case_id == case.id, AssistanceRecord.status.in_(OPEN))
+    )
+
+
+def reopen_case(actor: User, case: Case, reason: str | None, *, expected_version: int | None = None) -> Case:
+    """Reopen a closed case (supervisors): the same case continues, with its history; the closure is
+    cleared from the case and kept in the change log."""
+    ensure_current(case, "case", expected_version)
+    if actor is None or not can_manage_cases(actor):
+        raise ValidationFailed({"status": _l("Only a supervisor reopens a case.")})
+    if not case.is_closed:
+        raise ValidationFailed({"status": _l("This case is not closed.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"note": _l("Give the reason for reopening the case.")})
+    if any(other.status != CaseStatus.CLOSED for other in case.returnee.cases if other is not case):
+        raise ValidationFailed({"status": _l("This returnee has another case that is not closed.")})
+    old_reason = case.closure_reason
+    case.status = REOPENED_STATUS
+    case.closure_reason = None
+    case.closure_note = None
+    case.closed_on = None
+    db.session.flush()
+    log_change(actor, "case.reopen", "case", case.id, returnee_id=case.returnee_id, entity_version=case.version,
+               changes={"status": [CaseStatus.CLOSED, REOPENED_STATUS], "closure_reason": [old_reason, None]},
+               comment=reason)
+    return case
+
+
+def set_follow_up(actor: User, case: Case, on: date | None, *, expected_version: int | None = None) -> Case:
+    """The date the caseworker means to follow the case up (None: no follow-up planned)."""
+    ensure_current(case, "case", expected_version)
+    ensure_case_open(case)
+    if case.follow_up_on != on:
+        old = case.follow_up_on
+        case.follow_up_on = on
+        db.session.flush()
+        log_change(actor, "case.follow_up", "case", case.id, returnee_id=case.returnee_id,
+                   entity_version=case.version, changes={"follow_up_on": [old, on]})
     return case
 
 
@@ -234,7 +292,9 @@ def update_plan(actor: User, case: Case, plan: str, *, expected_version: int | N
 
 
 def assign_case(actor: User, case: Case, caseworker: User) -> Case:
-    if caseworker.field_office_id != case.returnee.field_office_id or not caseworker.active:
+    ensure_case_open(case)
+    if caseworker is None or caseworker.field_office_id != case.returnee.field_office_id or not caseworker.active \
+            or not caseworker.role.belongs_to_office:
         raise ValidationFailed({"caseworker_id": _l("Choose an active caseworker of the returnee's office.")})
     if case.caseworker_id != caseworker.id:
         old = case.caseworker_id
@@ -243,3 +303,17 @@ def assign_case(actor: User, case: Case, caseworker: User) -> Case:
         log_change(actor, "case.assign", "case", case.id, returnee_id=case.returnee_id,
                    entity_version=case.version, changes={"caseworker_id": [old, caseworker.id]})
     return case
+
+
+def reassign_cases(actor: User, cases: list[Case], caseworker: User) -> int:
+    """Give these cases to another caseworker of their office: all of them or none. Returns how many moved."""
+    if actor is None or not can_manage_cases(actor):
+        raise ValidationFailed({"": _l("Only a supervisor reassigns cases.")})
+    moved = 0
+    for case in cases:
+        if not can_access_office(actor, case.returnee.field_office_id):
+            raise ValidationFailed({"": _l("You can reassign cases of your own office only.")})
+        before = case.caseworker_id
+        assign_case(actor, case, caseworker)
+        moved += before != case.caseworker_id
+    return moved

@@ -1,5 +1,6 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -8,17 +9,26 @@ from caseapp.audit.models import AuditEntry
 from caseapp.auth.models import User
 from caseapp.auth.policies import (
     can_edit_case_data,
+    can_manage_cases,
     can_reassign_cases,
     office_scope,
     require,
     sees_personal_data,
 )
-from caseapp.errors import StaleEdit, ValidationFailed, apply_errors
+from caseapp.errors import StaleEdit, ValidationFailed, apply_errors, run_and_flash
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import Page
 from caseapp.returnees import services
-from caseapp.returnees.forms import AssignForm, CaseStatusForm, OpenCaseForm, PlanForm, ReturneeForm
+from caseapp.returnees.forms import (
+    AssignForm,
+    CaseStatusForm,
+    FollowUpForm,
+    OpenCaseForm,
+    PlanForm,
+    ReopenForm,
+    ReturneeForm,
+)
 from caseapp.returnees.models import Case, CaseStatus, ClosureReason, Vulnerability
 from caseapp.returnees.queries import (
     ReturneeFilters,
@@ -30,6 +40,8 @@ from caseapp.returnees.queries import (
 )
 
 bp = Blueprint("returnees", __name__, url_prefix="/returnees")
+
+STALE_CASE = _l("Someone changed this case meanwhile; nothing was saved. Check the page and try again.")
 
 
 def office_choices(user):
@@ -146,11 +158,11 @@ def show(returnee_id):
     case = returnee.current_case
     history = db.session.scalars(
         select(AuditEntry).where(AuditEntry.returnee_id == returnee.id).order_by(AuditEntry.id.desc()).limit(50)
-    )
+    ).all()
     status_form = CaseStatusForm(prefix="case", version=case.version if case else None)
     if case is not None:
         status_form.status.choices = [
-            (s.value, s.label) for s in services.CASE_TRANSITIONS[case.status]
+            (s.value, s.label) for s in CaseStatus if s in services.CASE_TRANSITIONS[case.status]
         ]
     assign_form = None
     if case is not None and can_reassign_cases(current_user) and not case.is_closed:
@@ -163,21 +175,40 @@ def show(returnee_id):
         returnee=returnee,
         case=case,
         records=timeline(returnee),
-        history=list(history),
+        history=history,
         status_form=status_form,
         assign_form=assign_form,
         open_case_form=OpenCaseForm(prefix="open"),
+        **case_review_context(case),
         types=db.session.scalars(
             select(AssistanceType).where(AssistanceType.active.is_(True)).order_by(AssistanceType.sort_order)
         ).all(),
-        user_names=_user_names(history_user_ids(returnee, case)),
+        user_names=_user_names(history_user_ids(returnee, case, history)),
     )
 
 
-def history_user_ids(returnee, case):
+def case_review_context(case) -> dict:
+    """The supervisor-review parts of the case card: reviews, and the forms this user may use."""
+    from caseapp.review.forms import CaseReviewForm
+    from caseapp.review.queries import case_reviews
+
+    if case is None:
+        return {}
+    return {
+        "reviews": case_reviews(case),
+        "review_form": CaseReviewForm(),
+        "follow_up_form": FollowUpForm(prefix="follow", follow_up_on=case.follow_up_on, version=case.version),
+        "reopen_form": ReopenForm(prefix="reopen", version=case.version),
+    }
+
+
+def history_user_ids(returnee, case, history=()):
     ids = {returnee.created_by_id, returnee.updated_by_id}
     if case is not None:
         ids.add(case.caseworker_id)
+    for entry in history:  # openings and reassignments name the caseworkers by id: 7 or [old, new]
+        named = (entry.changes or {}).get("caseworker_id")
+        ids.update(v for v in (named if isinstance(named, list) else [named]) if isinstance(v, int))
     return {i for i in ids if i}
 
 
@@ -237,21 +268,11 @@ def case_status(case_id):
     case = get_case_or_404(case_id)
     form = CaseStatusForm(prefix="case")
     if form.validate_on_submit():
-        try:
-            services.change_case_status(
-                current_user, case, CaseStatus(form.status.data), expected_version=form.version.data,
-                reason=ClosureReason(form.reason.data) if form.reason.data else None, note=form.note.data,
-            )
-            db.session.commit()
-            flash(_("The case is now %(status)s.", status=case.status.label), "success")
-        except ValidationFailed as failure:
-            db.session.rollback()
-            for message in failure.errors.values():
-                flash(str(message), "danger")
-        except StaleEdit:
-            db.session.rollback()
-            flash(_("Someone changed this case meanwhile; nothing was saved. Check the page and try again."),
-                  "warning")
+        run_and_flash(lambda: services.change_case_status(
+            current_user, case, CaseStatus(form.status.data), expected_version=form.version.data,
+            reason=ClosureReason(form.reason.data) if form.reason.data else None, note=form.note.data),
+            lambda changed: _("The case is now %(status)s.", status=case.status.label),
+            stale_message=STALE_CASE)
     else:
         flash(_("Choose a valid status."), "danger")
     return redirect(url_for("returnees.show", returnee_id=case.returnee_id))
@@ -295,4 +316,33 @@ def case_assign(case_id):
                 flash(str(message), "danger")
     else:
         flash(_("Choose a caseworker of this office."), "danger")
+    return redirect(url_for("returnees.show", returnee_id=case.returnee_id))
+
+
+@bp.post("/cases/<int:case_id>/reopen")
+@require(can_manage_cases)
+def case_reopen(case_id):
+    case = get_case_or_404(case_id)
+    form = ReopenForm(prefix="reopen")
+    if form.validate_on_submit():
+        run_and_flash(lambda: services.reopen_case(current_user, case, form.reason.data,
+                                                   expected_version=form.version.data),
+                      _("The case is reopened."), stale_message=STALE_CASE)
+    else:
+        flash(_("Give the reason for reopening the case."), "danger")
+    return redirect(url_for("returnees.show", returnee_id=case.returnee_id))
+
+
+@bp.post("/cases/<int:case_id>/follow-up")
+@require(can_edit_case_data)
+def case_follow_up(case_id):
+    case = get_case_or_404(case_id)
+    form = FollowUpForm(prefix="follow")
+    if form.validate_on_submit():
+        run_and_flash(lambda: services.set_follow_up(current_user, case, form.follow_up_on.data,
+                                                     expected_version=form.version.data),
+                      _("The follow-up date is saved."), stale_message=STALE_CASE)
+    else:
+        for message in form.follow_up_on.errors:
+            flash(str(message), "danger")
     return redirect(url_for("returnees.show", returnee_id=case.returnee_id))

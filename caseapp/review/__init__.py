@@ -1,0 +1,1 @@
+"""Supervisor review: the review queue, case reviews, reassignment and "my requests"."""

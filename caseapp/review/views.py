@@ -1,0 +1,174 @@
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from caseapp.auth.models import User
+from caseapp.auth.policies import (
+    can_edit_case_data,
+    can_reassign_cases,
+    has_own_requests,
+    has_review_queue,
+    office_scope,
+    require,
+)
+from caseapp.errors import run_and_flash
+from caseapp.extensions import db
+from caseapp.offices.models import FieldOffice
+from caseapp.pagination import Page
+from caseapp.returnees import services as case_services
+from caseapp.returnees.models import Case, CaseStatus, Returnee
+from caseapp.returnees.queries import assignable_caseworkers
+from caseapp.returnees.views import get_case_or_404
+from caseapp.review import queries, services
+from caseapp.review.forms import CaseReviewForm, ReassignForm, ReviewAnswerForm
+from caseapp.review.models import CaseReview, ReviewOutcome
+from caseapp.ui import is_safe_redirect
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+def queue_context(user) -> dict:
+    """What the review queue shows; also rendered on the supervisor's home page."""
+    return {
+        "approvals": queries.pending_approvals(user.field_office_id),
+        "attention": queries.cases_needing_attention(user.field_office_id),
+        "inactivity_days": current_app.config["INACTIVITY_DAYS"],
+        "plan_grace_days": current_app.config["PLAN_GRACE_DAYS"],
+    }
+
+
+def home_context(user) -> dict:
+    """The review parts of the home page: the queue for supervisors, reviews and requests for staff."""
+    context = {}
+    if has_review_queue(user):
+        context["queue"] = queue_context(user)
+    if has_own_requests(user):
+        context["reviews_to_answer"] = list(db.session.scalars(queries.reviews_awaiting_answer_query(user)))
+        context["my_requests"] = list(db.session.scalars(queries.my_requests_query(user).limit(10)))
+    return context
+
+
+def _back(default: str):
+    target = request.form.get("next")
+    return redirect(target if is_safe_redirect(target) else default)
+
+
+@bp.get("/")
+@require(has_review_queue)
+def queue():
+    return render_template("review/queue.html", queue=queue_context(current_user))
+
+
+@bp.get("/my-requests")
+@require(has_own_requests)
+def my_requests():
+    records = db.session.scalars(queries.my_requests_query(current_user).limit(300))
+    return render_template("review/my_requests.html", records=list(records))
+
+
+def _cases_office_id() -> int:
+    """The office whose cases are listed: the user's own; an administrator picks one."""
+    scope = office_scope(current_user)
+    if scope is not None:
+        return scope
+    office_id = request.values.get("office", type=int)
+    if office_id is None:
+        office_id = db.session.scalar(select(FieldOffice.id).order_by(FieldOffice.name).limit(1))
+    return office_id
+
+
+@bp.get("/cases")
+@require(can_reassign_cases)
+def cases():
+    office_id = _cases_office_id()
+    caseworker = request.args.get("caseworker", "")
+    query = (
+        select(Case).join(Returnee, Returnee.id == Case.returnee_id)
+        .where(Returnee.field_office_id == office_id, Case.status != CaseStatus.CLOSED)
+    )
+    if caseworker == "none":
+        query = query.where(Case.caseworker_id.is_(None))
+    elif caseworker.isdigit():
+        query = query.where(Case.caseworker_id == int(caseworker))
+    per_page = 50
+    page_number = max(request.args.get("page", 1, type=int), 1)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(Returnee.last_name, Returnee.first_name, Case.id).limit(per_page).offset((page_number - 1) * per_page)
+    ).all()
+    staff = assignable_caseworkers(office_id)
+    form = ReassignForm()
+    form.caseworker_id.choices = [(u.id, u.display_name) for u in staff]
+    offices = [] if office_scope(current_user) is not None else db.session.execute(
+        select(FieldOffice.id, FieldOffice.name).order_by(FieldOffice.name)).all()
+    return render_template("review/cases.html", cases=rows, page=Page(page_number, per_page, total), form=form,
+                           staff=staff, caseworker=caseworker, office_id=office_id, offices=offices)
+
+
+@bp.post("/cases/reassign")
+@require(can_reassign_cases)
+def reassign():
+    """Bulk reassignment: exactly the selected cases move, or none (a case the user may not see is a 404)."""
+    office_id = _cases_office_id()
+    form = ReassignForm()
+    form.caseworker_id.choices = [(u.id, u.display_name) for u in assignable_caseworkers(office_id)]
+    case_ids = set(request.form.getlist("case_id", type=int))
+    back = url_for("review.cases", office=office_id if office_scope(current_user) is None else None)
+    if not form.validate_on_submit():
+        flash(_("Choose a caseworker of this office."), "danger")
+        return redirect(back)
+    if not case_ids:
+        flash(_("Select the cases to reassign."), "warning")
+        return redirect(back)
+    selected = db.session.scalars(
+        select(Case).join(Returnee, Returnee.id == Case.returnee_id)
+        .where(Case.id.in_(case_ids), Returnee.field_office_id == office_id)
+    ).all()
+    if len(selected) != len(case_ids):
+        abort(404)
+    caseworker = db.session.get(User, form.caseworker_id.data)
+    run_and_flash(lambda: case_services.reassign_cases(current_user, list(selected), caseworker),
+                  lambda moved: _("%(moved)s of %(selected)s selected cases moved to %(name)s.", moved=moved,
+                                  selected=len(selected), name=caseworker.display_name))
+    return redirect(back)
+
+
+@bp.post("/cases/<int:case_id>/review")
+@require(has_review_queue)
+def review_case(case_id):
+    case = get_case_or_404(case_id)
+    form = CaseReviewForm()
+    if form.validate_on_submit():
+        run_and_flash(lambda: services.review_case(current_user, case, ReviewOutcome(form.outcome.data),
+                                                   form.comment.data),
+                      _("Your review of the case is recorded."))
+    else:
+        flash(_("Choose the outcome of the review."), "danger")
+    return _back(url_for("returnees.show", returnee_id=case.returnee_id))
+
+
+@bp.post("/reviews/<int:review_id>/answer")
+@require(can_edit_case_data)
+def answer(review_id):
+    review = db.session.get(CaseReview, review_id)
+    if review is None:
+        abort(404)
+    get_case_or_404(review.case_id)  # office scoping
+    form = ReviewAnswerForm()
+    if form.validate_on_submit():
+        run_and_flash(lambda: services.answer_review(current_user, review, form.answer.data),
+                      _("Your answer is recorded."))
+    return _back(url_for("home.index"))
+
+
+@bp.app_template_global()
+def review_counts():
+    return queries.queue_counts_for_request(current_user)
+
+
+@bp.app_template_filter("action_label")
+def action_label_filter(action: str) -> str:
+    from caseapp.audit.labels import action_label
+
+    return action_label(action)
