@@ -83,8 +83,9 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
     ensure_demo_users()
     offices = list(db.session.scalars(select(FieldOffice).where(FieldOffice.active.is_(True)).order_by(FieldOffice.id)))
     types = {t.code: t for t in db.session.scalars(select(AssistanceType))}
+    # Cases go to caseworkers, so that every request has a supervisor who may approve it (four eyes).
     staff_by_office: dict[int, list[User]] = {}
-    for user in db.session.scalars(select(User).where(User.role.in_([Role.CASEWORKER, Role.SUPERVISOR]))):
+    for user in db.session.scalars(select(User).where(User.role == Role.CASEWORKER).order_by(User.id)):
         staff_by_office.setdefault(user.field_office_id, []).append(user)
     start = on - timedelta(days=3 * 365)
     made = 0
