@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.auth.views import bp as auth_bp
     from caseapp.demo.cli import register_demo_commands
     from caseapp.home.views import bp as home_bp
+    from caseapp.imports import register_imports
     from caseapp.returnees.views import bp as returnees_bp
 
     app.register_blueprint(auth_bp)
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     register_auth_commands(app)
     register_demo_commands(app)
+    register_imports(app)
 
     @app.get("/healthz")
     def healthz():
@@ -153,7 +155,8 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def _select_locale():
-    return session.get("locale") or app_default_locale()
+    # Outside a request (command line, tests calling services) there is no session: the default locale.
+    return (session.get("locale") if has_request_context() else None) or app_default_locale()
 
 
 def app_default_locale():
