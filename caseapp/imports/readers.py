@@ -93,7 +93,7 @@ def _csv_rows(reader) -> Iterator[tuple[int, list[str]]]:
             row_number += 1
             if any(cells):
                 # A CSV export wrote text starting with =, +, -, @ with a leading apostrophe: take it off.
-                yield row_number, [unescape_formula(cell) for cell in cells]
+                yield row_number, [unescape_formula(cell) if cell[:1] == "'" else cell for cell in cells]
     except (UnicodeDecodeError, csv.Error) as error:
         raise UnreadableFile(f"row {row_number + 1}: {_csv_problem(error)}") from None
 

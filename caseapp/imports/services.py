@@ -153,6 +153,8 @@ class _ImportRun:
             for source in self.sources:
                 self._import_table(source)
             self._refuse_repeated_files(earlier)
+            # In file order: the unknown returnees of a chunk are found after its other problems.
+            self.outcome.problems.sort(key=lambda p: (p.table != "returnees", p.row))
             if self.outcome.ok:
                 self.outcome.counts["cases_closed"] = self._close_history_cases()
                 self._finish_batch()
@@ -300,13 +302,12 @@ class _ImportRun:
             "import_batch_id": self.batch.id,
         } for r in rows]
         inserted = db.session.execute(
-            insert(returnee_table).returning(returnee_table.c.id, returnee_table.c.external_id,
-                                             sort_by_parameter_order=True), values)
+            insert(returnee_table).returning(returnee_table.c.id, returnee_table.c.external_id), values)
         ids = {external_id: returnee_id for returnee_id, external_id in inserted}
         self.returnee_ids.update(ids)
         self._insert_vulnerabilities([(ids[r.external_id], r.vulnerabilities) for r in rows])
         cases = db.session.execute(
-            insert(case_table).returning(case_table.c.id, case_table.c.returnee_id, sort_by_parameter_order=True),
+            insert(case_table).returning(case_table.c.id, case_table.c.returnee_id),
             [self._new_case(ids[r.external_id], r.return_date) for r in rows])
         self.case_of.update({returnee_id: case_id for case_id, returnee_id in cases})
         self.outcome.counts["cases_created"] += len(rows)
@@ -358,8 +359,7 @@ class _ImportRun:
             return_dates = dict(db.session.execute(
                 select(returnee_table.c.id, returnee_table.c.return_date).where(returnee_table.c.id.in_(caseless))))
             cases = db.session.execute(
-                insert(case_table).returning(case_table.c.id, case_table.c.returnee_id,
-                                             sort_by_parameter_order=True),
+                insert(case_table).returning(case_table.c.id, case_table.c.returnee_id),
                 [self._new_case(returnee_id, return_dates[returnee_id]) for returnee_id in caseless])
             self.case_of.update({returnee_id: case_id for case_id, returnee_id in cases})
             self.outcome.counts["cases_created"] += len(caseless)
@@ -380,6 +380,7 @@ class _ImportRun:
         self._look_up_database_returnees(
             {r.returnee_external_id for r in checked if r.returnee_external_id not in self.file_rows})
         values = []
+        batch_id, actor_id, now = self.batch.id, self.actor_id, self.now
         for record in checked:
             external_id = record.returnee_external_id
             if external_id in self.file_rows:
@@ -396,8 +397,8 @@ class _ImportRun:
                     "returnee_id": returnee_id, "case_id": case_id, "type_id": record.type_id,
                     "provided_on": record.provided_on, "status": record.status, "amount": record.amount,
                     "currency": record.currency, "provider": record.provider, "notes": record.notes,
-                    "recorded_by_id": self.actor_id, "updated_by_id": self.actor_id, "created_at": self.now,
-                    "updated_at": self.now, "version": 1, "import_batch_id": self.batch.id,
+                    "recorded_by_id": actor_id, "updated_by_id": actor_id, "created_at": now,
+                    "updated_at": now, "version": 1, "import_batch_id": batch_id,
                 })
         self.outcome.counts["records_created"] += len(checked)
         if values and self.writing:
@@ -442,7 +443,7 @@ class _ImportRun:
                 self.outcome.earlier_batch = batch
                 self.problem(Problem(source.table, 0, "", source.file_name, _(
                     "This file was imported already: batch %(id)d of %(when)s by %(who)s.",
-                    id=batch.id, when=batch.created_at.strftime("%Y-%m-%d %H:%M"), who=batch.created_by_name)))
+                    id=batch.id, when=batch.created_at.strftime("%Y-%m-%d %H:%M UTC"), who=batch.created_by_name)))
 
     def _new_batch(self) -> ImportBatch:
         by_table = {source.table: source for source in self.sources}
