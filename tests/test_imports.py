@@ -171,6 +171,21 @@ def test_dry_run_checks_everything_and_writes_nothing(app_ctx, runner, files):
     assert table_counts() == {"returnee": 0, "reintegration_case": 0, "assistance_record": 0, "import_batch": 0}
 
 
+def test_the_command_imports_a_workbook_as_a_supervisor_and_refuses_a_caseworker(app_ctx, runner, make, tmp_path):
+    from caseapp.imports.exports import template_workbook
+
+    path = tmp_path / "template.xlsx"
+    path.write_bytes(template_workbook())
+    caseworker, supervisor = make.user("caseworker", "Gori"), make.user("supervisor", "Gori")
+    refused = runner.invoke(args=["import-data", "--workbook", str(path), "--user", caseworker.username])
+    assert refused.exit_code == 2 and table_counts()["import_batch"] == 0
+    result = runner.invoke(args=["import-data", "--workbook", str(path), "--user", supervisor.username])
+    assert result.exit_code == 0, result.stderr
+    batch = db.session.scalar(select(ImportBatch))
+    assert (batch.created_by_name, batch.field_office_id) == (supervisor.username, supervisor.field_office_id)
+    assert batch.returnees_file == batch.assistance_file == str(path)
+
+
 def test_dry_run_of_a_wrong_file_exits_non_zero(app_ctx, runner, files):
     result = cli(runner, files([returnee_row("GE-1", sex="")], []), "--dry-run")
     assert result.exit_code == 1

@@ -12,6 +12,7 @@ from caseapp.auth.models import User
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.imports.models import ImportBatch
+from caseapp.imports.policies import can_import_data
 from caseapp.imports.readers import sources_for
 
 
@@ -53,6 +54,8 @@ def register_import_commands(app: Flask) -> None:
         if not (workbook or returnees or assistance):
             raise click.UsageError("Give --returnees and/or --assistance, or --workbook.")
         actor = _user(username)
+        if actor is not None and not can_import_data(actor):
+            raise click.UsageError(f"{username} may not import: supervisors and administrators do.")
         sources = sources_for(returnees=returnees, assistance=assistance, workbook=workbook)
         outcome = import_files(actor, sources, dry_run=dry_run, progress=_progress_bar)
         counts = outcome.counts
