@@ -158,10 +158,19 @@ def test_each_rule_is_named_with_its_column(app_ctx, files, people, records, col
 def test_unknown_and_missing_columns_are_errors(app_ctx, tmp_path):
     path = tmp_path / "returnees.csv"
     path.write_text("external_id,first_name,nickname\nA,Nino,Nini\n", encoding="utf-8")
-    outcome = run_import({"returnees": path})
+    assistance = write_csv(tmp_path / "a.csv", ASSISTANCE_COLUMNS, [record_row("A")] * 3)
+    outcome = run_import({"returnees": path, "assistance": assistance})
     columns = {p.column: p.message for p in outcome.problems}
     assert "Unknown column" in columns["nickname"]
     assert columns["last_name"] == "This column is missing."
+    assert "returnee_external_id" not in columns  # not one "unknown returnee" per row of the other table
+
+
+def test_a_file_that_is_not_utf8_is_named(app_ctx, tmp_path):
+    path = tmp_path / "returnees.csv"
+    path.write_bytes(",".join(RETURNEE_COLUMNS).encode() + "\nA,Nino,\u10d1\n".encode("utf-16"))
+    outcome = run_import({"returnees": path})
+    assert "not UTF-8" in outcome.problems[0].message
 
 
 def test_dry_run_checks_everything_and_writes_nothing(app_ctx, runner, files):

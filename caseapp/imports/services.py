@@ -140,6 +140,8 @@ class _ImportRun:
         #: returnee id -> the case imported assistance is filed under
         self.case_of: dict[int, int | None] = {}
         self.rows_seen: dict[str, int] = {}
+        #: set when the returnees table cannot be read: its ids are then not reported as unknown one by one
+        self.returnees_unreadable = False
         self.batch: ImportBatch | None = None
 
     # --- the run ------------------------------------------------------------------------------------
@@ -185,6 +187,7 @@ class _ImportRun:
                 for problem in columns.problems:
                     self.problem(problem)
                 if columns.problems:
+                    self.returnees_unreadable |= source.table == "returnees"
                     return
                 bar = self.progress(f"{source.table} ({source.file_name})", None)
                 handle_chunk = self._returnee_chunk if source.table == "returnees" else self._assistance_chunk
@@ -196,6 +199,7 @@ class _ImportRun:
                 bar.close()
                 self.rows_seen[source.table] = seen
         except UnreadableFile as error:
+            self.returnees_unreadable |= source.table == "returnees"
             self.problem(Problem(source.table, 0, "", source.file_name, str(error)))
 
     # --- returnees ------------------------------------------------------------------------------------
@@ -388,6 +392,8 @@ class _ImportRun:
                 case_id = self.case_of.get(returnee_id) if returnee_id else None
             elif self.database_returnees.get(external_id) is not None:
                 returnee_id, case_id = self.database_returnees[external_id]
+            elif self.returnees_unreadable:
+                continue
             else:
                 self.problem(Problem("assistance", record.row, "returnee_external_id", external_id, _(
                     "Unknown returnee: neither the returnees table nor the database has this external id.")))
