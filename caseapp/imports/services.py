@@ -69,7 +69,7 @@ class ReturneeUpdate:
     row: int
     external_id: str
     name: str
-    changes: dict[str, tuple[object, object]]
+    changes: dict[str, tuple[str, str]]
 
 
 @dataclass
@@ -497,13 +497,24 @@ class _ImportRun:
         })
 
 
-def _changes(current: dict, returnee: ReturneeRow) -> dict[str, tuple[object, object]]:
+def _changes(current: dict, returnee: ReturneeRow) -> dict[str, tuple[str, str]]:
     changes = {}
     for name in (*RETURNEE_FIELDS, "vulnerabilities"):
         old, new = current[name], getattr(returnee, name)
         if getattr(old, "value", old) != new:
-            changes[name] = (old, new)
+            changes[name] = (_shown(old), _shown(new))
     return changes
+
+
+def _shown(value) -> str:
+    """A value as the file would hold it (for the preview of an update)."""
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return ";".join(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(getattr(value, "value", value))
 
 
 def _json_value(value):
