@@ -171,3 +171,11 @@ def test_one_office_can_be_exported(make, login, client):
 def _write(path, content: bytes):
     path.write_bytes(content)
     return path
+
+
+def test_undo_without_the_csrf_token_is_refused(app, make, login, client, tmp_path):
+    login(make.user(Role.ADMIN, None))
+    batch = run_import({"returnees": write_csv(tmp_path / "r.csv", RETURNEE_COLUMNS, [returnee_row("GO-1")])}).batch
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post(f"/imports/{batch.id}/undo").status_code == 400
+    assert db.session.get(ImportBatch, batch.id).status == BatchStatus.APPLIED
