@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.auth.views import bp as auth_bp
     from caseapp.demo.cli import register_demo_commands
     from caseapp.home.views import bp as home_bp
+    from caseapp.imports import register_imports
     from caseapp.returnees.views import bp as returnees_bp
     from caseapp.review.views import bp as review_bp
 
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     register_auth_commands(app)
     register_demo_commands(app)
+    register_imports(app)
 
     @app.get("/healthz")
     def healthz():
@@ -162,7 +164,8 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def _select_locale():
-    from flask import current_app, has_request_context
+    from flask import current_app
 
+    # Outside a request (command line, tests calling services) there is no session: the default locale.
     chosen = session.get("locale") if has_request_context() else None
     return chosen or current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -130,6 +130,8 @@ class AssistanceRecord(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: the spreadsheet import that created this record (history: not re-approved)
+    import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
 
     returnee: Mapped[Returnee] = relationship()
     case: Mapped[Case | None] = relationship()

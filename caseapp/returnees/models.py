@@ -113,6 +113,8 @@ class Returnee(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     #: optimistic lock: bumped on every update; a form carrying an older value is refused
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: the spreadsheet import that created this returnee (undoing it deletes the returnee)
+    import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
 
     field_office: Mapped[FieldOffice] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
@@ -202,6 +204,8 @@ class Case(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
+    #: the spreadsheet import that created this case
+    import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
 
     returnee: Mapped[Returnee] = relationship(back_populates="cases")
     caseworker: Mapped[User | None] = relationship()

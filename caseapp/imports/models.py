@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caseapp.auth.models import User
+from caseapp.enums import ChoiceEnum, enum_column_type
+from caseapp.extensions import db
+from caseapp.offices.models import FieldOffice
+from caseapp.timeutil import utcnow
+
+
+class BatchStatus(ChoiceEnum):
+    APPLIED = "applied"
+    UNDONE = "undone"
+
+    @property
+    def label(self):
+        return {"applied": _l("Applied"), "undone": _l("Undone")}[self.value]
+
+
+class ImportBatch(db.Model):
+    """One import of spreadsheet files. Returnees, cases and records it created carry its id."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    #: a copy of the importer's username ("command line" when run without --user), kept when the account is gone
+    created_by_name: Mapped[str] = mapped_column(sa.String(64))
+    #: the office a supervisor imported for; None for an administrator's or the command line's import
+    field_office_id: Mapped[int | None] = mapped_column(sa.ForeignKey("field_office.id"))
+    #: file names as uploaded (the workbook's name in both when one XLSX held both tables)
+    returnees_file: Mapped[str | None] = mapped_column(sa.String(255))
+    returnees_sha256: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    assistance_file: Mapped[str | None] = mapped_column(sa.String(255))
+    assistance_sha256: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    returnees_created: Mapped[int] = mapped_column(default=0, server_default="0")
+    returnees_updated: Mapped[int] = mapped_column(default=0, server_default="0")
+    cases_created: Mapped[int] = mapped_column(default=0, server_default="0")
+    cases_closed: Mapped[int] = mapped_column(default=0, server_default="0")
+    records_created: Mapped[int] = mapped_column(default=0, server_default="0")
+    status: Mapped[BatchStatus] = mapped_column(
+        enum_column_type(BatchStatus, "import_batch_status"), default=BatchStatus.APPLIED
+    )
+    #: returnees this batch updated: [{"id", "version_after", "before": {column: value, ...}}, ...];
+    #: undo writes "before" back
+    replaced: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    undone_at: Mapped[datetime | None]
+    undone_by_name: Mapped[str | None] = mapped_column(sa.String(64))
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    field_office: Mapped[FieldOffice | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ImportBatch {self.id} {self.status} by {self.created_by_name}>"
+
+    @property
+    def file_names(self) -> str:
+        names = [n for n in (self.returnees_file, self.assistance_file) if n]
+        return ", ".join(dict.fromkeys(names))

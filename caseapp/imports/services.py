@@ -1,0 +1,643 @@
+"""Import a returnees table and an assistance table as one batch, all or nothing; undo a batch.
+
+How an import runs: the rows are streamed and checked chunk by chunk (the forms' rules, see
+validation.py, plus what needs the database: duplicates, unknown returnees, other offices), and every
+chunk is written with bulk inserts as soon as it is checked, inside a SAVEPOINT. At the end, if any
+problem was found, or on a dry run, the savepoint is rolled back: nothing at all is written. The counts a
+dry run reports are therefore exactly what the real run does. On success the caller commits (one
+transaction per request or command)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import islice
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+
+from caseapp.assistance.models import AssistanceRecord, AssistanceType
+from caseapp.audit.services import log_change
+from caseapp.auth.models import User
+from caseapp.auth.policies import office_scope
+from caseapp.errors import ValidationFailed
+from caseapp.extensions import db
+from caseapp.imports.models import BatchStatus, ImportBatch
+from caseapp.imports.readers import Source, UnreadableFile, open_rows
+from caseapp.imports.validation import (
+    AssistanceRow,
+    Columns,
+    Problem,
+    ReturneeRow,
+    RowRules,
+    read_assistance,
+    read_returnee,
+)
+from caseapp.offices.models import FieldOffice
+from caseapp.returnees.models import Case, CaseStatus, ClosureReason, Returnee, ReturneeVulnerability
+from caseapp.returnees.rules import normalise_name
+from caseapp.timeutil import today, utcnow
+
+#: rows checked and written together
+CHUNK_SIZE = 2000
+#: problems kept for the report; beyond this they are only counted
+PROBLEMS_KEPT = 100_000
+#: updated returnees listed in the preview
+UPDATES_SHOWN = 200
+#: a returnee whose latest assistance (or return, without any) is older than this gets a closed case
+HISTORY_AGE = timedelta(days=365)
+
+#: the returnee columns an import sets (and an undo of an update restores)
+RETURNEE_FIELDS = ("first_name", "last_name", "sex", "date_of_birth", "personal_number", "phone",
+                   "field_office_id", "return_date", "returned_from")
+DATE_FIELDS = {"date_of_birth", "return_date", "updated_at"}
+
+returnee_table = Returnee.__table__
+case_table = Case.__table__
+record_table = AssistanceRecord.__table__
+vulnerability_table = ReturneeVulnerability.__table__
+
+#: progress(description, total) -> an object with update(n) and close(), e.g. a tqdm bar
+ProgressFactory = Callable[[str, int | None], object]
+
+
+@dataclass
+class ReturneeUpdate:
+    """An existing returnee the file changes, shown in the preview."""
+
+    row: int
+    external_id: str
+    name: str
+    changes: dict[str, tuple[str, str]]
+
+
+@dataclass
+class ImportOutcome:
+    counts: dict[str, int] = field(default_factory=lambda: {
+        "returnees_created": 0, "returnees_updated": 0, "returnees_unchanged": 0, "cases_created": 0,
+        "cases_closed": 0, "records_created": 0})
+    problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    updates: list[ReturneeUpdate] = field(default_factory=list)
+    #: the batch written (None on a dry run or when refused)
+    batch: ImportBatch | None = None
+    #: an applied batch that imported the same file before
+    earlier_batch: ImportBatch | None = None
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+
+class _NoProgress:
+    def update(self, n=1):
+        pass
+
+    def close(self):
+        pass
+
+
+def chunked(rows: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def import_files(actor: User | None, sources: list[Source], *, dry_run: bool = False,
+                 progress: ProgressFactory | None = None, today_: date | None = None) -> ImportOutcome:
+    """Check and (unless dry_run or a problem is found) write the tables of `sources` as one batch.
+
+    `actor` None means the command line without --user: no office restriction. The session's outer
+    transaction is left for the caller to commit."""
+    return _ImportRun(actor, sources, progress or (lambda desc, total: _NoProgress()),
+                      today_ or today()).execute(dry_run)
+
+
+class _ImportRun:
+    def __init__(self, actor, sources, progress, on: date):
+        self.actor = actor
+        self.sources = sources
+        self.progress = progress
+        self.on = on
+        self.now = utcnow()
+        self.actor_id = getattr(actor, "id", None)
+        self.outcome = ImportOutcome()
+        scope = office_scope(actor) if actor is not None else None
+        self.rules = RowRules(
+            office_ids={office.name.casefold(): office.id for office in db.session.scalars(select(FieldOffice))},
+            types={kind.code: kind for kind in db.session.scalars(select(AssistanceType))},
+            scope_office_id=scope,
+            today=on,
+        )
+        #: external ids of the returnees table -> first row; -> returnee id once written (None if not)
+        self.file_rows: dict[str, int] = {}
+        self.returnee_ids: dict[str, int | None] = {}
+        self.personal_numbers: dict[str, int] = {}
+        #: returnees of the database met in the assistance table: external id -> (id, case id) or None
+        self.database_returnees: dict[str, tuple[int, int | None] | None] = {}
+        #: returnee id -> the case imported assistance is filed under
+        self.case_of: dict[int, int | None] = {}
+        self.rows_seen: dict[str, int] = {}
+        #: set when the returnees table cannot be read: its ids are then not reported as unknown one by one
+        self.returnees_unreadable = False
+        self.batch: ImportBatch | None = None
+
+    # --- the run ------------------------------------------------------------------------------------
+
+    def execute(self, dry_run: bool) -> ImportOutcome:
+        self.outcome.dry_run = dry_run
+        savepoint = db.session.begin_nested()
+        try:
+            earlier = self._earlier_batches()
+            self.batch = self._new_batch()
+            for source in self.sources:
+                self._import_table(source)
+            self._refuse_repeated_files(earlier)
+            # In file order: the unknown returnees of a chunk are found after its other problems.
+            self.outcome.problems.sort(key=lambda p: (p.table != "returnees", p.row))
+            if self.outcome.ok:
+                self.outcome.counts["cases_closed"] = self._close_history_cases()
+                self._finish_batch()
+        except BaseException:
+            savepoint.rollback()
+            raise
+        if self.outcome.ok and not dry_run:
+            savepoint.commit()
+            self.outcome.batch = self.batch
+        else:
+            savepoint.rollback()
+        return self.outcome
+
+    @property
+    def writing(self) -> bool:
+        """Rows are written while nothing is wrong; after the first problem they are only checked."""
+        return self.outcome.problem_count == 0
+
+    def problem(self, problem: Problem) -> None:
+        self.outcome.problem_count += 1
+        if len(self.outcome.problems) < PROBLEMS_KEPT:
+            self.outcome.problems.append(problem)
+
+    def _import_table(self, source: Source) -> None:
+        try:
+            with open_rows(source) as (header, rows):
+                columns = Columns(source.table, header)
+                for problem in columns.problems:
+                    self.problem(problem)
+                if columns.problems:
+                    self.returnees_unreadable |= source.table == "returnees"
+                    return
+                bar = self.progress(f"{source.table} ({source.file_name})", None)
+                handle_chunk = self._returnee_chunk if source.table == "returnees" else self._assistance_chunk
+                seen = 0
+                for chunk in chunked(rows, CHUNK_SIZE):
+                    handle_chunk(columns, chunk)
+                    seen += len(chunk)
+                    bar.update(len(chunk))
+                bar.close()
+                self.rows_seen[source.table] = seen
+        except UnreadableFile as error:
+            self.returnees_unreadable |= source.table == "returnees"
+            self.problem(Problem(source.table, 0, "", source.file_name, str(error)))
+
+    # --- returnees ------------------------------------------------------------------------------------
+
+    def _returnee_chunk(self, columns: Columns, chunk: list[tuple[int, list[str]]]) -> None:
+        checked: list[ReturneeRow] = []
+        for row_number, raw in chunk:
+            cells = columns.cells(raw)
+            extra = columns.overflow(row_number, raw)
+            if extra:
+                self.problem(extra)
+            returnee, problems = read_returnee(row_number, cells, self.rules)
+            for problem in problems:
+                self.problem(problem)
+            external_id = cells["external_id"].strip()
+            if external_id:
+                first = self.file_rows.setdefault(external_id, row_number)
+                self.returnee_ids.setdefault(external_id, None)
+                if first != row_number:
+                    self.problem(Problem("returnees", row_number, "external_id", external_id,
+                                         _("Duplicate external id: row %(row)d has it already.", row=first)))
+                    continue
+            number = returnee.personal_number if returnee else None
+            if number:
+                first = self.personal_numbers.setdefault(number, row_number)
+                if first != row_number:
+                    self.problem(Problem("returnees", row_number, "personal_number", number,
+                                         _("Duplicate personal number: row %(row)d has it already.", row=first)))
+                    continue
+            if returnee is not None and not extra:
+                checked.append(returnee)
+        if not checked:
+            return
+        existing = self._existing_returnees([r.external_id for r in checked])
+        clashes = self._personal_number_owners([r.personal_number for r in checked if r.personal_number])
+        new_rows, changed = [], []
+        for returnee in checked:
+            current = existing.get(returnee.external_id)
+            owner = clashes.get(returnee.personal_number) if returnee.personal_number else None
+            if owner is not None and (current is None or owner[0] != current["id"]):
+                self.problem(Problem("returnees", returnee.row, "personal_number", returnee.personal_number,
+                                     _("This personal number is already registered (returnee %(who)s).",
+                                       who=owner[1] or f"#{owner[0]}")))
+                continue
+            if current is None:
+                new_rows.append(returnee)
+                continue
+            if self.rules.scope_office_id is not None and current["field_office_id"] != self.rules.scope_office_id:
+                self.problem(Problem("returnees", returnee.row, "external_id", returnee.external_id,
+                                     _("This external id belongs to a returnee of another office.")))
+                continue
+            changes = _changes(current, returnee)
+            if changes:
+                changed.append((returnee, current, changes))
+            else:
+                self.outcome.counts["returnees_unchanged"] += 1
+                self.returnee_ids[returnee.external_id] = current["id"]
+        self.outcome.counts["returnees_created"] += len(new_rows)
+        self.outcome.counts["returnees_updated"] += len(changed)
+        for returnee, current, changes in changed:
+            if len(self.outcome.updates) < UPDATES_SHOWN:
+                self.outcome.updates.append(ReturneeUpdate(
+                    returnee.row, returnee.external_id, f"{returnee.first_name} {returnee.last_name}", changes))
+        if not self.writing:
+            return
+        self._insert_returnees(new_rows)
+        self._update_returnees(changed)
+        kept = [current["id"] for current in existing.values()]
+        self._file_under_current_cases(kept)
+
+    def _existing_returnees(self, external_ids: list[str]) -> dict[str, dict]:
+        columns = [returnee_table.c[name] for name in ("id", "external_id", "version", "updated_at",
+                                                        "updated_by_id", *RETURNEE_FIELDS)]
+        rows = db.session.execute(select(*columns).where(returnee_table.c.external_id.in_(external_ids)))
+        found = {row.external_id: dict(row._mapping) for row in rows}
+        if found:
+            codes: dict[int, list[str]] = {}
+            ids = [current["id"] for current in found.values()]
+            for returnee_id, code in db.session.execute(
+                select(vulnerability_table.c.returnee_id, vulnerability_table.c.code)
+                .where(vulnerability_table.c.returnee_id.in_(ids))
+            ):
+                codes.setdefault(returnee_id, []).append(getattr(code, "value", code))
+            for current in found.values():
+                current["vulnerabilities"] = tuple(sorted(codes.get(current["id"], ())))
+        return found
+
+    def _personal_number_owners(self, numbers: list[str]) -> dict[str, tuple[int, str | None]]:
+        if not numbers:
+            return {}
+        rows = db.session.execute(
+            select(returnee_table.c.personal_number, returnee_table.c.id, returnee_table.c.external_id)
+            .where(returnee_table.c.personal_number.in_(numbers)))
+        return {number: (returnee_id, external_id) for number, returnee_id, external_id in rows}
+
+    def _insert_returnees(self, rows: list[ReturneeRow]) -> None:
+        if not rows:
+            return
+        values = [{
+            **{name: getattr(r, name) for name in RETURNEE_FIELDS},
+            "external_id": r.external_id, "search_name": normalise_name(r.first_name, r.last_name),
+            "consent_given": False, "consent_date": None, "created_at": self.now, "updated_at": self.now,
+            "created_by_id": self.actor_id, "updated_by_id": self.actor_id, "version": 1,
+            "import_batch_id": self.batch.id,
+        } for r in rows]
+        inserted = db.session.execute(
+            insert(returnee_table).returning(returnee_table.c.id, returnee_table.c.external_id), values)
+        ids = {external_id: returnee_id for returnee_id, external_id in inserted}
+        self.returnee_ids.update(ids)
+        self._insert_vulnerabilities([(ids[r.external_id], r.vulnerabilities) for r in rows])
+        cases = db.session.execute(
+            insert(case_table).returning(case_table.c.id, case_table.c.returnee_id),
+            [self._new_case(ids[r.external_id], r.return_date) for r in rows])
+        self.case_of.update({returnee_id: case_id for case_id, returnee_id in cases})
+        self.outcome.counts["cases_created"] += len(rows)
+
+    def _new_case(self, returnee_id: int, opened_on: date) -> dict:
+        return {"returnee_id": returnee_id, "status": CaseStatus.OPEN.value, "caseworker_id": None, "plan": "",
+                "opened_on": opened_on, "created_at": self.now, "updated_at": self.now, "version": 1,
+                "import_batch_id": self.batch.id}
+
+    def _insert_vulnerabilities(self, pairs: list[tuple[int, tuple[str, ...]]]) -> None:
+        values = [{"returnee_id": returnee_id, "code": code} for returnee_id, codes in pairs for code in codes]
+        if values:
+            db.session.execute(insert(vulnerability_table), values)
+
+    def _update_returnees(self, changed: list[tuple[ReturneeRow, dict, dict]]) -> None:
+        if not changed:
+            return
+        statement = (
+            update(returnee_table).where(returnee_table.c.id == bindparam("_id"))
+            .values({**{name: bindparam(name) for name in RETURNEE_FIELDS}, "search_name": bindparam("_search"),
+                     "version": bindparam("_version"), "updated_at": self.now, "updated_by_id": self.actor_id})
+        )
+        db.session.execute(statement, [{
+            **{name: getattr(r, name) for name in RETURNEE_FIELDS}, "_id": current["id"],
+            "_search": normalise_name(r.first_name, r.last_name), "_version": current["version"] + 1,
+        } for r, current, _changes in changed])
+        rewritten = [(current["id"], r.vulnerabilities) for r, current, changes in changed
+                     if "vulnerabilities" in changes]
+        if rewritten:
+            db.session.execute(delete(vulnerability_table).where(
+                vulnerability_table.c.returnee_id.in_([returnee_id for returnee_id, _codes in rewritten])))
+            self._insert_vulnerabilities(rewritten)
+        for r, current, _changes in changed:
+            self.returnee_ids[r.external_id] = current["id"]
+            self.batch.replaced.append({
+                "id": current["id"], "version_after": current["version"] + 1,
+                "before": {name: _json_value(current[name]) for name in
+                           (*RETURNEE_FIELDS, "vulnerabilities", "version", "updated_at", "updated_by_id")},
+            })
+
+    def _file_under_current_cases(self, returnee_ids: list[int]) -> None:
+        """Existing returnees keep their cases; one without any case gets one, as every imported returnee."""
+        if not returnee_ids:
+            return
+        current = _current_cases(returnee_ids)
+        self.case_of.update(current)
+        caseless = [returnee_id for returnee_id in returnee_ids if current.get(returnee_id) is None]
+        if caseless:
+            return_dates = dict(db.session.execute(
+                select(returnee_table.c.id, returnee_table.c.return_date).where(returnee_table.c.id.in_(caseless))))
+            cases = db.session.execute(
+                insert(case_table).returning(case_table.c.id, case_table.c.returnee_id),
+                [self._new_case(returnee_id, return_dates[returnee_id]) for returnee_id in caseless])
+            self.case_of.update({returnee_id: case_id for case_id, returnee_id in cases})
+            self.outcome.counts["cases_created"] += len(caseless)
+
+    # --- assistance -----------------------------------------------------------------------------------
+
+    def _assistance_chunk(self, columns: Columns, chunk: list[tuple[int, list[str]]]) -> None:
+        checked: list[AssistanceRow] = []
+        for row_number, raw in chunk:
+            extra = columns.overflow(row_number, raw)
+            if extra:
+                self.problem(extra)
+            record, problems = read_assistance(row_number, columns.cells(raw), self.rules)
+            for problem in problems:
+                self.problem(problem)
+            if record is not None and not extra:
+                checked.append(record)
+        self._look_up_database_returnees(
+            {r.returnee_external_id for r in checked if r.returnee_external_id not in self.file_rows})
+        values = []
+        batch_id, actor_id, now = self.batch.id, self.actor_id, self.now
+        for record in checked:
+            external_id = record.returnee_external_id
+            if external_id in self.file_rows:
+                returnee_id = self.returnee_ids.get(external_id)
+                case_id = self.case_of.get(returnee_id) if returnee_id else None
+            elif self.database_returnees.get(external_id) is not None:
+                returnee_id, case_id = self.database_returnees[external_id]
+            elif self.returnees_unreadable:
+                continue
+            else:
+                self.problem(Problem("assistance", record.row, "returnee_external_id", external_id, _(
+                    "Unknown returnee: neither the returnees table nor the database has this external id.")))
+                continue
+            if self.writing:
+                values.append({
+                    "returnee_id": returnee_id, "case_id": case_id, "type_id": record.type_id,
+                    "provided_on": record.provided_on, "status": record.status, "amount": record.amount,
+                    "currency": record.currency, "provider": record.provider, "notes": record.notes,
+                    "recorded_by_id": actor_id, "updated_by_id": actor_id, "created_at": now,
+                    "updated_at": now, "version": 1, "import_batch_id": batch_id,
+                })
+        self.outcome.counts["records_created"] += len(checked)
+        if values and self.writing:
+            db.session.execute(insert(record_table), values)
+
+    def _look_up_database_returnees(self, external_ids: set[str]) -> None:
+        wanted = [external_id for external_id in external_ids if external_id not in self.database_returnees]
+        if not wanted:
+            return
+        query = select(returnee_table.c.id, returnee_table.c.external_id).where(
+            returnee_table.c.external_id.in_(wanted))
+        if self.rules.scope_office_id is not None:  # another office's returnee is unknown to a supervisor
+            query = query.where(returnee_table.c.field_office_id == self.rules.scope_office_id)
+        found = dict((external_id, returnee_id) for returnee_id, external_id in db.session.execute(query))
+        cases = _current_cases(list(found.values()))
+        for external_id in wanted:
+            returnee_id = found.get(external_id)
+            self.database_returnees[external_id] = (returnee_id, cases.get(returnee_id)) if returnee_id else None
+
+    # --- the batch ------------------------------------------------------------------------------------
+
+    def _earlier_batches(self) -> dict[str, ImportBatch]:
+        """Applied batches that imported one of these files (same checksum), by checksum."""
+        checksums = {source.sha256 for source in self.sources}
+        batches = db.session.scalars(
+            select(ImportBatch).where(ImportBatch.status == BatchStatus.APPLIED,
+                                      or_(ImportBatch.returnees_sha256.in_(checksums),
+                                          ImportBatch.assistance_sha256.in_(checksums)))
+            .order_by(ImportBatch.id))
+        earlier: dict[str, ImportBatch] = {}
+        for batch in batches:
+            for checksum in (batch.returnees_sha256, batch.assistance_sha256):
+                if checksum in checksums:
+                    earlier.setdefault(checksum, batch)
+        return earlier
+
+    def _refuse_repeated_files(self, earlier: dict[str, ImportBatch]) -> None:
+        """The same file again would count its assistance twice. A file without rows repeats nothing."""
+        for source in self.sources:
+            batch = earlier.get(source.sha256)
+            if batch is not None and self.rows_seen.get(source.table):
+                self.outcome.earlier_batch = batch
+                self.problem(Problem(source.table, 0, "", source.file_name, _(
+                    "This file was imported already: batch %(id)d of %(when)s by %(who)s.",
+                    id=batch.id, when=batch.created_at.strftime("%Y-%m-%d %H:%M UTC"), who=batch.created_by_name)))
+
+    def _new_batch(self) -> ImportBatch:
+        by_table = {source.table: source for source in self.sources}
+        returnees, assistance = by_table.get("returnees"), by_table.get("assistance")
+        batch = ImportBatch(
+            created_at=self.now, created_by_id=self.actor_id,
+            created_by_name=getattr(self.actor, "username", None) or "command line",
+            field_office_id=self.rules.scope_office_id,
+            returnees_file=returnees.file_name[-255:] if returnees else None,
+            returnees_sha256=returnees.sha256 if returnees else None,
+            assistance_file=assistance.file_name[-255:] if assistance else None,
+            assistance_sha256=assistance.sha256 if assistance else None,
+            status=BatchStatus.APPLIED, replaced=[],
+        )
+        db.session.add(batch)
+        db.session.flush()
+        return batch
+
+    def _close_history_cases(self) -> int:
+        """Close the batch's cases whose returnee's latest assistance (or return) is over a year old."""
+        latest_record = (select(func.max(record_table.c.provided_on))
+                         .where(record_table.c.returnee_id == case_table.c.returnee_id).scalar_subquery())
+        return_date = (select(returnee_table.c.return_date)
+                       .where(returnee_table.c.id == case_table.c.returnee_id).scalar_subquery())
+        latest = func.coalesce(latest_record, return_date)
+        closed_on = sa.case((latest > case_table.c.opened_on, latest), else_=case_table.c.opened_on)
+        result = db.session.execute(
+            update(case_table)
+            .where(case_table.c.import_batch_id == self.batch.id, latest < self.on - HISTORY_AGE)
+            .values(status=CaseStatus.CLOSED.value, closure_reason=ClosureReason.IMPORTED_HISTORY.value,
+                    closed_on=closed_on)
+            .execution_options(synchronize_session=False))
+        return result.rowcount
+
+    def _finish_batch(self) -> None:
+        batch, counts = self.batch, self.outcome.counts
+        for name in ("returnees_created", "returnees_updated", "cases_created", "cases_closed", "records_created"):
+            setattr(batch, name, counts[name])
+        sa.orm.attributes.flag_modified(batch, "replaced")
+        db.session.flush()
+        log_change(self.actor, "import.apply", "import_batch", batch.id, changes={
+            "files": batch.file_names, "returnees_sha256": batch.returnees_sha256,
+            "assistance_sha256": batch.assistance_sha256,
+            **{name: counts[name] for name in counts if name != "returnees_unchanged"},
+        })
+
+
+def _changes(current: dict, returnee: ReturneeRow) -> dict[str, tuple[str, str]]:
+    changes = {}
+    for name in (*RETURNEE_FIELDS, "vulnerabilities"):
+        old, new = current[name], getattr(returnee, name)
+        if getattr(old, "value", old) != new:
+            changes[name] = (_shown(old), _shown(new))
+    return changes
+
+
+def _shown(value) -> str:
+    """A value as the file would hold it (for the preview of an update)."""
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return ";".join(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(getattr(value, "value", value))
+
+
+def _json_value(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return getattr(value, "value", value)
+
+
+def _current_cases(returnee_ids: list[int]) -> dict[int, int]:
+    """returnee id -> the case that is not closed, else the latest one (as Returnee.current_case)."""
+    if not returnee_ids:
+        return {}
+    chosen: dict[int, tuple[bool, int]] = {}
+    rows = db.session.execute(
+        select(case_table.c.id, case_table.c.returnee_id, case_table.c.status)
+        .where(case_table.c.returnee_id.in_(returnee_ids))
+        .order_by(case_table.c.opened_on, case_table.c.id))
+    for case_id, returnee_id, status in rows:
+        is_open = getattr(status, "value", status) != CaseStatus.CLOSED.value
+        if returnee_id not in chosen or not chosen[returnee_id][0]:
+            chosen[returnee_id] = (is_open, case_id)
+    return {returnee_id: case_id for returnee_id, (_open, case_id) in chosen.items()}
+
+
+# --- undo ---------------------------------------------------------------------------------------------
+
+def undo_blockers(batch: ImportBatch) -> list[str]:
+    """Why undoing the batch would remove or overwrite something it did not write (empty: it may go)."""
+    if batch.status != BatchStatus.APPLIED:
+        return [_("This batch is undone already.")]
+    own_returnees = select(returnee_table.c.id).where(returnee_table.c.import_batch_id == batch.id)
+
+    def not_this_batch(table):
+        return or_(table.c.import_batch_id.is_(None), table.c.import_batch_id != batch.id)
+
+    checks = [
+        (select(func.count()).where(returnee_table.c.import_batch_id == batch.id, returnee_table.c.version > 1),
+         lambda n: _("%(n)d returnees it created were edited since.", n=n)),
+        (select(func.count()).where(case_table.c.import_batch_id == batch.id, case_table.c.version > 1),
+         lambda n: _("%(n)d cases it created were changed since (status, plan or caseworker).", n=n)),
+        (select(func.count()).where(record_table.c.import_batch_id == batch.id, record_table.c.version > 1),
+         lambda n: _("%(n)d assistance records it created were changed since.", n=n)),
+        (select(func.count()).where(case_table.c.returnee_id.in_(own_returnees), not_this_batch(case_table)),
+         lambda n: _("%(n)d cases were opened since for returnees it created.", n=n)),
+        (select(func.count()).where(record_table.c.returnee_id.in_(own_returnees), not_this_batch(record_table)),
+         lambda n: _("%(n)d assistance records were added since for returnees it created.", n=n)),
+    ]
+    reasons = []
+    for query, message in checks:
+        n = db.session.scalar(query)
+        if n:
+            reasons.append(message(n))
+    stale = _stale_updates(batch)
+    if stale:
+        reasons.append(_("%(n)d returnees it updated were changed again since.", n=stale))
+    return reasons
+
+
+def _stale_updates(batch: ImportBatch) -> int:
+    expected = {entry["id"]: entry["version_after"] for entry in batch.replaced}
+    stale = 0
+    for ids in chunked(list(expected), CHUNK_SIZE):
+        for returnee_id, version in db.session.execute(
+            select(returnee_table.c.id, returnee_table.c.version).where(returnee_table.c.id.in_(ids))
+        ):
+            stale += version != expected[returnee_id]
+    return stale + len(expected) - _count_existing(list(expected))
+
+
+def _count_existing(ids: list[int]) -> int:
+    return sum(db.session.scalar(select(func.count()).where(returnee_table.c.id.in_(chunk)))
+               for chunk in chunked(ids, CHUNK_SIZE)) if ids else 0
+
+
+def undo_batch(actor: User | None, batch: ImportBatch) -> ImportBatch:
+    """Delete what the batch created and put back what it overwrote; refuse if anything changed since."""
+    reasons = undo_blockers(batch)
+    if reasons:
+        raise ValidationFailed({"": " ".join(reasons)})
+    counts = {
+        "records_deleted": db.session.execute(
+            delete(record_table).where(record_table.c.import_batch_id == batch.id)).rowcount,
+        "cases_deleted": db.session.execute(
+            delete(case_table).where(case_table.c.import_batch_id == batch.id)).rowcount,
+    }
+    db.session.execute(delete(vulnerability_table).where(vulnerability_table.c.returnee_id.in_(
+        select(returnee_table.c.id).where(returnee_table.c.import_batch_id == batch.id))))
+    counts["returnees_deleted"] = db.session.execute(
+        delete(returnee_table).where(returnee_table.c.import_batch_id == batch.id)).rowcount
+    _restore_updated_returnees(batch.replaced)
+    counts["returnees_restored"] = len(batch.replaced)
+    batch.status = BatchStatus.UNDONE
+    batch.undone_at = utcnow()
+    batch.undone_by_name = getattr(actor, "username", None) or "command line"
+    db.session.flush()
+    log_change(actor, "import.undo", "import_batch", batch.id, changes=counts)
+    db.session.expire_all()
+    return batch
+
+
+def _restore_updated_returnees(replaced: list[dict]) -> None:
+    if not replaced:
+        return
+    names = (*RETURNEE_FIELDS, "version", "updated_at", "updated_by_id")
+    statement = (update(returnee_table).where(returnee_table.c.id == bindparam("_id"))
+                 .values({name: bindparam(name) for name in names} | {"search_name": bindparam("_search")}))
+    values = []
+    for entry in replaced:
+        before = {name: _from_json(name, entry["before"][name]) for name in names}
+        values.append({**before, "_id": entry["id"],
+                       "_search": normalise_name(before["first_name"], before["last_name"])})
+    db.session.execute(statement, values)
+    ids = [entry["id"] for entry in replaced]
+    db.session.execute(delete(vulnerability_table).where(vulnerability_table.c.returnee_id.in_(ids)))
+    rows = [{"returnee_id": entry["id"], "code": code} for entry in replaced
+            for code in entry["before"]["vulnerabilities"]]
+    if rows:
+        db.session.execute(insert(vulnerability_table), rows)
+
+
+def _from_json(name: str, value):
+    if value is not None and name in DATE_FIELDS:
+        return datetime.fromisoformat(value) if name == "updated_at" else date.fromisoformat(value)
+    return value

@@ -1,0 +1,245 @@
+"""One spreadsheet row -> typed values, or the problems that stop it.
+
+The rules are the forms' rules: `returnee_errors` (returnees/rules.py) and `assistance_errors`
+(assistance/services.py). This module only turns text cells into the values those rules take and adds
+what only a file can get wrong (an unknown column, an impossible date, an unknown code)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from caseapp.assistance.models import AssistanceStatus, AssistanceType, Currency
+from caseapp.assistance.services import AssistanceInput, assistance_errors, parse_amount
+from caseapp.returnees.models import Sex, Vulnerability
+from caseapp.returnees.rules import normalise_personal_number, normalise_phone, returnee_errors
+
+RETURNEE_COLUMNS = (
+    "external_id", "first_name", "last_name", "sex", "date_of_birth", "personal_number", "phone",
+    "field_office", "return_date", "returned_from", "vulnerabilities",
+)
+ASSISTANCE_COLUMNS = ("returnee_external_id", "type", "date", "status", "amount", "currency", "provider", "notes")
+COLUMNS = {"returnees": RETURNEE_COLUMNS, "assistance": ASSISTANCE_COLUMNS}
+
+#: lengths the database holds (the forms check them with Length validators)
+EXTERNAL_ID_MAX = 64
+RETURNED_FROM_MAX = 100
+ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+VULNERABILITY_CODES = {v.value for v in Vulnerability}
+STATUS_CODES = {s.value for s in AssistanceStatus}
+CURRENCY_CODES = {c.value for c in Currency}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why one cell (or the whole file, row 0) stops the import."""
+
+    table: str
+    row: int
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.table}, row {self.row}" if self.row else self.table
+        column = f", column {self.column}" if self.column else ""
+        value = f", value {self.value!r}" if self.value else ""
+        return f"{where}{column}{value}: {self.message}"
+
+
+@dataclass(slots=True)
+class ReturneeRow:
+    row: int
+    external_id: str
+    first_name: str
+    last_name: str
+    sex: str
+    date_of_birth: date
+    personal_number: str | None
+    phone: str | None
+    field_office_id: int
+    return_date: date
+    returned_from: str
+    vulnerabilities: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class AssistanceRow:
+    row: int
+    returnee_external_id: str
+    type_id: int
+    provided_on: date
+    status: str
+    amount: Decimal | None
+    currency: str | None
+    provider: str
+    notes: str
+
+
+@dataclass
+class RowRules:
+    """What the rows are checked against: the offices, the catalog, the importer's office, today."""
+
+    office_ids: dict[str, int]  # case-folded office name -> id
+    types: dict[str, AssistanceType]  # catalog code -> type
+    scope_office_id: int | None
+    today: date
+
+
+class Columns:
+    """Where each expected column is in a file, after checking its header row."""
+
+    def __init__(self, table: str, header: list[str]):
+        self.table = table
+        self.problems: list[Problem] = []
+        expected = COLUMNS[table]
+        self.position: dict[str, int] = {}
+        for index, name in enumerate(header):
+            if name in self.position:
+                self.problems.append(Problem(table, 1, name, name, _("This column appears twice.")))
+            elif name not in expected:
+                self.problems.append(Problem(
+                    table, 1, name or f"#{index + 1}", name,
+                    _("Unknown column. The columns are: %(names)s.", names=", ".join(expected))))
+            else:
+                self.position[name] = index
+        for name in expected:
+            if name not in self.position:
+                self.problems.append(Problem(table, 1, name, "", _("This column is missing.")))
+        self.width = len(header)
+
+    def cells(self, cells: list[str]) -> dict[str, str]:
+        return {name: (cells[index] if index < len(cells) else "") for name, index in self.position.items()}
+
+    def overflow(self, row: int, cells: list[str]) -> Problem | None:
+        extra = [cell for cell in cells[self.width:] if cell.strip()]
+        if extra:
+            return Problem(self.table, row, f"#{self.width + 1}", extra[0],
+                           _("A value to the right of the last named column."))
+        return None
+
+
+def _date(table, row, column, text, problems) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not ISO_DATE_RE.match(text):
+        problems.append(Problem(table, row, column, text, _("Not a date: write it as YYYY-MM-DD.")))
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(Problem(table, row, column, text, _("This date does not exist.")))
+        return None
+
+
+def _rule_problems(table, row, errors: dict, cells: dict[str, str], columns_by_field: dict[str, str],
+                   problems: list[Problem]) -> None:
+    """Turn a rules function's {field: message} into problems, unless the cell already has one."""
+    flagged = {p.column for p in problems}
+    for field, message in errors.items():
+        column = columns_by_field.get(field, field)
+        if column not in flagged:
+            problems.append(Problem(table, row, column, cells.get(column, ""), str(message)))
+
+
+def read_returnee(row: int, cells: dict[str, str], rules: RowRules) -> tuple[ReturneeRow | None, list[Problem]]:
+    table = "returnees"
+    problems: list[Problem] = []
+    external_id = cells["external_id"].strip()
+    if not external_id:
+        problems.append(Problem(table, row, "external_id", "", _("Required.")))
+    elif len(external_id) > EXTERNAL_ID_MAX:
+        problems.append(Problem(table, row, "external_id", external_id,
+                                _("At most %(n)d characters.", n=EXTERNAL_ID_MAX)))
+    sex = cells["sex"].strip()
+    if sex and sex not in (Sex.FEMALE.value, Sex.MALE.value):
+        problems.append(Problem(table, row, "sex", sex, _("Write F or M.")))
+        sex = ""
+    date_of_birth = _date(table, row, "date_of_birth", cells["date_of_birth"], problems)
+    return_date = _date(table, row, "return_date", cells["return_date"], problems)
+    office_name = cells["field_office"].strip()
+    office_id = rules.office_ids.get(office_name.casefold())
+    if office_id is None:
+        problems.append(Problem(table, row, "field_office", office_name,
+                                _("Unknown field office.") if office_name else _("Required.")))
+    elif rules.scope_office_id is not None and office_id != rules.scope_office_id:
+        problems.append(Problem(table, row, "field_office", office_name,
+                                _("You can import returnees of your own office only.")))
+    returned_from = cells["returned_from"].strip()
+    if len(returned_from) > RETURNED_FROM_MAX:
+        problems.append(Problem(table, row, "returned_from", returned_from,
+                                _("At most %(n)d characters.", n=RETURNED_FROM_MAX)))
+    codes = tuple(sorted({code.strip() for code in cells["vulnerabilities"].split(";") if code.strip()}))
+    unknown = [code for code in codes if code not in VULNERABILITY_CODES]
+    if unknown:
+        problems.append(Problem(table, row, "vulnerabilities", cells["vulnerabilities"],
+                                _("Unknown vulnerability: %(codes)s. The codes are: %(known)s.",
+                                  codes=", ".join(unknown), known=", ".join(sorted(VULNERABILITY_CODES)))))
+    first_name, last_name = cells["first_name"].strip(), cells["last_name"].strip()
+    personal_number = normalise_personal_number(cells["personal_number"])
+    phone = normalise_phone(cells["phone"])
+    errors = returnee_errors(
+        first_name=first_name, last_name=last_name, sex=sex or None, date_of_birth=date_of_birth,
+        return_date=return_date, personal_number=personal_number, phone=phone, returned_from=returned_from,
+        on=rules.today,
+    )
+    _rule_problems(table, row, errors, cells, {}, problems)
+    if problems:
+        return None, problems
+    return ReturneeRow(
+        row=row, external_id=external_id, first_name=first_name, last_name=last_name, sex=sex,
+        date_of_birth=date_of_birth, personal_number=personal_number, phone=phone, field_office_id=office_id,
+        return_date=return_date, returned_from=returned_from, vulnerabilities=codes,
+    ), []
+
+
+ASSISTANCE_FIELD_COLUMNS = {"provided_on": "date", "type_id": "type"}
+
+
+def read_assistance(row: int, cells: dict[str, str], rules: RowRules) -> tuple[AssistanceRow | None, list[Problem]]:
+    table = "assistance"
+    problems: list[Problem] = []
+    external_id = cells["returnee_external_id"].strip()
+    if not external_id:
+        problems.append(Problem(table, row, "returnee_external_id", "", _("Required.")))
+    code = cells["type"].strip()
+    kind = rules.types.get(code)
+    if kind is None:
+        problems.append(Problem(table, row, "type", code,
+                                _("Unknown type of assistance.") if code else _("Required.")))
+    provided_on = _date(table, row, "date", cells["date"], problems)
+    status = cells["status"].strip()
+    if status not in STATUS_CODES:
+        problems.append(Problem(table, row, "status", status,
+                                _("Unknown status. The statuses are: %(known)s.",
+                                  known=", ".join(s.value for s in AssistanceStatus))))
+    try:
+        amount = parse_amount(cells["amount"])
+    except ValueError:
+        problems.append(Problem(table, row, "amount", cells["amount"],
+                                _("Not a number: write the amount with a dot, e.g. 1500.50.")))
+        amount = None
+    currency = cells["currency"].strip() or None
+    if currency is not None and currency not in CURRENCY_CODES:
+        problems.append(Problem(table, row, "currency", currency,
+                                _("Unknown currency. The currencies are: %(known)s.",
+                                  known=", ".join(sorted(CURRENCY_CODES)))))
+        currency = None
+    provider, notes = cells["provider"], cells["notes"]
+    if kind is not None:
+        errors = assistance_errors(AssistanceInput(
+            assistance_type=kind, provided_on=provided_on,
+            status=AssistanceStatus(status) if status in STATUS_CODES else None,
+            amount=amount, currency=Currency(currency) if currency else None, provider=provider, notes=notes,
+        ), on=rules.today)
+        _rule_problems(table, row, errors, cells, ASSISTANCE_FIELD_COLUMNS, problems)
+    if problems:
+        return None, problems
+    return AssistanceRow(
+        row=row, returnee_external_id=external_id, type_id=kind.id, provided_on=provided_on, status=status,
+        amount=amount, currency=currency if amount is not None else None, provider=provider, notes=notes,
+    ), []

@@ -1,0 +1,208 @@
+"""Upload -> preview (a dry run) -> confirm; batches and their undo; the template and the admin export."""
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from caseapp.auth.policies import office_scope, require
+from caseapp.errors import ValidationFailed
+from caseapp.exports import csv_text, download
+from caseapp.extensions import db
+from caseapp.imports import exports
+from caseapp.imports.forms import UploadForm
+from caseapp.imports.models import ImportBatch
+from caseapp.imports.policies import can_export_all_data, can_import_data, can_undo_imports
+from caseapp.imports.readers import sources_for
+from caseapp.imports.services import import_files, undo_batch, undo_blockers
+from caseapp.offices.models import FieldOffice
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+#: problems listed on the preview page (all of them are in the downloadable CSV)
+PROBLEMS_SHOWN = 50
+#: uploads not confirmed within this time are deleted
+PENDING_MAX_AGE_S = 24 * 3600
+TOKEN_LENGTH = 32
+
+
+def scoped_batches():
+    query = select(ImportBatch).order_by(ImportBatch.id.desc())
+    scope = office_scope(current_user)
+    return query if scope is None else query.where(ImportBatch.field_office_id == scope)
+
+
+def get_batch_or_404(batch_id: int) -> ImportBatch:
+    batch = db.session.scalar(scoped_batches().where(ImportBatch.id == batch_id))
+    if batch is None:
+        abort(404)
+    return batch
+
+
+# --- pending uploads: the files between the preview and the confirmation --------------------------------
+
+def _pending_root() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+def _pending_dir(token: str) -> Path:
+    """The upload of the current user named by token, or 404 (another user's token is unknown too)."""
+    if len(token) != TOKEN_LENGTH or not all(c in "0123456789abcdef" for c in token):
+        abort(404)
+    folder = _pending_root() / token
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+    except (OSError, ValueError):
+        abort(404)
+    if meta.get("user_id") != current_user.id:
+        abort(404)
+    return folder
+
+
+def _pending_sources(folder: Path):
+    meta = json.loads((folder / "meta.json").read_text())
+    names = meta["names"]
+    if "workbook" in names:
+        return sources_for(workbook=folder / "workbook.xlsx", names=names)
+    return sources_for(returnees=folder / "returnees.csv" if "returnees" in names else None,
+                       assistance=folder / "assistance.csv" if "assistance" in names else None, names=names)
+
+
+def _save_upload(form: UploadForm) -> str:
+    root = _pending_root()
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.iterdir():  # forget uploads nobody confirmed
+        if old.is_dir() and time.time() - old.stat().st_mtime > PENDING_MAX_AGE_S:
+            shutil.rmtree(old, ignore_errors=True)
+    token = secrets.token_hex(TOKEN_LENGTH // 2)
+    folder = root / token
+    folder.mkdir()
+    names = {}
+    for key, stored in (("workbook", "workbook.xlsx"), ("returnees", "returnees.csv"),
+                        ("assistance", "assistance.csv")):
+        upload = getattr(form, key).data
+        if upload:
+            upload.save(folder / stored)
+            names[key] = Path(upload.filename or stored).name
+    (folder / "meta.json").write_text(json.dumps({"user_id": current_user.id, "names": names}))
+    return token
+
+
+def _problems_csv(outcome) -> str:
+    return csv_text(["table", "row", "column", "value", "problem"],
+                    ([p.table, p.row, p.column, p.value, p.message] for p in outcome.problems))
+
+
+# --- pages ------------------------------------------------------------------------------------------------
+
+@bp.route("/", methods=["GET", "POST"])
+@require(can_import_data)
+def index():
+    form = UploadForm()
+    if form.validate_on_submit():
+        token = _save_upload(form)
+        folder = _pending_dir(token)
+        outcome = import_files(current_user, _pending_sources(folder), dry_run=True)
+        (folder / "problems.csv").write_text(_problems_csv(outcome), encoding="utf-8")
+        return render_template("imports/preview.html", outcome=outcome, token=token,
+                               problems=outcome.problems[:PROBLEMS_SHOWN])
+    batches = db.session.scalars(scoped_batches().limit(100))
+    return render_template("imports/index.html", form=form, batches=list(batches))
+
+
+@bp.get("/pending/<token>/problems.csv")
+@require(can_import_data)
+def problems(token):
+    folder = _pending_dir(token)
+    return download((folder / "problems.csv").read_text(encoding="utf-8"), "import-problems.csv")
+
+
+@bp.post("/pending/<token>")
+@require(can_import_data)
+def confirm(token):
+    folder = _pending_dir(token)
+    outcome = import_files(current_user, _pending_sources(folder), dry_run=False)
+    if not outcome.ok:
+        db.session.rollback()
+        (folder / "problems.csv").write_text(_problems_csv(outcome), encoding="utf-8")
+        flash(_("The import was refused: the database changed since the preview."), "danger")
+        return render_template("imports/preview.html", outcome=outcome, token=token,
+                               problems=outcome.problems[:PROBLEMS_SHOWN])
+    db.session.commit()
+    shutil.rmtree(folder, ignore_errors=True)
+    flash(_("Imported as batch %(id)d.", id=outcome.batch.id), "success")
+    return redirect(url_for("imports.show", batch_id=outcome.batch.id))
+
+
+@bp.get("/<int:batch_id>")
+@require(can_import_data)
+def show(batch_id):
+    batch = get_batch_or_404(batch_id)
+    blockers = undo_blockers(batch) if can_undo_imports(current_user) else []
+    return render_template("imports/show.html", batch=batch, blockers=blockers)
+
+
+@bp.post("/<int:batch_id>/undo")
+@require(can_undo_imports)
+def undo(batch_id):
+    batch = get_batch_or_404(batch_id)
+    try:
+        undo_batch(current_user, batch)
+        db.session.commit()
+        flash(_("Batch %(id)d is undone.", id=batch_id), "success")
+    except ValidationFailed as failure:
+        db.session.rollback()
+        flash(_("The batch cannot be undone: %(why)s", why=" ".join(map(str, failure.errors.values()))), "danger")
+    return redirect(url_for("imports.show", batch_id=batch_id))
+
+
+@bp.get("/template.xlsx")
+@require(can_import_data)
+def template_workbook():
+    return download(exports.template_workbook(), "caseapp-import-template.xlsx")
+
+
+@bp.get("/template-<any(returnees, assistance):table>.csv")
+@require(can_import_data)
+def template_csv(table):
+    return download(exports.template_csv(table), f"caseapp-import-{table}.csv")
+
+
+# --- the administrator's export in the import format -----------------------------------------------------
+
+def _export_office() -> FieldOffice | None:
+    office_id = request.args.get("office", type=int)
+    if not office_id:
+        return None
+    return db.session.get(FieldOffice, office_id) or abort(404)
+
+
+@bp.get("/export")
+@require(can_export_all_data)
+def export():
+    offices = db.session.scalars(select(FieldOffice).order_by(FieldOffice.name))
+    return render_template("imports/export.html", offices=list(offices))
+
+
+@bp.get("/export.xlsx")
+@require(can_export_all_data)
+def export_workbook():
+    office = _export_office()
+    suffix = f"-{office.name}" if office else ""
+    return download(exports.export_workbook(office.id if office else None), f"caseapp-export{suffix}.xlsx")
+
+
+@bp.get("/export-<any(returnees, assistance, cases):table>.csv")
+@require(can_export_all_data)
+def export_csv(table):
+    office = _export_office()
+    suffix = f"-{office.name}" if office else ""
+    return download(exports.export_csv(table, office.id if office else None), f"caseapp-{table}{suffix}.csv")
+
