@@ -30,7 +30,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import Integer, String, case, cast, distinct, exists, extract, func, literal_column, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType
 from caseapp.auth.models import User
@@ -138,22 +140,48 @@ def _number(value: int):
     return literal_column(str(int(value)), Integer)
 
 
-def _date_number(column):
-    """A date as the integer yyyymmdd."""
-    return (cast(extract("year", column), Integer) * _number(10000)
-            + cast(extract("month", column), Integer) * _number(100)
-            + cast(extract("day", column), Integer))
+class DayNumber(FunctionElement):
+    """A date as the integer yyyymmdd: one cheap call per row on each database."""
+
+    type = Integer()
+    inherit_cache = True
+    #: strftime pattern (SQLite), to_char pattern (PostgreSQL), whether the day is included
+    patterns = ("%Y%m%d", "YYYYMMDD", True)
+
+
+class MonthNumber(DayNumber):
+    """A date's month as the integer yyyymm."""
+
+    inherit_cache = True
+    patterns = ("%Y%m", "YYYYMM", False)
+
+
+def _compile_date_number(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    sqlite_pattern, postgresql_pattern, with_day = element.patterns
+    if compiler.dialect.name == "sqlite":
+        return f"CAST(strftime('{sqlite_pattern}', {column}) AS INTEGER)"
+    if compiler.dialect.name == "postgresql":
+        return f"CAST(to_char({column}, '{postgresql_pattern}') AS INTEGER)"
+    argument = list(element.clauses)[0]
+    expression = cast(extract("year", argument), Integer) * _number(100) + cast(extract("month", argument), Integer)
+    if with_day:
+        expression = expression * _number(100) + cast(extract("day", argument), Integer)
+    return compiler.process(expression, **kw)
+
+
+for _construct in (DayNumber, MonthNumber):
+    compiles(_construct)(_compile_date_number)
 
 
 def month_expression(column):
-    """A date's month as the integer yyyymm."""
-    return cast(extract("year", column), Integer) * _number(100) + cast(extract("month", column), Integer)
+    return MonthNumber(column)
 
 
 def age_band_expression():
     """The returnee's age band at the return date. Age in whole years is reached when yyyymmdd(return)
     - yyyymmdd(birth) >= age * 10000: exact for every date, 29 February included, with no date arithmetic."""
-    gap = _date_number(Returnee.return_date) - _date_number(Returnee.date_of_birth)
+    gap = DayNumber(Returnee.return_date) - DayNumber(Returnee.date_of_birth)
     return case(
         (gap >= _number(600000), literal_column(f"'{AgeBand.OLDER.value}'", String)),
         (gap >= _number(180000), literal_column(f"'{AgeBand.ADULT.value}'", String)),
@@ -182,38 +210,64 @@ def returned_conditions(filters: ReportFilters) -> list:
             *returnee_conditions(filters)]
 
 
-def record_conditions(filters: ReportFilters, *, statuses=DELIVERED, type_id: int | None = None,
-                      currency: str | None = None, record=AssistanceRecord) -> list:
-    """Assistance records that count: of the given statuses (delivered unless the pipeline is asked for),
-    dated in the period, of a returnee who passes the filters. The caller joins Returnee."""
+def record_only_conditions(filters: ReportFilters, *, statuses=DELIVERED, type_id: int | None = None,
+                           currency: str | None = None) -> list:
+    """Assistance records that count, by the record alone: of the given statuses (delivered unless the
+    pipeline is asked for), dated in the period, optionally of one type and currency."""
     conditions = [
-        record.status == statuses[0] if len(statuses) == 1 else record.status.in_(statuses),
-        record.provided_on >= filters.date_from,
-        record.provided_on <= filters.date_to,
-        *returnee_conditions(filters),
+        AssistanceRecord.status == statuses[0] if len(statuses) == 1 else AssistanceRecord.status.in_(statuses),
+        AssistanceRecord.provided_on >= filters.date_from,
+        AssistanceRecord.provided_on <= filters.date_to,
     ]
     if type_id is not None:
-        conditions.append(record.type_id == type_id)
+        conditions.append(AssistanceRecord.type_id == type_id)
     if currency is not None:
-        conditions.append(record.currency == currency)
+        conditions.append(AssistanceRecord.currency == currency)
     return conditions
 
 
-def converted_condition(filters: ReportFilters, counselling, grant_type_id: int):
-    """The counselled person (of the `counselling` record) received the grant on or after that session and
-    no later than the end of the period."""
+def record_conditions(filters: ReportFilters, **record_filters) -> list:
+    """Assistance records that count, of a returnee who passes the filters. The caller joins Returnee."""
+    return [*record_only_conditions(filters, **record_filters), *returnee_conditions(filters)]
+
+
+def counted_records(filters: ReportFilters, *columns, **record_filters) -> sa.Select:
+    """SELECT columns FROM the records that count (Returnee joined only when a filter needs it: every
+    record has its returnee)."""
+    query = select(*columns).select_from(AssistanceRecord)
+    if returnee_conditions(filters):
+        query = query.join(Returnee, Returnee.id == AssistanceRecord.returnee_id)
+    return query.where(*record_conditions(filters, **record_filters))
+
+
+def per_person(filters: ReportFilters, *keys, **record_filters):
+    """The records that count, one row per returnee (and keys) with the number of records: counting these
+    rows gives distinct persons, adding `events` gives events; the returnee is then looked up once per row
+    instead of once per record."""
+    return (counted_records(filters, AssistanceRecord.returnee_id.label("returnee_id"), *keys,
+                            func.count(AssistanceRecord.id).label("events"), **record_filters)
+            .group_by(AssistanceRecord.returnee_id, *keys).subquery())
+
+
+def counselled_persons(filters: ReportFilters, counselling_type_id: int):
+    """Persons with a delivered counselling session of the type in the period, with their first session."""
+    return (counted_records(filters, AssistanceRecord.returnee_id.label("returnee_id"),
+                            func.min(AssistanceRecord.provided_on).label("first_session"),
+                            type_id=counselling_type_id)
+            .group_by(AssistanceRecord.returnee_id).subquery())
+
+
+def converted_condition(filters: ReportFilters, counselled, grant_type_id: int):
+    """The counselled person received the grant on or after a session (so after the first one) and no later
+    than the end of the period."""
     grant = aliased(AssistanceRecord)
     return exists().where(
-        grant.returnee_id == counselling.returnee_id,
+        grant.returnee_id == counselled.c.returnee_id,
         grant.type_id == grant_type_id,
         grant.status == AssistanceStatus.DELIVERED,
-        grant.provided_on >= counselling.provided_on,
+        grant.provided_on >= counselled.c.first_session,
         grant.provided_on <= filters.date_to,
     )
-
-
-def _records_of_returnees():
-    return select().select_from(AssistanceRecord).join(Returnee, Returnee.id == AssistanceRecord.returnee_id)
 
 
 # --- the report ---------------------------------------------------------------------------------------------
@@ -330,21 +384,20 @@ def build_report(filters: ReportFilters) -> Report:
     for office_id, sex, band, persons in db.session.execute(returned.group_by(*person_groups)):
         add_margins(office_id, sex, band, RETURNED, None, persons)
 
-    assisted = (_records_of_returnees()
-                .add_columns(*person_groups, func.count(distinct(AssistanceRecord.returnee_id)),
-                             func.count(AssistanceRecord.id))
-                .where(*record_conditions(filters)).group_by(*person_groups))
-    for office_id, sex, band, persons, events in db.session.execute(assisted):
-        add_margins(office_id, sex, band, ASSISTED, None, persons)
-        add_margins(office_id, sex, band, EVENTS, None, events)
+    def by_person_groups(rows, *keys):
+        """Persons (rows of `per_person`) and events, by office, sex and age band (and keys)."""
+        columns = (*person_groups, *[rows.c[key] for key in keys])
+        return db.session.execute(
+            select(*columns, func.count(), func.sum(rows.c.events))
+            .join_from(rows, Returnee, Returnee.id == rows.c.returnee_id).group_by(*columns))
 
-    by_type = (_records_of_returnees()
-               .add_columns(*person_groups, AssistanceRecord.type_id,
-                            func.count(distinct(AssistanceRecord.returnee_id)), func.count(AssistanceRecord.id))
-               .where(*record_conditions(filters)).group_by(*person_groups, AssistanceRecord.type_id))
-    for office_id, sex, band, type_id, persons, events in db.session.execute(by_type):
+    for office_id, sex, band, persons, events in by_person_groups(per_person(filters)):
+        add_margins(office_id, sex, band, ASSISTED, None, persons)
+        add_margins(office_id, sex, band, EVENTS, None, int(events))
+    by_type = per_person(filters, AssistanceRecord.type_id.label("type_id"))
+    for office_id, sex, band, type_id, persons, events in by_person_groups(by_type, "type_id"):
         add_margins(office_id, sex, band, PERSONS, code_of[type_id], persons)
-        add_margins(office_id, sex, band, EVENTS, code_of[type_id], events)
+        add_margins(office_id, sex, band, EVENTS, code_of[type_id], int(events))
 
     return_month = month_expression(Returnee.return_date)
     for month, persons in db.session.execute(
@@ -352,22 +405,20 @@ def build_report(filters: ReportFilters) -> Report:
     ):
         counts[("month", month, RETURNED, None)] = persons
 
-    record_month = month_expression(AssistanceRecord.provided_on)
+    record_month = month_expression(AssistanceRecord.provided_on).label("month")
+    by_month = per_person(filters, record_month)
     for month, persons, events in db.session.execute(
-        _records_of_returnees()
-        .add_columns(record_month, func.count(distinct(AssistanceRecord.returnee_id)), func.count(AssistanceRecord.id))
-        .where(*record_conditions(filters)).group_by(record_month)
+        select(by_month.c.month, func.count(), func.sum(by_month.c.events)).group_by(by_month.c.month)
     ):
         counts[("month", month, ASSISTED, None)] = persons
-        counts[("month", month, EVENTS, None)] = events
+        counts[("month", month, EVENTS, None)] = int(events)
+    by_month_type = per_person(filters, record_month, AssistanceRecord.type_id.label("type_id"))
     for month, type_id, persons, events in db.session.execute(
-        _records_of_returnees()
-        .add_columns(record_month, AssistanceRecord.type_id, func.count(distinct(AssistanceRecord.returnee_id)),
-                     func.count(AssistanceRecord.id))
-        .where(*record_conditions(filters)).group_by(record_month, AssistanceRecord.type_id)
+        select(by_month_type.c.month, by_month_type.c.type_id, func.count(), func.sum(by_month_type.c.events))
+        .group_by(by_month_type.c.month, by_month_type.c.type_id)
     ):
         counts[("month", month, PERSONS, code_of[type_id])] = persons
-        counts[("month", month, EVENTS, code_of[type_id])] = events
+        counts[("month", month, EVENTS, code_of[type_id])] = int(events)
 
     report.counts = dict(counts)
     report.amounts = _amounts(filters, code_of, DELIVERED)
@@ -378,9 +429,8 @@ def build_report(filters: ReportFilters) -> Report:
 
 def _amounts(filters: ReportFilters, code_of: dict[int, str], statuses, *, by_status: bool = False) -> dict:
     columns = [AssistanceRecord.type_id, *([AssistanceRecord.status] if by_status else []), AssistanceRecord.currency]
-    query = (_records_of_returnees().add_columns(*columns, func.sum(AssistanceRecord.amount))
-             .where(*record_conditions(filters, statuses=statuses), AssistanceRecord.amount.is_not(None))
-             .group_by(*columns))
+    query = (counted_records(filters, *columns, func.sum(AssistanceRecord.amount), statuses=statuses)
+             .where(AssistanceRecord.amount.is_not(None)).group_by(*columns))
     sums: dict = defaultdict(dict)
     for *group, currency, total in db.session.execute(query):
         key = code_of[group[0]] if not by_status else (code_of[group[0]], group[1].value)
@@ -389,10 +439,9 @@ def _amounts(filters: ReportFilters, code_of: dict[int, str], statuses, *, by_st
 
 
 def _pipeline(report: Report, filters: ReportFilters, code_of: dict[int, str]) -> None:
-    query = (_records_of_returnees()
-             .add_columns(AssistanceRecord.type_id, AssistanceRecord.status,
-                          func.count(distinct(AssistanceRecord.returnee_id)), func.count(AssistanceRecord.id))
-             .where(*record_conditions(filters, statuses=PIPELINE))
+    query = (counted_records(filters, AssistanceRecord.type_id, AssistanceRecord.status,
+                             func.count(distinct(AssistanceRecord.returnee_id)), func.count(AssistanceRecord.id),
+                             statuses=PIPELINE)
              .group_by(AssistanceRecord.type_id, AssistanceRecord.status))
     for type_id, status, persons, events in db.session.execute(query):
         report.pipeline_counts[(code_of[type_id], status.value, PERSONS)] = persons
@@ -407,12 +456,10 @@ def _funnels(filters: ReportFilters, types: list[CatalogType]) -> list[Funnel]:
         if counselling_code not in by_code or grant_code not in by_code:
             continue
         funnel = Funnel(key, by_code[counselling_code], by_code[grant_code])
-        converted = converted_condition(filters, AssistanceRecord, funnel.grant.id)
-        query = (_records_of_returnees()
-                 .add_columns(func.count(distinct(AssistanceRecord.returnee_id)),
-                              func.count(distinct(case((converted, AssistanceRecord.returnee_id)))))
-                 .where(*record_conditions(filters, type_id=funnel.counselling.id)))
-        funnel.counselled, funnel.converted = db.session.execute(query).one()
+        counselled = counselled_persons(filters, funnel.counselling.id)
+        converted = converted_condition(filters, counselled, funnel.grant.id)
+        query = select(func.count(), func.count(case((converted, counselled.c.returnee_id))))
+        funnel.counselled, funnel.converted = db.session.execute(query.select_from(counselled)).one()
         funnels.append(funnel)
     return funnels
 
@@ -440,14 +487,14 @@ def returnee_ids_behind(filters: ReportFilters, measure: str, *, type_code: str 
         _key, counselling_code, grant_code = next((f for f in FUNNELS if f[0] == funnel), (None, None, None))
         if counselling_code is None:
             raise UnknownFigure(f"unknown funnel {funnel!r}")
-        conditions = record_conditions(filters, type_id=type_by_code(counselling_code).id)
+        counselled = counselled_persons(filters, type_by_code(counselling_code).id)
+        query = select(counselled.c.returnee_id)
         if measure == "converted":
-            conditions.append(converted_condition(filters, AssistanceRecord, type_by_code(grant_code).id))
-        return _records_of_returnees().add_columns(AssistanceRecord.returnee_id).where(*conditions).distinct()
+            query = query.where(converted_condition(filters, counselled, type_by_code(grant_code).id))
+        return query
     if measure == ASSISTED or (measure == PERSONS and type_code):
         type_id = type_by_code(type_code).id if measure == PERSONS else None
-        return (_records_of_returnees().add_columns(AssistanceRecord.returnee_id)
-                .where(*record_conditions(filters, statuses=statuses, type_id=type_id)).distinct())
+        return counted_records(filters, AssistanceRecord.returnee_id, statuses=statuses, type_id=type_id).distinct()
     raise UnknownFigure(f"unknown persons figure {measure!r}")
 
 

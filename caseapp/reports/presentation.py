@@ -241,8 +241,7 @@ def donor_paragraph(shown: PresentedReport) -> str:
                            counselling=_lower_first(figures.funnel.counselling.name),
                            converted=_number(figures.converted), share=share,
                            grant=_lower_first(figures.funnel.grant.name)))
-    text = " ".join(sentences)
-    return text[:1].upper() + text[1:]
+    return " ".join(sentence[:1].upper() + sentence[1:] for sentence in sentences)
 
 
 @dataclass
@@ -263,13 +262,13 @@ def month_chart(shown: PresentedReport, height: int = 160) -> MonthChart:
     series = [(month, shown.cell("month", month, RETURNED), shown.cell("month", month, ASSISTED))
               for month in months]
     top = max([v for _m, *values in series for v in values if isinstance(v, int)] + [0])
-    every = max(len(months) // 12, 1)
+    label_every = 3  # a label is wider than one month's two bars
     bars = []
     for index, (month, returned, assisted) in enumerate(series):
         bars.append({
             "x": index * (2 * bar_width + gap),
             "label": group_label(report, "month", month),
-            "show_label": index % (every * 3 if len(months) > 12 else 2) == 0,
+            "show_label": index % label_every == 0,
             "returned": returned,
             "assisted": assisted,
             "returned_height": round(height * returned / top, 1) if isinstance(returned, int) and top else None,
