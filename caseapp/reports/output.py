@@ -10,6 +10,7 @@ from caseapp.assistance.models import Currency
 from caseapp.exports import csv_text, xlsx_bytes
 from caseapp.reports.counting import ASSISTED, DIMENSIONS, EVENTS, PERSONS, RETURNED, TOTAL
 from caseapp.reports.presentation import PresentedReport, dimension_title, group_code, scope_phrase
+from caseapp.reports.suppression import WITHHELD
 
 CSV_HEADER = ["table", "group", "assistance_type", "measure", "currency", "value"]
 
@@ -82,9 +83,14 @@ def report_sheets(shown: PresentedReport) -> list[tuple[str, list[str], list[lis
                 *[""] * len(currencies)]]
     for kind in report.types:
         amounts = shown.amounts(kind.code)
+        if not kind.carries_amount:
+            money = [""] * len(currencies)
+        elif amounts is None:  # withheld: they would concern fewer than 5 persons
+            money = [WITHHELD] * len(currencies)
+        else:
+            money = [amounts.get(c, 0) for c in currencies]
         summary.append([kind.name, kind.code, shown.total(PERSONS, kind.code), shown.total(EVENTS, kind.code),
-                        *[(amounts or {}).get(c, "" if amounts is None or not kind.carries_amount else 0)
-                          for c in currencies]])
+                        *money])
     sheets = [(_("Summary"), summary_header, summary)]
 
     header = [_("Group"), _("Returned persons"), _("Assisted persons"), _("All events")]

@@ -171,6 +171,8 @@ def drilldown():
         currency=currency, total=total, returnees=returnees, records=rows, sums=sums,
         page=Page(page_number, DRILL_PAGE_SIZE, total), args=args.to_dict(), report_args=report_args,
         office_name=db.session.get(FieldOffice, filters.office_id).name if filters.office_id else None,
+        status_label=AssistanceStatus(status).label,
+        vulnerability_label=Vulnerability(filters.vulnerability).label if filters.vulnerability else "",
     )
 
 
