@@ -102,7 +102,8 @@ def index():
     type_persons = [shown.total(PERSONS, kind.code) for kind in report.types]
     return render_template(
         "reports/index.html", shown=shown, report=report, filters=filters, errors=errors,
-        offices=_office_choices(current_user), sexes=Sex, age_bands=AgeBand, vulnerabilities=Vulnerability,
+        offices=_office_choices(current_user), sex_choices=Sex.choices(),
+        age_choices=[(band.value, band.value) for band in AgeBand], vulnerability_choices=Vulnerability.choices(),
         dimensions=DIMENSIONS, dimension_title=dimension_title, scope=scope_phrase(report),
         drill=sees_personal_data(current_user) and not shown.shared, pipeline_statuses=PIPELINE,
         drill_url=drill_url, export_url=export_url, month_chart=month_chart(shown),
