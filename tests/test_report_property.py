@@ -86,7 +86,13 @@ def brute_force(people, entries, start, end, keep):
     converted = {e["person"] for e in delivered if e["type"] == "business_counselling" and any(
         g["person"] == e["person"] and g["type"] == "business_grant" and g["status"] == AssistanceStatus.DELIVERED
         and e["on"] <= g["on"] <= end for g in entries)}
-    return counts, {code: dict(sums) for code, sums in amounts.items()}, (len(counselled), len(converted))
+    pipeline = {}
+    for e in entries:
+        if e["status"] in ("requested", "approved") and start <= e["on"] <= end and e["person"] in chosen:
+            pipeline.setdefault((e["type"], e["status"].value), []).append(e["person"])
+    pipeline = {key: (len(set(persons)), len(persons)) for key, persons in pipeline.items()}
+    return (counts, {code: dict(sums) for code, sums in amounts.items()}, (len(counselled), len(converted)),
+            pipeline)
 
 
 def _figures(report, dimension="total", group=None):
@@ -113,11 +119,14 @@ def test_report_equals_a_brute_force_count(make, people, entries, period, filter
     }[filter_choice]
     report = build_report(ReportFilters(start, end, **filters))
 
-    counts, amounts, funnel = brute_force(people, entries, start, end, keep)
+    counts, amounts, funnel, pipeline = brute_force(people, entries, start, end, keep)
     assert _figures(report) == counts
     assert {code: sums for code, sums in report.amounts.items() if code in TYPES} == amounts
     business = next(f for f in report.funnels if f.key == "business")
     assert (business.counselled, business.converted) == funnel
+    assert {(code, status): (report.pipeline_counts[(code, status, PERSONS)],
+                             report.pipeline_counts[(code, status, EVENTS)])
+            for code, status, measure in report.pipeline_counts if measure == PERSONS} == pipeline
 
     # every disaggregation cell is the brute-force count of its group
     for office in report.groups["office"]:

@@ -219,7 +219,7 @@ def donor_paragraph(shown: PresentedReport) -> str:
     sentences.append(_("%(period)s the programme assisted %(persons)s to return.",
                        period=period_phrase(report.filters.date_from, report.filters.date_to),
                        persons=_persons(shown.total(RETURNED))))
-    sentences.append(_("%(persons)s received assistance after their return (%(events)s assistance events).",
+    sentences.append(_("%(persons)s received assistance in the period (%(events)s assistance events).",
                        persons=_persons(shown.total(ASSISTED)), events=_number(shown.total(EVENTS))))
     for kind in report.types:
         if report.total(EVENTS, kind.code) == 0:
