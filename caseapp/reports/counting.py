@@ -29,7 +29,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy import Integer, String, case, cast, distinct, exists, extract, func, literal_column, select
+from sqlalchemy import BigInteger, Integer, String, case, cast, distinct, exists, extract, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -172,6 +172,16 @@ def _compile_date_number(element, compiler, **kw):
 
 for _construct in (DayNumber, MonthNumber):
     compiles(_construct)(_compile_date_number)
+
+
+def cents_sum(amount_column):
+    """SUM of amounts, exact: added as whole cents (SQLite keeps NUMERIC values as floating point, and a
+    floating-point sum of many amounts can be a cent off)."""
+    return func.sum(cast(func.round(amount_column * _number(100)), BigInteger))
+
+
+def from_cents(total) -> Decimal:
+    return (Decimal(int(total)) / 100).quantize(Decimal("0.01"))
 
 
 def month_expression(column):
@@ -429,12 +439,12 @@ def build_report(filters: ReportFilters) -> Report:
 
 def _amounts(filters: ReportFilters, code_of: dict[int, str], statuses, *, by_status: bool = False) -> dict:
     columns = [AssistanceRecord.type_id, *([AssistanceRecord.status] if by_status else []), AssistanceRecord.currency]
-    query = (counted_records(filters, *columns, func.sum(AssistanceRecord.amount), statuses=statuses)
+    query = (counted_records(filters, *columns, cents_sum(AssistanceRecord.amount), statuses=statuses)
              .where(AssistanceRecord.amount.is_not(None)).group_by(*columns))
     sums: dict = defaultdict(dict)
     for *group, currency, total in db.session.execute(query):
         key = code_of[group[0]] if not by_status else (code_of[group[0]], group[1].value)
-        sums[key][currency.value] = Decimal(total).quantize(Decimal("0.01"))
+        sums[key][currency.value] = from_cents(total)
     return dict(sums)
 
 

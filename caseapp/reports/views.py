@@ -25,7 +25,9 @@ from caseapp.reports.counting import (
     ReportFilters,
     UnknownFigure,
     build_report,
+    cents_sum,
     count_of,
+    from_cents,
     records_behind,
     returnee_ids_behind,
     type_by_code,
@@ -179,9 +181,9 @@ def drilldown():
 
 def _sums(records) -> dict[str, object]:
     subquery = records.order_by(None).subquery()
-    query = (select(subquery.c.currency, func.sum(subquery.c.amount))
+    query = (select(subquery.c.currency, cents_sum(subquery.c.amount))
              .where(subquery.c.amount.is_not(None)).group_by(subquery.c.currency))
     sums = defaultdict(int)
     for currency, amount in db.session.execute(query):
-        sums[getattr(currency, "value", currency)] = amount
+        sums[getattr(currency, "value", currency)] = from_cents(amount)
     return dict(sorted(sums.items()))
