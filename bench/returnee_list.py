@@ -1,13 +1,13 @@
-"""How fast is the returnee list with 100,000 returnees? `python -m bench.returnee_list [N]`.
+"""How fast is the returnee list with 100,000 returnees? `python -m bench.returnee_list [--returnees N]`.
 
 Builds N invented returnees (with cases and a few vulnerabilities) in a temporary SQLite file with
 bulk inserts, then times whole page requests of the list, as a Gori caseworker and as an admin, for the
 searches people make. Prints the median of several runs per page."""
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
@@ -59,7 +59,10 @@ def timed(client, url: str, runs: int = 7) -> float:
     return statistics.median(times) * 1000
 
 
-def main(count: int) -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--returnees", type=int, default=100_000)
+    count = parser.parse_args(argv).returnees
     folder = Path(tempfile.mkdtemp(prefix="caseapp-bench-"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}", "SECRET_KEY": "bench",
                       "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
@@ -87,4 +90,4 @@ def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    main()

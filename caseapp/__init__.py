@@ -74,6 +74,8 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.demo.cli import register_demo_commands
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
+    from caseapp.reports.cli import register_report_commands
+    from caseapp.reports.views import bp as reports_bp
     from caseapp.returnees.views import bp as returnees_bp
     from caseapp.review.views import bp as review_bp
 
@@ -83,9 +85,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assistance_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(reports_bp)
     register_auth_commands(app)
     register_demo_commands(app)
     register_imports(app)
+    register_report_commands(app)
 
     @app.get("/healthz")
     def healthz():

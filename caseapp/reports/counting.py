@@ -1,0 +1,521 @@
+"""The counting rules of every report figure. The page, the drill-down, the exports, the `report` command and
+the benchmark all count through this module, so that a number means the same thing wherever it appears.
+
+- Period: `date_from` and `date_to`, both inclusive.
+- Returned persons: returnees whose return date lies in the period.
+- For each assistance type: persons = distinct returnees with at least one *delivered* record of the type
+  dated in the period; events = the number of those records; amounts = the sum of their amounts per
+  currency (currencies are never added together).
+- Assisted persons: distinct returnees with any delivered record in the period.
+- Planned, requested, approved, rejected and cancelled records never count as received. Requested and
+  approved records dated in the period form the separate pipeline.
+- Filters and disaggregations: the returnee's field office, sex, age band at the return date (0-17, 18-59,
+  60+) and vulnerability; and month (of the return date for returned persons, of the record otherwise).
+  A person born on 29 February turns a year older on 1 March in common years.
+- Funnels: persons with delivered counselling in the period; of them, those with a delivered grant dated on
+  or after one of their counselling sessions and no later than the end of the period.
+
+Every figure is an aggregate query (GROUP BY, COUNT(DISTINCT)) in the database. The WHERE clauses are built
+by the `*_conditions` functions below, which the drill-down uses as well: a list of the persons behind a
+figure is as long as the figure.
+"""
+from __future__ import annotations
+
+import calendar
+import enum
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, Integer, String, case, cast, distinct, exists, extract, func, literal_column, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
+
+from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType
+from caseapp.auth.models import User
+from caseapp.auth.policies import office_scope
+from caseapp.extensions import db
+from caseapp.offices.models import FieldOffice
+from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
+
+DELIVERED = (AssistanceStatus.DELIVERED,)
+#: what the pipeline view shows: asked for or agreed, not yet given
+PIPELINE = (AssistanceStatus.REQUESTED, AssistanceStatus.APPROVED)
+
+
+class AgeBand(enum.StrEnum):
+    CHILD = "0-17"
+    ADULT = "18-59"
+    OLDER = "60+"
+
+
+#: the disaggregations, in the order they are shown; "total" is the whole filtered population
+TOTAL = "total"
+DIMENSIONS = ("office", "sex", "age_band", "month")
+
+#: measures of a cell; "persons" and "events" are per assistance type, the others over all types
+RETURNED = "returned"
+ASSISTED = "assisted"
+EVENTS = "events"
+PERSONS = "persons"
+
+#: (funnel key, counselling type code, grant type code)
+FUNNELS = (
+    ("business", "business_counselling", "business_grant"),
+    ("voc_ed", "voc_ed_counselling", "voc_ed_grant"),
+)
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    date_from: date
+    date_to: date
+    office_id: int | None = None
+    sex: str = ""
+    age_band: str = ""
+    vulnerability: str = ""
+
+    def __post_init__(self):
+        if self.date_from > self.date_to:
+            raise ValueError("the period ends before it starts")
+        if self.sex and self.sex not in set(Sex):
+            raise ValueError(f"unknown sex {self.sex!r}")
+        if self.age_band and self.age_band not in set(AgeBand):
+            raise ValueError(f"unknown age band {self.age_band!r}")
+        if self.vulnerability and self.vulnerability not in set(Vulnerability):
+            raise ValueError(f"unknown vulnerability {self.vulnerability!r}")
+
+    def scoped_to(self, user: User) -> ReportFilters:
+        """Office staff count their own office only, whatever they asked for."""
+        scope = office_scope(user)
+        return self if scope is None else replace(self, office_id=scope)
+
+    def narrowed(self, dimension: str, group) -> ReportFilters:
+        """The filters whose totals are one cell of a disaggregation (for drill-down links)."""
+        if dimension == TOTAL:
+            return self
+        if dimension == "office":
+            return replace(self, office_id=group)
+        if dimension == "sex":
+            return replace(self, sex=str(group))
+        if dimension == "age_band":
+            return replace(self, age_band=str(group))
+        if dimension == "month":
+            start, end = month_bounds(group)
+            return replace(self, date_from=max(self.date_from, start), date_to=min(self.date_to, end))
+        raise ValueError(f"unknown dimension {dimension!r}")
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as URL query arguments (empty ones left out)."""
+        args = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat(), "office": self.office_id,
+                "sex": self.sex, "age": self.age_band, "vulnerability": self.vulnerability}
+        return {key: str(value) for key, value in args.items() if value}
+
+
+def month_key(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+def month_bounds(key: int) -> tuple[date, date]:
+    year, month = divmod(int(key), 100)
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def months_between(start: date, end: date) -> list[int]:
+    keys, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        keys.append(year * 100 + month)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return keys
+
+
+# --- SQL expressions (portable: SQLite and PostgreSQL) ------------------------------------------------------
+# Constants are literal SQL, not bound parameters: PostgreSQL only accepts a SELECT expression that is also
+# in GROUP BY when both are written identically, and each bound parameter gets its own placeholder.
+
+def _number(value: int):
+    return literal_column(str(int(value)), Integer)
+
+
+class DayNumber(FunctionElement):
+    """A date as the integer yyyymmdd: one cheap call per row on each database."""
+
+    type = Integer()
+    inherit_cache = True
+    #: strftime pattern (SQLite), to_char pattern (PostgreSQL), whether the day is included
+    patterns = ("%Y%m%d", "YYYYMMDD", True)
+
+
+class MonthNumber(DayNumber):
+    """A date's month as the integer yyyymm."""
+
+    inherit_cache = True
+    patterns = ("%Y%m", "YYYYMM", False)
+
+
+def _compile_date_number(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    sqlite_pattern, postgresql_pattern, with_day = element.patterns
+    if compiler.dialect.name == "sqlite":
+        return f"CAST(strftime('{sqlite_pattern}', {column}) AS INTEGER)"
+    if compiler.dialect.name == "postgresql":
+        return f"CAST(to_char({column}, '{postgresql_pattern}') AS INTEGER)"
+    argument = list(element.clauses)[0]
+    expression = cast(extract("year", argument), Integer) * _number(100) + cast(extract("month", argument), Integer)
+    if with_day:
+        expression = expression * _number(100) + cast(extract("day", argument), Integer)
+    return compiler.process(expression, **kw)
+
+
+for _construct in (DayNumber, MonthNumber):
+    compiles(_construct)(_compile_date_number)
+
+
+def cents_sum(amount_column):
+    """SUM of amounts, exact: added as whole cents (SQLite keeps NUMERIC values as floating point, and a
+    floating-point sum of many amounts can be a cent off)."""
+    return func.sum(cast(func.round(amount_column * _number(100)), BigInteger))
+
+
+def from_cents(total) -> Decimal:
+    return (Decimal(int(total)) / 100).quantize(Decimal("0.01"))
+
+
+def month_expression(column):
+    return MonthNumber(column)
+
+
+def age_band_expression():
+    """The returnee's age band at the return date. Age in whole years is reached when yyyymmdd(return)
+    - yyyymmdd(birth) >= age * 10000: exact for every date, 29 February included, with no date arithmetic."""
+    gap = DayNumber(Returnee.return_date) - DayNumber(Returnee.date_of_birth)
+    return case(
+        (gap >= _number(600000), literal_column(f"'{AgeBand.OLDER.value}'", String)),
+        (gap >= _number(180000), literal_column(f"'{AgeBand.ADULT.value}'", String)),
+        else_=literal_column(f"'{AgeBand.CHILD.value}'", String),
+    )
+
+
+def returnee_conditions(filters: ReportFilters) -> list:
+    """Who is counted at all: the filters that describe the person (office, sex, age band, vulnerability)."""
+    conditions = []
+    if filters.office_id is not None:
+        conditions.append(Returnee.field_office_id == filters.office_id)
+    if filters.sex:
+        conditions.append(Returnee.sex == Sex(filters.sex))
+    if filters.age_band:
+        conditions.append(age_band_expression() == literal_column(f"'{AgeBand(filters.age_band).value}'", String))
+    if filters.vulnerability:
+        conditions.append(exists().where(ReturneeVulnerability.returnee_id == Returnee.id,
+                                         ReturneeVulnerability.code == Vulnerability(filters.vulnerability)))
+    return conditions
+
+
+def returned_conditions(filters: ReportFilters) -> list:
+    """Returned persons: return date in the period."""
+    return [Returnee.return_date >= filters.date_from, Returnee.return_date <= filters.date_to,
+            *returnee_conditions(filters)]
+
+
+def record_only_conditions(filters: ReportFilters, *, statuses=DELIVERED, type_id: int | None = None,
+                           currency: str | None = None) -> list:
+    """Assistance records that count, by the record alone: of the given statuses (delivered unless the
+    pipeline is asked for), dated in the period, optionally of one type and currency."""
+    conditions = [
+        AssistanceRecord.status == statuses[0] if len(statuses) == 1 else AssistanceRecord.status.in_(statuses),
+        AssistanceRecord.provided_on >= filters.date_from,
+        AssistanceRecord.provided_on <= filters.date_to,
+    ]
+    if type_id is not None:
+        conditions.append(AssistanceRecord.type_id == type_id)
+    if currency is not None:
+        conditions.append(AssistanceRecord.currency == currency)
+    return conditions
+
+
+def record_conditions(filters: ReportFilters, **record_filters) -> list:
+    """Assistance records that count, of a returnee who passes the filters. The caller joins Returnee."""
+    return [*record_only_conditions(filters, **record_filters), *returnee_conditions(filters)]
+
+
+def counted_records(filters: ReportFilters, *columns, **record_filters) -> sa.Select:
+    """SELECT columns FROM the records that count (Returnee joined only when a filter needs it: every
+    record has its returnee)."""
+    query = select(*columns).select_from(AssistanceRecord)
+    if returnee_conditions(filters):
+        query = query.join(Returnee, Returnee.id == AssistanceRecord.returnee_id)
+    return query.where(*record_conditions(filters, **record_filters))
+
+
+def per_person(filters: ReportFilters, *keys, **record_filters):
+    """The records that count, one row per returnee (and keys) with the number of records: counting these
+    rows gives distinct persons, adding `events` gives events; the returnee is then looked up once per row
+    instead of once per record."""
+    return (counted_records(filters, AssistanceRecord.returnee_id.label("returnee_id"), *keys,
+                            func.count(AssistanceRecord.id).label("events"), **record_filters)
+            .group_by(AssistanceRecord.returnee_id, *keys).subquery())
+
+
+def counselled_persons(filters: ReportFilters, counselling_type_id: int):
+    """Persons with a delivered counselling session of the type in the period, with their first session."""
+    return (counted_records(filters, AssistanceRecord.returnee_id.label("returnee_id"),
+                            func.min(AssistanceRecord.provided_on).label("first_session"),
+                            type_id=counselling_type_id)
+            .group_by(AssistanceRecord.returnee_id).subquery())
+
+
+def converted_condition(filters: ReportFilters, counselled, grant_type_id: int):
+    """The counselled person received the grant on or after a session (so after the first one) and no later
+    than the end of the period."""
+    grant = aliased(AssistanceRecord)
+    return exists().where(
+        grant.returnee_id == counselled.c.returnee_id,
+        grant.type_id == grant_type_id,
+        grant.status == AssistanceStatus.DELIVERED,
+        grant.provided_on >= counselled.c.first_session,
+        grant.provided_on <= filters.date_to,
+    )
+
+
+# --- the report ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CatalogType:
+    id: int
+    code: str
+    name: str
+    carries_amount: bool
+
+
+@dataclass
+class Funnel:
+    key: str
+    counselling: CatalogType
+    grant: CatalogType
+    counselled: int = 0
+    converted: int = 0
+
+    @property
+    def share(self) -> Decimal | None:
+        """Share of the counselled who received the grant, as a fraction (None when nobody was counselled)."""
+        return Decimal(self.converted) / Decimal(self.counselled) if self.counselled else None
+
+
+#: a figure's address: (dimension, group, measure, type code or None)
+CellKey = tuple[str, object, str, str | None]
+
+
+@dataclass
+class Report:
+    filters: ReportFilters
+    types: list[CatalogType]
+    #: dimension -> its groups in display order (office ids, sex codes, age bands, yyyymm months)
+    groups: dict[str, list]
+    office_names: dict[int, str]
+    #: every count of the report; a missing key is a zero
+    counts: dict[CellKey, int] = field(default_factory=dict)
+    #: type code -> currency -> sum of delivered amounts (whole filtered period)
+    amounts: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    funnels: list[Funnel] = field(default_factory=list)
+    #: (type code, status) -> persons, events; and (type code, status) -> currency -> sum
+    pipeline_counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    pipeline_amounts: dict[tuple[str, str], dict[str, Decimal]] = field(default_factory=dict)
+
+    def count(self, dimension: str, group, measure: str, type_code: str | None = None) -> int:
+        return self.counts.get((dimension, group, measure, type_code), 0)
+
+    def total(self, measure: str, type_code: str | None = None) -> int:
+        return self.count(TOTAL, None, measure, type_code)
+
+    @property
+    def returned_persons(self) -> int:
+        return self.total(RETURNED)
+
+    @property
+    def assisted_persons(self) -> int:
+        return self.total(ASSISTED)
+
+    def cell_keys(self) -> list[CellKey]:
+        """Every count the report publishes, in a stable order (zeros included)."""
+        keys = []
+        for dimension, groups in [(TOTAL, [None]), *[(d, self.groups[d]) for d in DIMENSIONS]]:
+            for group in groups:
+                keys += [(dimension, group, RETURNED, None), (dimension, group, ASSISTED, None),
+                         (dimension, group, EVENTS, None)]
+                for kind in self.types:
+                    keys += [(dimension, group, PERSONS, kind.code), (dimension, group, EVENTS, kind.code)]
+        return keys
+
+
+def load_catalog() -> list[CatalogType]:
+    rows = db.session.execute(
+        select(AssistanceType.id, AssistanceType.code, AssistanceType.name, AssistanceType.carries_amount)
+        .order_by(AssistanceType.sort_order, AssistanceType.name)
+    ).all()
+    return [CatalogType(*row) for row in rows]
+
+
+def report_groups(filters: ReportFilters) -> tuple[dict[str, list], dict[int, str]]:
+    offices = select(FieldOffice.id, FieldOffice.name).order_by(FieldOffice.name)
+    if filters.office_id is not None:
+        offices = offices.where(FieldOffice.id == filters.office_id)
+    office_names = dict(db.session.execute(offices).all())
+    groups = {
+        "office": list(office_names),
+        "sex": [s.value for s in Sex] if not filters.sex else [filters.sex],
+        "age_band": [b.value for b in AgeBand] if not filters.age_band else [filters.age_band],
+        "month": months_between(filters.date_from, filters.date_to),
+    }
+    return groups, office_names
+
+
+def build_report(filters: ReportFilters) -> Report:
+    """All figures of a report, in a fixed, small number of aggregate queries."""
+    types = load_catalog()
+    groups, office_names = report_groups(filters)
+    report = Report(filters=filters, types=types, groups=groups, office_names=office_names)
+    code_of = {kind.id: kind.code for kind in types}
+    counts: dict[CellKey, int] = defaultdict(int)
+
+    # Office, sex and age band describe the person, so one query grouped by all three gives every margin by
+    # addition (each person is in exactly one group). Months do not (a person assisted in two months is
+    # one person in the period), so they get queries of their own.
+    person_groups = (Returnee.field_office_id, Returnee.sex, age_band_expression())
+
+    def add_margins(office_id, sex, band, measure, type_code, value):
+        for dimension, group in ((TOTAL, None), ("office", office_id), ("sex", getattr(sex, "value", sex)),
+                                 ("age_band", band)):
+            counts[(dimension, group, measure, type_code)] += value
+
+    returned = select(*person_groups, func.count(Returnee.id)).where(*returned_conditions(filters))
+    for office_id, sex, band, persons in db.session.execute(returned.group_by(*person_groups)):
+        add_margins(office_id, sex, band, RETURNED, None, persons)
+
+    def by_person_groups(rows, *keys):
+        """Persons (rows of `per_person`) and events, by office, sex and age band (and keys)."""
+        columns = (*person_groups, *[rows.c[key] for key in keys])
+        return db.session.execute(
+            select(*columns, func.count(), func.sum(rows.c.events))
+            .join_from(rows, Returnee, Returnee.id == rows.c.returnee_id).group_by(*columns))
+
+    for office_id, sex, band, persons, events in by_person_groups(per_person(filters)):
+        add_margins(office_id, sex, band, ASSISTED, None, persons)
+        add_margins(office_id, sex, band, EVENTS, None, int(events))
+    by_type = per_person(filters, AssistanceRecord.type_id.label("type_id"))
+    for office_id, sex, band, type_id, persons, events in by_person_groups(by_type, "type_id"):
+        add_margins(office_id, sex, band, PERSONS, code_of[type_id], persons)
+        add_margins(office_id, sex, band, EVENTS, code_of[type_id], int(events))
+
+    return_month = month_expression(Returnee.return_date)
+    for month, persons in db.session.execute(
+        select(return_month, func.count(Returnee.id)).where(*returned_conditions(filters)).group_by(return_month)
+    ):
+        counts[("month", month, RETURNED, None)] = persons
+
+    record_month = month_expression(AssistanceRecord.provided_on).label("month")
+    by_month = per_person(filters, record_month)
+    for month, persons, events in db.session.execute(
+        select(by_month.c.month, func.count(), func.sum(by_month.c.events)).group_by(by_month.c.month)
+    ):
+        counts[("month", month, ASSISTED, None)] = persons
+        counts[("month", month, EVENTS, None)] = int(events)
+    by_month_type = per_person(filters, record_month, AssistanceRecord.type_id.label("type_id"))
+    for month, type_id, persons, events in db.session.execute(
+        select(by_month_type.c.month, by_month_type.c.type_id, func.count(), func.sum(by_month_type.c.events))
+        .group_by(by_month_type.c.month, by_month_type.c.type_id)
+    ):
+        counts[("month", month, PERSONS, code_of[type_id])] = persons
+        counts[("month", month, EVENTS, code_of[type_id])] = int(events)
+
+    report.counts = dict(counts)
+    report.amounts = _amounts(filters, code_of, DELIVERED)
+    report.funnels = _funnels(filters, types)
+    _pipeline(report, filters, code_of)
+    return report
+
+
+def _amounts(filters: ReportFilters, code_of: dict[int, str], statuses, *, by_status: bool = False) -> dict:
+    columns = [AssistanceRecord.type_id, *([AssistanceRecord.status] if by_status else []), AssistanceRecord.currency]
+    query = (counted_records(filters, *columns, cents_sum(AssistanceRecord.amount), statuses=statuses)
+             .where(AssistanceRecord.amount.is_not(None)).group_by(*columns))
+    sums: dict = defaultdict(dict)
+    for *group, currency, total in db.session.execute(query):
+        key = code_of[group[0]] if not by_status else (code_of[group[0]], group[1].value)
+        sums[key][currency.value] = from_cents(total)
+    return dict(sums)
+
+
+def _pipeline(report: Report, filters: ReportFilters, code_of: dict[int, str]) -> None:
+    query = (counted_records(filters, AssistanceRecord.type_id, AssistanceRecord.status,
+                             func.count(distinct(AssistanceRecord.returnee_id)), func.count(AssistanceRecord.id),
+                             statuses=PIPELINE)
+             .group_by(AssistanceRecord.type_id, AssistanceRecord.status))
+    for type_id, status, persons, events in db.session.execute(query):
+        report.pipeline_counts[(code_of[type_id], status.value, PERSONS)] = persons
+        report.pipeline_counts[(code_of[type_id], status.value, EVENTS)] = events
+    report.pipeline_amounts = _amounts(filters, code_of, PIPELINE, by_status=True)
+
+
+def _funnels(filters: ReportFilters, types: list[CatalogType]) -> list[Funnel]:
+    by_code = {kind.code: kind for kind in types}
+    funnels = []
+    for key, counselling_code, grant_code in FUNNELS:
+        if counselling_code not in by_code or grant_code not in by_code:
+            continue
+        funnel = Funnel(key, by_code[counselling_code], by_code[grant_code])
+        counselled = counselled_persons(filters, funnel.counselling.id)
+        converted = converted_condition(filters, counselled, funnel.grant.id)
+        query = select(func.count(), func.count(case((converted, counselled.c.returnee_id))))
+        funnel.counselled, funnel.converted = db.session.execute(query.select_from(counselled)).one()
+        funnels.append(funnel)
+    return funnels
+
+
+# --- drill-down: the same conditions, returning the people and records instead of counts -------------------
+
+class UnknownFigure(ValueError):
+    pass
+
+
+def type_by_code(code: str) -> CatalogType:
+    for kind in load_catalog():
+        if kind.code == code:
+            return kind
+    raise UnknownFigure(f"unknown assistance type {code!r}")
+
+
+def returnee_ids_behind(filters: ReportFilters, measure: str, *, type_code: str | None = None,
+                        statuses=DELIVERED, funnel: str | None = None) -> sa.Select:
+    """SELECT of the distinct returnee ids counted by a persons figure (returned, assisted, persons of a
+    type, counselled or converted in a funnel)."""
+    if measure == RETURNED:
+        return select(Returnee.id).where(*returned_conditions(filters))
+    if measure in ("counselled", "converted"):
+        _key, counselling_code, grant_code = next((f for f in FUNNELS if f[0] == funnel), (None, None, None))
+        if counselling_code is None:
+            raise UnknownFigure(f"unknown funnel {funnel!r}")
+        counselled = counselled_persons(filters, type_by_code(counselling_code).id)
+        query = select(counselled.c.returnee_id)
+        if measure == "converted":
+            query = query.where(converted_condition(filters, counselled, type_by_code(grant_code).id))
+        return query
+    if measure == ASSISTED or (measure == PERSONS and type_code):
+        type_id = type_by_code(type_code).id if measure == PERSONS else None
+        return counted_records(filters, AssistanceRecord.returnee_id, statuses=statuses, type_id=type_id).distinct()
+    raise UnknownFigure(f"unknown persons figure {measure!r}")
+
+
+def records_behind(filters: ReportFilters, *, type_code: str | None = None, statuses=DELIVERED,
+                   currency: str | None = None) -> sa.Select:
+    """SELECT of the assistance records counted by an events figure (or summed by an amount)."""
+    type_id = type_by_code(type_code).id if type_code else None
+    return (select(AssistanceRecord).join(Returnee, Returnee.id == AssistanceRecord.returnee_id)
+            .where(*record_conditions(filters, statuses=statuses, type_id=type_id, currency=currency)))
+
+
+def count_of(query: sa.Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+

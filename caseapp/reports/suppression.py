@@ -1,0 +1,125 @@
+"""Small-count suppression, for reports shared outside the organisation.
+
+Primary suppression: a count from 1 to 4 is shown as "<5" (zero stays zero: it names nobody).
+Secondary suppression: a hidden count must not be recoverable by subtraction from the figures that are
+shown. Figures are tied together by lines: a total and the cells that add up to it (the offices add up to
+the country, the types' events to all events), or, where a person may be in several cells (months, types),
+a total that is at least every cell and at most their sum. While some line would give a hidden figure away
+(it is the only hidden one of an additive line, or the figures shown pin it through a chain of lines), one
+more figure of that line is withheld and shown as "x", the smallest non-zero one first.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+SMALL = "<5"
+WITHHELD = "x"
+SMALLEST_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Line:
+    total: Hashable
+    cells: tuple[Hashable, ...]
+    #: True: total == sum(cells). False: every cell <= total <= sum(cells) (a person in several cells).
+    additive: bool = True
+
+
+def is_small(value: int) -> bool:
+    return 0 < value < SMALLEST_SHOWN
+
+
+def protect(values: dict[Hashable, int], lines: Iterable[Line]) -> dict[Hashable, str]:
+    """The figures to hide (key -> SMALL or WITHHELD) so that no small count can be read or worked out."""
+    lines = [line for line in lines if line.cells]
+    hidden = {key: SMALL for key, value in values.items() if is_small(value)}
+    lines_of: dict[Hashable, list[Line]] = {}
+    for line in lines:
+        for key in (line.total, *line.cells):
+            lines_of.setdefault(key, []).append(line)
+    while True:
+        while _withhold_lone_hidden(values, hidden, lines):
+            pass
+        leaked = next(iter(derivable(values, hidden, lines)), None)
+        if leaked is None:
+            return hidden
+        if not _withhold_one_more(values, hidden, lines_of.get(leaked, [])):
+            # nothing left to withhold next to it: withhold every figure of the lines that hide something
+            for line in lines:
+                if any(key in hidden for key in (line.total, *line.cells)):
+                    for key in (line.total, *line.cells):
+                        if values.get(key, 0) and key not in hidden:
+                            hidden[key] = WITHHELD
+
+
+def _withhold_lone_hidden(values, hidden, lines: list[Line]) -> bool:
+    """The classic rule, line by line: an additive line never has exactly one hidden figure."""
+    changed = False
+    for line in lines:
+        members = (line.total, *line.cells)
+        if line.additive and sum(key in hidden for key in members) == 1:
+            changed |= _withhold_one_more(values, hidden, [line])
+    return changed
+
+
+def _withhold_one_more(values, hidden, lines: list[Line]) -> bool:
+    cells = {key for line in lines for key in line.cells if values.get(key, 0) and key not in hidden}
+    if not cells:
+        cells = {line.total for line in lines if values.get(line.total, 0) and line.total not in hidden}
+    if not cells:
+        return False
+    hidden[min(cells, key=lambda key: (values[key], str(key)))] = WITHHELD
+    return True
+
+
+def derivable(values: dict[Hashable, int], hidden: dict[Hashable, str], lines: list[Line]) -> list[Hashable]:
+    """The hidden figures that a reader can work out exactly from what is shown."""
+    low, high = bounds(values, hidden, lines)
+    return [key for key in hidden if key in low and low[key] == high[key]]
+
+
+def bounds(values, hidden, lines, max_passes: int = 50):
+    """What a reader can work out of each figure by subtraction: an interval (a hidden figure is at least 0),
+    narrowed through the lines until nothing changes."""
+    low, high = {}, {}
+    for key in {*values, *(k for line in lines for k in (line.total, *line.cells))}:
+        value = values.get(key, 0)
+        if key not in hidden:
+            low[key] = high[key] = value
+        else:  # what can be computed by subtraction, not guessed from the size of a figure
+            low[key], high[key] = 0, math.inf
+    for _ in range(max_passes):
+        changed = False
+        for line in lines:
+            changed |= _narrow(line, low, high)
+        if not changed:
+            break
+    return low, high
+
+
+def _narrow(line: Line, low, high) -> bool:
+    before = [(low[k], high[k]) for k in (line.total, *line.cells)]
+    total = line.total
+    sum_low = sum(low[c] for c in line.cells)
+    sum_high = sum(high[c] for c in line.cells)  # math.inf when any cell is unbounded
+    high[total] = min(high[total], sum_high)
+    low[total] = max(low[total], sum_low if line.additive else max(low[c] for c in line.cells))
+    for cell in line.cells:
+        others_high = _sum_without(sum_high, high[cell], [high[c] for c in line.cells])
+        low[cell] = max(low[cell], low[total] - others_high)
+        if line.additive:
+            high[cell] = min(high[cell], high[total] - (sum_low - low[cell]))
+        else:
+            high[cell] = min(high[cell], high[total])
+    return before != [(low[k], high[k]) for k in (line.total, *line.cells)]
+
+
+def _sum_without(total, part, parts) -> float:
+    """sum(parts) - part, where parts may be infinite."""
+    if part != math.inf:
+        return total - part
+    rest = list(parts)
+    rest.remove(math.inf)
+    return sum(rest)

@@ -1,0 +1,154 @@
+"""The report against a brute-force count over random records (Hypothesis)."""
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from caseapp.assistance.models import AssistanceRecord, AssistanceStatus
+from caseapp.extensions import db
+from caseapp.reports.counting import ASSISTED, EVENTS, PERSONS, RETURNED, ReportFilters, build_report
+from caseapp.returnees.models import Case, Returnee, ReturneeVulnerability
+from tests import factories
+
+OFFICES = ["Gori", "Poti", "Telavi"]
+TYPES = ["business_counselling", "business_grant", "reception", "training"]
+START = date(2023, 11, 1)
+days = st.integers(min_value=0, max_value=500).map(lambda n: START + timedelta(days=n))
+
+returnees = st.lists(
+    st.fixed_dictionaries({
+        "office": st.sampled_from(OFFICES),
+        "sex": st.sampled_from(["F", "M"]),
+        "born": st.sampled_from([date(1960, 2, 29), date(1964, 6, 1), date(2006, 6, 2), date(2006, 5, 31),
+                                 date(1990, 1, 1), date(2010, 3, 1)]),
+        "returned": days,
+        "disabled": st.booleans(),
+    }),
+    min_size=1, max_size=8,
+)
+records = st.lists(
+    st.fixed_dictionaries({
+        "person": st.integers(min_value=0, max_value=7),
+        "type": st.sampled_from(TYPES),
+        "status": st.sampled_from(list(AssistanceStatus)),
+        "on": days,
+        "amount": st.sampled_from([None, Decimal("10.00"), Decimal("1500.50")]),
+        "currency": st.sampled_from(["GEL", "EUR"]),
+    }),
+    max_size=25,
+)
+periods = st.tuples(days, days).map(sorted)
+
+
+def age_band(born: date, on: date) -> str:
+    age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return "0-17" if age < 18 else "18-59" if age < 60 else "60+"
+
+
+def _store(people, entries):
+    for table in (AssistanceRecord.__table__, ReturneeVulnerability.__table__, Case.__table__, Returnee.__table__):
+        db.session.execute(table.delete())
+    db.session.commit()
+    stored = [factories.returnee(p["office"], sex=p["sex"], date_of_birth=p["born"], return_date=p["returned"],
+                                 vulnerabilities=["disability"] if p["disabled"] else [], with_case=False,
+                                 commit=False) for p in people]
+    db.session.flush()
+    for entry in entries:
+        entry["person"] %= len(people)
+        factories.record(stored[entry["person"]], entry["type"], on=entry["on"], status=entry["status"],
+                         amount=entry["amount"], currency=entry["currency"] if entry["amount"] else None,
+                         commit=False)
+    db.session.commit()
+
+
+def brute_force(people, entries, start, end, keep):
+    """Counts by the rules of the issue, written again without SQL."""
+    chosen = {i for i, p in enumerate(people) if keep(p)}
+    delivered = [e for e in entries if e["status"] == AssistanceStatus.DELIVERED and start <= e["on"] <= end
+                 and e["person"] in chosen]
+    counts = {
+        RETURNED: sum(1 for i in chosen if start <= people[i]["returned"] <= end),
+        ASSISTED: len({e["person"] for e in delivered}),
+        EVENTS: len(delivered),
+    }
+    amounts = defaultdict(lambda: defaultdict(Decimal))
+    for code in TYPES:
+        of_type = [e for e in delivered if e["type"] == code]
+        counts[(PERSONS, code)] = len({e["person"] for e in of_type})
+        counts[(EVENTS, code)] = len(of_type)
+        for e in of_type:
+            if e["amount"] is not None:
+                amounts[code][e["currency"]] += e["amount"]
+    counselled = {e["person"] for e in delivered if e["type"] == "business_counselling"}
+    converted = {e["person"] for e in delivered if e["type"] == "business_counselling" and any(
+        g["person"] == e["person"] and g["type"] == "business_grant" and g["status"] == AssistanceStatus.DELIVERED
+        and e["on"] <= g["on"] <= end for g in entries)}
+    pipeline = {}
+    for e in entries:
+        if e["status"] in ("requested", "approved") and start <= e["on"] <= end and e["person"] in chosen:
+            pipeline.setdefault((e["type"], e["status"].value), []).append(e["person"])
+    pipeline = {key: (len(set(persons)), len(persons)) for key, persons in pipeline.items()}
+    return (counts, {code: dict(sums) for code, sums in amounts.items()}, (len(counselled), len(converted)),
+            pipeline)
+
+
+def _figures(report, dimension="total", group=None):
+    figures = {measure: report.count(dimension, group, measure) for measure in (RETURNED, ASSISTED, EVENTS)}
+    for code in TYPES:
+        figures[(PERSONS, code)] = report.count(dimension, group, PERSONS, code)
+        figures[(EVENTS, code)] = report.count(dimension, group, EVENTS, code)
+    return figures
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(people=returnees, entries=records, period=periods, filter_choice=st.sampled_from(
+    ["none", "office", "sex", "age", "vulnerability"]))
+def test_report_equals_a_brute_force_count(make, people, entries, period, filter_choice):
+    _store(people, entries)
+    start, end = period
+    gori = make.office("Gori").id
+    filters, keep = {
+        "none": ({}, lambda p: True),
+        "office": ({"office_id": gori}, lambda p: p["office"] == "Gori"),
+        "sex": ({"sex": "M"}, lambda p: p["sex"] == "M"),
+        "age": ({"age_band": "18-59"}, lambda p: age_band(p["born"], p["returned"]) == "18-59"),
+        "vulnerability": ({"vulnerability": "disability"}, lambda p: p["disabled"]),
+    }[filter_choice]
+    report = build_report(ReportFilters(start, end, **filters))
+
+    counts, amounts, funnel, pipeline = brute_force(people, entries, start, end, keep)
+    assert _figures(report) == counts
+    assert {code: sums for code, sums in report.amounts.items() if code in TYPES} == amounts
+    business = next(f for f in report.funnels if f.key == "business")
+    assert (business.counselled, business.converted) == funnel
+    assert {(code, status): (report.pipeline_counts[(code, status, PERSONS)],
+                             report.pipeline_counts[(code, status, EVENTS)])
+            for code, status, measure in report.pipeline_counts if measure == PERSONS} == pipeline
+
+    # every disaggregation cell is the brute-force count of its group
+    for office in report.groups["office"]:
+        name = report.office_names[office]
+        assert _figures(report, "office", office) == brute_force(
+            people, entries, start, end, lambda p: keep(p) and p["office"] == name)[0]
+    for sex in report.groups["sex"]:
+        assert _figures(report, "sex", sex) == brute_force(
+            people, entries, start, end, lambda p: keep(p) and p["sex"] == sex)[0]
+    for band in report.groups["age_band"]:
+        assert _figures(report, "age_band", band) == brute_force(
+            people, entries, start, end, lambda p: keep(p) and age_band(p["born"], p["returned"]) == band)[0]
+    for month in report.groups["month"]:
+        year, number = divmod(month, 100)
+        first = date(year, number, 1)
+        last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        expected = brute_force(people, entries, max(start, first), min(end, last), keep)[0]
+        assert _figures(report, "month", month) == expected
+
+
+def test_the_property_test_data_is_really_stored(make):
+    _store([{"office": "Gori", "sex": "F", "born": date(1990, 1, 1), "returned": START, "disabled": True}],
+           [{"person": 0, "type": "reception", "status": AssistanceStatus.DELIVERED, "on": START,
+             "amount": Decimal("10.00"), "currency": "GEL"}])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AssistanceRecord)) == 1

@@ -1,0 +1,67 @@
+"""Small-count suppression for reports shared outside the organisation."""
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from caseapp.reports.suppression import SMALL, WITHHELD, Line, derivable, protect
+
+
+def test_small_counts_are_shown_as_fewer_than_five_and_zero_stays():
+    hidden = protect({"a": 0, "b": 4, "c": 5, "t": 9}, [])
+    assert hidden == {"b": SMALL}
+
+
+def test_a_lone_small_cell_takes_the_next_smallest_cell_with_it():
+    values = {"total": 23, "gori": 3, "poti": 8, "tbilisi": 12, "telavi": 0}
+    line = Line("total", ("gori", "poti", "tbilisi", "telavi"))
+    assert protect(values, [line]) == {"gori": SMALL, "poti": WITHHELD}
+
+
+def test_a_small_total_hides_its_cells_and_needs_nothing_more():
+    values = {"total": 3, "gori": 3, "poti": 0}
+    assert protect(values, [Line("total", ("gori", "poti"))]) == {"total": SMALL, "gori": SMALL}
+
+
+def test_a_hidden_total_shared_by_two_lines_is_protected_in_both():
+    values = {"t": 12, "f": 9, "m": 3, "g": 12, "p": 0}
+    lines = [Line("t", ("f", "m")), Line("t", ("g", "p"))]
+    hidden = protect(values, lines)
+    assert hidden["m"] == SMALL
+    assert not derivable(values, hidden, lines)
+
+
+def test_a_chain_of_lines_cannot_give_a_small_count_away():
+    # a = 2 is hidden with b; but b is also in a second line whose other figures are all shown
+    values = {"t1": 12, "a": 2, "b": 10, "t2": 15, "c": 5}
+    lines = [Line("t1", ("a", "b")), Line("t2", ("b", "c"))]
+    hidden = protect(values, lines)
+    assert not derivable(values, hidden, lines)
+    assert {"a", "b"} <= hidden.keys()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=12), min_size=2, max_size=4), min_size=1, max_size=4))
+def test_random_tables_keep_no_small_count_and_no_derivable_cell(table):
+    """A table with row and column totals and a grand total, as a disaggregation by two dimensions is."""
+    values, lines = {}, []
+    width = len(table[0])
+    rows = [row[:width] + [0] * (width - len(row)) for row in table]
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            values[(i, j)] = value
+        values[(i, "total")] = sum(row)
+        lines.append(Line((i, "total"), tuple((i, j) for j in range(width))))
+    for j in range(width):
+        values[("total", j)] = sum(row[j] for row in rows)
+        lines.append(Line(("total", j), tuple((i, j) for i in range(len(rows)))))
+    values["grand"] = sum(map(sum, rows))
+    lines.append(Line("grand", tuple((i, "total") for i in range(len(rows)))))
+    lines.append(Line("grand", tuple(("total", j) for j in range(width))))
+
+    hidden = protect(values, lines)
+    shown = {key: value for key, value in values.items() if key not in hidden}
+    assert not [value for value in shown.values() if 1 <= value <= 4]
+    assert all(values[key] > 0 for key in hidden)
+    # by plain subtraction: no line with a shown total has exactly one hidden cell, and the reverse
+    for line in lines:
+        assert sum(key in hidden for key in (line.total, *line.cells)) != 1
+    assert not derivable(values, hidden, lines)
