@@ -133,9 +133,24 @@ def register_request_hooks(app: Flask) -> None:
         return response
 
 
+ERROR_TEXTS = {
+    400: (_l("Bad request"),
+          _l("The request could not be understood. If you submitted a form, reload the page and try again.")),
+    403: (_l("Not allowed"), _l("Your role does not allow this page.")),
+    404: (_l("Not found"), _l("There is nothing here, or nothing you may see.")),
+    405: (_l("Not allowed"), _l("This address does not take that kind of request.")),
+    409: (_l("Someone else saved this record at the same moment"),
+          _l("Nothing of yours was saved and nothing was overwritten. Go back, reload the page to see the "
+             "current version, and make your change again.")),
+    500: (_l("Error"), _l("Something went wrong on our side. Nothing was saved; please try again.")),
+}
+
+
 def register_errorhandlers(app: Flask) -> None:
     def render_error(code: int, message=None):
-        return render_template(f"errors/{code}.html", message=message), code
+        title, explanation = ERROR_TEXTS[code]
+        return render_template("errors/error.html", title=title, explanation=explanation, message=message,
+                               code=code), code
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -54,8 +54,8 @@ def log_in(page, base, username):
 
 def test_gori_caseworker_registers_logs_assistance_and_sees_the_timeline(app, make, live_server, page, tmp_path):
     app.config["WTF_CSRF_ENABLED"] = True  # the real forms, with their tokens
-    worker = make.user(Role.CASEWORKER, "Gori", username="levan")
-    other = make.user(Role.CASEWORKER, "Tbilisi", username="eka")
+    make.user(Role.CASEWORKER, "Gori", username="levan")
+    make.user(Role.CASEWORKER, "Tbilisi", username="eka")
     db.session.commit()
     log_in(page, live_server, "levan")
     page.click("text=Register returnee")

@@ -158,7 +158,7 @@ def test_filters_by_vulnerability_case_status_and_assistance_received(client, ma
 
 def test_returnee_list_page_costs_the_same_queries_whatever_the_page_size(app, client, make, caseworker):
     for n in range(30):
-        person = make.returnee("Gori", vulnerabilities=["elderly", "disability"] if n % 2 else [],
+        make.returnee("Gori", vulnerabilities=["elderly", "disability"] if n % 2 else [],
                                caseworker=caseworker, commit=False)
     db.session.commit()
 

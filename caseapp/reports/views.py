@@ -6,7 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus
 from caseapp.auth.policies import can_view_reports, office_scope, require, sees_personal_data

@@ -34,7 +34,6 @@ from caseapp.returnees.queries import (
     ReturneeFilters,
     assignable_caseworkers,
     get_returnee_or_404,
-    scoped_returnees,
     search_returnees,
     timeline,
 )
@@ -306,14 +305,8 @@ def case_assign(case_id):
     form = AssignForm(prefix="assign")
     form.caseworker_id.choices = [(u.id, u.display_name) for u in assignable_caseworkers(case.returnee.field_office_id)]
     if form.validate_on_submit():
-        try:
-            services.assign_case(current_user, case, db.session.get(User, form.caseworker_id.data))
-            db.session.commit()
-            flash(_("The case is assigned."), "success")
-        except ValidationFailed as failure:
-            db.session.rollback()
-            for message in failure.errors.values():
-                flash(str(message), "danger")
+        run_and_flash(lambda: services.assign_case(current_user, case, db.session.get(User, form.caseworker_id.data)),
+                      _("The case is assigned."))
     else:
         flash(_("Choose a caseworker of this office."), "danger")
     return redirect(url_for("returnees.show", returnee_id=case.returnee_id))
