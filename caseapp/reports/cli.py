@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import select
 
 from caseapp.extensions import db
@@ -36,9 +36,7 @@ def register_report_commands(app: Flask) -> None:
             filters = ReportFilters(date_from.date(), date_to.date(), office_id=office_id)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--from/--to") from error
-        # Labels and the paragraph are translated as for a request in the default language.
-        with current_app.test_request_context("/"):
-            click.echo(_render(PresentedReport(build_report(filters), shared=shared), output_format), nl=False)
+        click.echo(_render(PresentedReport(build_report(filters), shared=shared), output_format), nl=False)
 
 
 def _render(shown: PresentedReport, output_format: str) -> str:
