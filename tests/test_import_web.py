@@ -135,7 +135,7 @@ def test_an_export_imported_into_an_empty_database_gives_the_same_figures(app, m
         "assistance": write_csv(tmp_path / "a.csv", ASSISTANCE_COLUMNS, [
             record_row("P-1", "business_grant", amount="1200.50", currency="GEL", notes="+line one\nline two"),
             record_row("P-2", "reception", amount="300", currency="GEL"), record_row("P-2", status="cancelled")])})
-    figures, counts = delivered_per_type(), table_counts()
+    figures, counts, report = delivered_per_type(), table_counts(), full_report()
     people = sorted((r.first_name, r.last_name, r.personal_number, r.field_office.name, tuple(r.vulnerabilities))
                     for r in db.session.scalars(select(Returnee)))
     login(make.user(Role.ADMIN, None))
@@ -152,11 +152,23 @@ def test_an_export_imported_into_an_empty_database_gives_the_same_figures(app, m
         outcome = run_import(paths)
         assert outcome.ok, (label, outcome.problems)
         assert delivered_per_type() == figures, label
+        assert full_report() == report, label  # the report page's figures, every type, office, sex, age, month
         again = table_counts()
         assert again == {**counts, "import_batch": 1}, label
         assert sorted((r.first_name, r.last_name, r.personal_number, r.field_office.name, tuple(r.vulnerabilities))
                       for r in db.session.scalars(select(Returnee))) == people, label
     assert figures["business_grant"] == (2, 2, Decimal("3700.50"))
+
+
+def full_report():
+    """The whole report (as `flask report --format json` prints it) over every date the test uses."""
+    from datetime import date
+
+    from caseapp.reports.counting import ReportFilters, build_report
+    from caseapp.reports.output import report_json
+    from caseapp.reports.presentation import PresentedReport
+
+    return report_json(PresentedReport(build_report(ReportFilters(date(1900, 1, 1), date.today()))))
 
 
 def test_one_office_can_be_exported(make, login, client):
