@@ -83,7 +83,10 @@ def _open_csv(source: Source):
             header = next(reader, [])
         except (UnicodeDecodeError, csv.Error) as error:
             raise UnreadableFile(_csv_problem(error)) from None
-        yield [cell.strip() for cell in header], _csv_rows(reader)
+        header = [cell.strip() for cell in header]
+        while header and not header[-1]:  # Excel's ",,," after the last column
+            header.pop()
+        yield header, _csv_rows(reader)
 
 
 def _csv_rows(reader) -> Iterator[tuple[int, list[str]]]:
@@ -91,7 +94,7 @@ def _csv_rows(reader) -> Iterator[tuple[int, list[str]]]:
     try:
         for cells in reader:
             row_number += 1
-            if any(cells):
+            if not is_blank(cells):
                 # A CSV export wrote text starting with =, +, -, @ with a leading apostrophe: take it off.
                 yield row_number, [unescape_formula(cell) if cell[:1] == "'" else cell for cell in cells]
     except (UnicodeDecodeError, csv.Error) as error:
@@ -113,10 +116,13 @@ def _open_sheet(source: Source):
     except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
         raise UnreadableFile(f"not an XLSX workbook ({error.__class__.__name__})") from None
     try:
-        if source.table not in workbook.sheetnames:
-            raise UnreadableFile(f"the workbook has no sheet named '{source.table}'")
-        rows = workbook[source.table].iter_rows(values_only=True)
-        header = [cell_text(cell).strip() for cell in next(rows, ())]
+        # Sheet names as typed by people: "Returnees" or "returnees " is the sheet meant.
+        named = [name for name in workbook.sheetnames if name.strip().casefold() == source.table]
+        if len(named) != 1:
+            raise UnreadableFile(f"the workbook has no sheet named '{source.table}'" if not named
+                                 else f"the workbook has {len(named)} sheets named '{source.table}'")
+        rows = workbook[named[0]].iter_rows()
+        header = [cell_text(cell).strip() for cell in _values(next(rows, ()))]
         while header and not header[-1]:
             header.pop()
         yield header, _sheet_rows(rows, len(header))
@@ -124,10 +130,22 @@ def _open_sheet(source: Source):
         workbook.close()
 
 
+class SheetError(str):
+    """A cell holding a spreadsheet error such as #N/A or #DIV/0! (a broken formula), not text."""
+
+
+def _values(cells) -> list:
+    return [SheetError(cell.value) if getattr(cell, "data_type", None) == "e" else cell.value for cell in cells]
+
+
+def is_blank(cells: list[str]) -> bool:
+    return not any(cell.strip() for cell in cells)
+
+
 def _sheet_rows(rows, width: int) -> Iterator[tuple[int, list[str]]]:
-    for row_number, values in enumerate(rows, start=2):
-        cells = [cell_text(value) for value in values]
-        if any(cells):
+    for row_number, row in enumerate(rows, start=2):
+        cells = [cell_text(value) for value in _values(row)]
+        if not is_blank(cells):
             # Cells past the header are empty formatting in most workbooks; keep them only if they hold text.
             while len(cells) > width and not cells[-1]:
                 cells.pop()
@@ -138,6 +156,8 @@ def cell_text(value) -> str:
     """A workbook cell as the text a CSV would hold: dates ISO, whole numbers without '.0'."""
     if value is None:
         return ""
+    if isinstance(value, SheetError):
+        return value
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
     if isinstance(value, date):

@@ -37,6 +37,7 @@ from caseapp.imports.validation import (
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Case, CaseStatus, ClosureReason, Returnee, ReturneeVulnerability
 from caseapp.returnees.rules import normalise_name
+from caseapp.review.models import CaseReview
 from caseapp.timeutil import today, utcnow
 
 #: rows checked and written together
@@ -45,6 +46,10 @@ CHUNK_SIZE = 2000
 PROBLEMS_KEPT = 100_000
 #: updated returnees listed in the preview
 UPDATES_SHOWN = 200
+#: the PostgreSQL advisory lock that lets one import (or undo) run at a time. Two runs of the same file
+#: at once (a double-clicked confirmation) would both find no earlier batch and both apply. SQLite needs
+#: no lock: every writing transaction there begins with BEGIN IMMEDIATE (database.py).
+IMPORT_LOCK_KEY = 0x0CA5E1  # any constant; the same for every process of the app
 #: a returnee whose latest assistance (or return, without any) is older than this gets a closed case
 HISTORY_AGE = timedelta(days=365)
 
@@ -148,6 +153,11 @@ class _ImportRun:
 
     def execute(self, dry_run: bool) -> ImportOutcome:
         self.outcome.dry_run = dry_run
+        if not _take_import_lock():
+            self.problem(Problem("", 0, "", "", _(
+                "Another import or undo is running right now. Nothing was written: try again when it has "
+                "finished.")))
+            return self.outcome
         savepoint = db.session.begin_nested()
         try:
             earlier = self._earlier_batches()
@@ -160,6 +170,16 @@ class _ImportRun:
             if self.outcome.ok:
                 self.outcome.counts["cases_closed"] = self._close_history_cases()
                 self._finish_batch()
+        except sa.exc.IntegrityError:
+            # The checks passed but the database refused a row: another user wrote the same returnee or
+            # personal number meanwhile. Nothing of the import stays.
+            savepoint.rollback()
+            self.outcome.problems.clear()
+            self.outcome.problem_count = 0
+            self.problem(Problem("", 0, "", "", _(
+                "Someone changed the same returnees at the same time. Nothing was written: upload the files "
+                "again.")))
+            return self.outcome
         except BaseException:
             savepoint.rollback()
             raise
@@ -361,7 +381,8 @@ class _ImportRun:
         caseless = [returnee_id for returnee_id in returnee_ids if current.get(returnee_id) is None]
         if caseless:
             return_dates = dict(db.session.execute(
-                select(returnee_table.c.id, returnee_table.c.return_date).where(returnee_table.c.id.in_(caseless))))
+                select(returnee_table.c.id, returnee_table.c.return_date).where(returnee_table.c.id.in_(caseless))
+            ).all())
             cases = db.session.execute(
                 insert(case_table).returning(case_table.c.id, case_table.c.returnee_id),
                 [self._new_case(returnee_id, return_dates[returnee_id]) for returnee_id in caseless])
@@ -497,6 +518,13 @@ class _ImportRun:
         })
 
 
+def _take_import_lock() -> bool:
+    """Hold the import lock until the transaction ends; False if another import or undo holds it."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(db.session.scalar(select(func.pg_try_advisory_xact_lock(IMPORT_LOCK_KEY))))
+
+
 def _changes(current: dict, returnee: ReturneeRow) -> dict[str, tuple[str, str]]:
     changes = {}
     for name in (*RETURNEE_FIELDS, "vulnerabilities"):
@@ -548,6 +576,8 @@ def undo_blockers(batch: ImportBatch) -> list[str]:
     if batch.status != BatchStatus.APPLIED:
         return [_("This batch is undone already.")]
     own_returnees = select(returnee_table.c.id).where(returnee_table.c.import_batch_id == batch.id)
+    own_cases = select(case_table.c.id).where(case_table.c.import_batch_id == batch.id)
+    review_table = CaseReview.__table__
 
     def not_this_batch(table):
         return or_(table.c.import_batch_id.is_(None), table.c.import_batch_id != batch.id)
@@ -563,6 +593,12 @@ def undo_blockers(batch: ImportBatch) -> list[str]:
          lambda n: _("%(n)d cases were opened since for returnees it created.", n=n)),
         (select(func.count()).where(record_table.c.returnee_id.in_(own_returnees), not_this_batch(record_table)),
          lambda n: _("%(n)d assistance records were added since for returnees it created.", n=n)),
+        # deleting its cases would take these along (reviews) or leave them without a case (records)
+        (select(func.count()).where(record_table.c.case_id.in_(own_cases),
+                                    record_table.c.returnee_id.not_in(own_returnees), not_this_batch(record_table)),
+         lambda n: _("%(n)d assistance records were added since under cases it opened.", n=n)),
+        (select(func.count()).where(review_table.c.case_id.in_(own_cases)),
+         lambda n: _("%(n)d case reviews were made since on cases it opened.", n=n)),
     ]
     reasons = []
     for query, message in checks:
@@ -573,6 +609,14 @@ def undo_blockers(batch: ImportBatch) -> list[str]:
     if stale:
         reasons.append(_("%(n)d returnees it updated were changed again since.", n=stale))
     return reasons
+
+
+def _lock_batch_rows(batch: ImportBatch) -> None:
+    """Lock the batch's returnees and cases until the undo commits (PostgreSQL; SQLite's write lock does
+    this already): a caseworker adding a record or a review meanwhile waits, and the checks stay true."""
+    for table in (returnee_table, case_table):
+        locked = select(table.c.id).where(table.c.import_batch_id == batch.id).with_for_update().subquery()
+        db.session.execute(select(func.count()).select_from(locked))
 
 
 def _stale_updates(batch: ImportBatch) -> int:
@@ -593,6 +637,10 @@ def _count_existing(ids: list[int]) -> int:
 
 def undo_batch(actor: User | None, batch: ImportBatch) -> ImportBatch:
     """Delete what the batch created and put back what it overwrote; refuse if anything changed since."""
+    if not _take_import_lock():
+        raise ValidationFailed({"": _("Another import or undo is running right now: try again when it has finished.")})
+    db.session.refresh(batch)  # another undo may have finished while this request waited
+    _lock_batch_rows(batch)
     reasons = undo_blockers(batch)
     if reasons:
         raise ValidationFailed({"": " ".join(reasons)})
