@@ -131,3 +131,69 @@ def test_undo_is_refused_when_records_were_filed_under_a_case_the_batch_opened_f
     assert len(person.cases) == 1
     make.record(person)
     assert "1 assistance records were added since under cases it opened." in undo_blockers(batch)
+
+
+# --- spreadsheets as offices save them -------------------------------------------------------------------
+
+def _workbook(path, sheets):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_a_workbook_with_capitalised_sheets_headers_and_typed_cells_imports(app_ctx, tmp_path):
+    from datetime import date, datetime
+
+    header = [name.replace("_", " ").title() for name in RETURNEE_COLUMNS]  # "External Id", "Date Of Birth"
+    path = _workbook(tmp_path / "legacy.xlsx", [
+        ("Returnees", [header, ["GE-1", "ნინო", "O'Brien", "F", datetime(1985, 5, 17), "01001012345",
+                                995599123456, "Gori", date(2019, 3, 1), "Germany", None]]),
+        ("Assistance ", [list(ASSISTANCE_COLUMNS),
+                         ["GE-1", "business_grant", datetime(2019, 4, 1), "delivered", 1500.0, "GEL", None, None]]),
+    ])
+    outcome = run_import({"workbook": path})
+    assert outcome.ok, [str(p) for p in outcome.problems]
+    person = db.session.scalar(select(Returnee))
+    assert (person.personal_number, person.phone, person.last_name) == ("01001012345", "995599123456", "O'Brien")
+    assert str(db.session.scalar(select(AssistanceRecord.amount))) == "1500.00"
+
+
+def test_a_spreadsheet_error_cell_is_refused_not_imported_as_text(app_ctx, tmp_path):
+    path = _workbook(tmp_path / "legacy.xlsx", [
+        ("returnees", [list(RETURNEE_COLUMNS), list(returnee_row("GE-1").values())]),
+        ("assistance", [list(ASSISTANCE_COLUMNS), list(record_row("GE-1", notes="#N/A").values())]),
+    ])
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    book["assistance"]["H2"].data_type = "e"  # as Excel saves a broken formula's cached result
+    book.save(path)
+    outcome = run_import({"workbook": path})
+    assert [(p.table, p.row, p.column, p.value) for p in outcome.problems] == [("assistance", 2, "notes", "#N/A")]
+    assert "spreadsheet error" in outcome.problems[0].message
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "The file is empty"),
+    (";".join(RETURNEE_COLUMNS).encode() + b"\nGE-1;Nino\n", "separated by semicolons"),
+    ("\t".join(RETURNEE_COLUMNS).encode() + b"\nGE-1\tNino\n", "separated by semicolons or tabs"),
+])
+def test_an_empty_or_semicolon_csv_gets_one_clear_problem(app_ctx, tmp_path, content, message):
+    path = tmp_path / "returnees.csv"
+    path.write_bytes(content)
+    outcome = run_import({"returnees": path})
+    assert len(outcome.problems) == 1 and message in outcome.problems[0].message
+
+
+def test_a_header_named_twice_after_spelling_is_named(app_ctx, tmp_path):
+    path = tmp_path / "returnees.csv"
+    path.write_text(",".join(RETURNEE_COLUMNS) + ",External ID\n", encoding="utf-8")
+    outcome = run_import({"returnees": path})
+    assert [(p.column, p.message) for p in outcome.problems] == [("External ID", "This column appears twice.")]
