@@ -197,3 +197,27 @@ def test_a_header_named_twice_after_spelling_is_named(app_ctx, tmp_path):
     path.write_text(",".join(RETURNEE_COLUMNS) + ",External ID\n", encoding="utf-8")
     outcome = run_import({"returnees": path})
     assert [(p.column, p.message) for p in outcome.problems] == [("External ID", "This column appears twice.")]
+
+
+def test_a_currency_on_assistance_without_an_amount_is_named_not_dropped(app_ctx, files):
+    """A "GEL" under training (no amount) was silently thrown away: the clerk meant something by it."""
+    outcome = run_import(files([returnee_row("GE-1")], [record_row("GE-1", "training", currency="GEL")]))
+    assert [(p.row, p.column, p.value) for p in outcome.problems] == [(2, "currency", "GEL")]
+
+
+def test_a_personal_number_that_lost_its_leading_zero_says_so(app_ctx, tmp_path):
+    path = _workbook(tmp_path / "legacy.xlsx", [
+        ("returnees", [list(RETURNEE_COLUMNS), list(returnee_row("GE-1", personal_number=1001012345).values())]),
+        ("assistance", [list(ASSISTANCE_COLUMNS)]),
+    ])
+    outcome = run_import({"workbook": path})
+    assert [(p.column, p.value) for p in outcome.problems] == [("personal_number", "1001012345")]
+    assert "leading 0" in outcome.problems[0].message
+
+
+def test_a_file_that_is_not_a_workbook_is_named_once_in_words_a_clerk_reads(app_ctx, tmp_path):
+    path = tmp_path / "legacy.xlsx"
+    path.write_bytes(b"external_id,first_name\n")  # a CSV renamed .xlsx
+    outcome = run_import({"workbook": path})
+    assert len(outcome.problems) == 1
+    assert "not an Excel workbook" in outcome.problems[0].message

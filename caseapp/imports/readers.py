@@ -21,6 +21,11 @@ TABLES = ("returnees", "assistance")
 class UnreadableFile(Exception):
     """The file is not a CSV in UTF-8 or not an XLSX workbook holding the sheet asked for."""
 
+    def __init__(self, message: str, *, whole_file: bool = False):
+        super().__init__(message)
+        #: the file cannot be opened at all (then its other sheet need not be named again)
+        self.whole_file = whole_file
+
 
 @dataclass(frozen=True)
 class Source:
@@ -114,7 +119,8 @@ def _open_sheet(source: Source):
     try:
         workbook = load_workbook(source.path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
-        raise UnreadableFile(f"not an XLSX workbook ({error.__class__.__name__})") from None
+        raise UnreadableFile("the file is not an Excel workbook (.xlsx): open it in Excel and save it as "
+                             f"'Excel Workbook' ({error.__class__.__name__})", whole_file=True) from None
     try:
         # Sheet names as typed by people: "Returnees" or "returnees " is the sheet meant.
         named = [name for name in workbook.sheetnames if name.strip().casefold() == source.table]

@@ -147,6 +147,8 @@ class _ImportRun:
         self.rows_seen: dict[str, int] = {}
         #: set when the returnees table cannot be read: its ids are then not reported as unknown one by one
         self.returnees_unreadable = False
+        #: files that cannot be opened at all
+        self.unopenable: set = set()
         self.batch: ImportBatch | None = None
 
     # --- the run ------------------------------------------------------------------------------------
@@ -220,6 +222,10 @@ class _ImportRun:
                 self.rows_seen[source.table] = seen
         except UnreadableFile as error:
             self.returnees_unreadable |= source.table == "returnees"
+            if error.whole_file and source.path in self.unopenable:
+                return  # one workbook, two sheets: one problem
+            if error.whole_file:
+                self.unopenable.add(source.path)
             self.problem(Problem(source.table, 0, "", source.file_name, str(error)))
 
     # --- returnees ------------------------------------------------------------------------------------

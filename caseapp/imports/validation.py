@@ -221,6 +221,10 @@ def read_returnee(row: int, cells: dict[str, str], rules: RowRules) -> tuple[Ret
                                   codes=", ".join(unknown), known=", ".join(sorted(VULNERABILITY_CODES)))))
     first_name, last_name = cells["first_name"].strip(), cells["last_name"].strip()
     personal_number = normalise_personal_number(cells["personal_number"])
+    if personal_number and personal_number.isdigit() and len(personal_number) == 10:
+        problems.append(Problem(table, row, "personal_number", personal_number, _(
+            "A personal number has exactly 11 digits. This one has 10: the spreadsheet probably dropped its "
+            "leading 0. Format the column as Text and type the number again.")))
     phone = normalise_phone(cells["phone"])
     errors = returnee_errors(
         first_name=first_name, last_name=last_name, sex=sex or None, date_of_birth=date_of_birth,
@@ -278,6 +282,9 @@ def read_assistance(row: int, cells: dict[str, str], rules: RowRules) -> tuple[A
             amount=amount, currency=Currency(currency) if currency else None, provider=provider, notes=notes,
         ), on=rules.today)
         _rule_problems(table, row, errors, cells, ASSISTANCE_FIELD_COLUMNS, problems)
+        if currency is not None and amount is None and not kind.carries_amount and not errors:
+            problems.append(Problem(table, row, "currency", currency, _(
+                "%(type)s does not carry an amount: leave the currency empty.", type=kind.name)))
     if problems:
         return None, problems
     return AssistanceRow(
