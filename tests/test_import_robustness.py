@@ -221,3 +221,11 @@ def test_a_file_that_is_not_a_workbook_is_named_once_in_words_a_clerk_reads(app_
     outcome = run_import({"workbook": path})
     assert len(outcome.problems) == 1
     assert "not an Excel workbook" in outcome.problems[0].message
+
+
+def test_a_supervisor_is_not_told_the_external_id_of_another_offices_returnee(app_ctx, files, make):
+    make.returnee("Tbilisi", external_id="TB-SECRET", personal_number="01001012345")
+    outcome = run_import(files([returnee_row("GO-1", personal_number="01001012345")]),
+                         actor=make.user("supervisor", "Gori"))
+    assert [p.column for p in outcome.problems] == ["personal_number"]
+    assert "another office" in outcome.problems[0].message and "TB-SECRET" not in outcome.problems[0].message

@@ -50,6 +50,8 @@ UPDATES_SHOWN = 200
 #: at once (a double-clicked confirmation) would both find no earlier batch and both apply. SQLite needs
 #: no lock: every writing transaction there begins with BEGIN IMMEDIATE (database.py).
 IMPORT_LOCK_KEY = 0x0CA5E1  # any constant; the same for every process of the app
+#: stands for the external id of a returnee the importer may not see
+OTHER_OFFICE = object()
 #: a returnee whose latest assistance (or return, without any) is older than this gets a closed case
 HISTORY_AGE = timedelta(days=365)
 
@@ -268,7 +270,9 @@ class _ImportRun:
             if owner is not None and (current is None or owner[0] != current["id"]):
                 self.problem(Problem("returnees", returnee.row, "personal_number", returnee.personal_number,
                                      _("This personal number is already registered (returnee %(who)s).",
-                                       who=owner[1] or f"#{owner[0]}")))
+                                       who=owner[1] or f"#{owner[0]}") if owner[1] != OTHER_OFFICE else
+                                     _("This personal number is already registered for a returnee of another "
+                                       "office.")))
                 continue
             if current is None:
                 new_rows.append(returnee)
@@ -317,9 +321,13 @@ class _ImportRun:
         if not numbers:
             return {}
         rows = db.session.execute(
-            select(returnee_table.c.personal_number, returnee_table.c.id, returnee_table.c.external_id)
+            select(returnee_table.c.personal_number, returnee_table.c.id, returnee_table.c.external_id,
+                   returnee_table.c.field_office_id)
             .where(returnee_table.c.personal_number.in_(numbers)))
-        return {number: (returnee_id, external_id) for number, returnee_id, external_id in rows}
+        scope = self.rules.scope_office_id
+        # A supervisor is not told who another office's returnee is.
+        return {number: (returnee_id, OTHER_OFFICE if scope is not None and office_id != scope else external_id)
+                for number, returnee_id, external_id, office_id in rows}
 
     def _insert_returnees(self, rows: list[ReturneeRow]) -> None:
         if not rows:
