@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
 
+import logging
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
@@ -39,6 +41,8 @@ from caseapp.returnees.models import Case, CaseStatus, ClosureReason, Returnee, 
 from caseapp.returnees.rules import normalise_name
 from caseapp.review.models import CaseReview
 from caseapp.timeutil import today, utcnow
+
+logger = logging.getLogger(__name__)
 
 #: rows checked and written together
 CHUNK_SIZE = 2000
@@ -174,9 +178,10 @@ class _ImportRun:
             if self.outcome.ok:
                 self.outcome.counts["cases_closed"] = self._close_history_cases()
                 self._finish_batch()
-        except sa.exc.IntegrityError:
+        except sa.exc.IntegrityError as error:
             # The checks passed but the database refused a row: another user wrote the same returnee or
             # personal number meanwhile. Nothing of the import stays.
+            logger.warning("Import refused by the database: %s", error.orig)
             savepoint.rollback()
             self.outcome.problems.clear()
             self.outcome.problem_count = 0
