@@ -229,3 +229,13 @@ def test_a_supervisor_is_not_told_the_external_id_of_another_offices_returnee(ap
                          actor=make.user("supervisor", "Gori"))
     assert [p.column for p in outcome.problems] == ["personal_number"]
     assert "another office" in outcome.problems[0].message and "TB-SECRET" not in outcome.problems[0].message
+
+
+def test_a_workbook_imported_again_is_named_once(app_ctx, tmp_path):
+    path = _workbook(tmp_path / "legacy.xlsx", [
+        ("returnees", [list(RETURNEE_COLUMNS), list(returnee_row("GE-1").values())]),
+        ("assistance", [list(ASSISTANCE_COLUMNS), list(record_row("GE-1").values())]),
+    ])
+    assert run_import({"workbook": path}).ok
+    outcome = run_import({"workbook": path})
+    assert len(outcome.problems) == 1 and "imported already" in outcome.problems[0].message

@@ -483,9 +483,11 @@ class _ImportRun:
 
     def _refuse_repeated_files(self, earlier: dict[str, ImportBatch]) -> None:
         """The same file again would count its assistance twice. A file without rows repeats nothing."""
+        named = set()
         for source in self.sources:
             batch = earlier.get(source.sha256)
-            if batch is not None and self.rows_seen.get(source.table):
+            if batch is not None and self.rows_seen.get(source.table) and source.sha256 not in named:
+                named.add(source.sha256)  # a workbook holds both tables: named once
                 self.outcome.earlier_batch = batch
                 self.problem(Problem(source.table, 0, "", source.file_name, _(
                     "This file was imported already: batch %(id)d of %(when)s by %(who)s.",
