@@ -239,3 +239,13 @@ def test_a_workbook_imported_again_is_named_once(app_ctx, tmp_path):
     assert run_import({"workbook": path}).ok
     outcome = run_import({"workbook": path})
     assert len(outcome.problems) == 1 and "imported already" in outcome.problems[0].message
+
+
+def test_a_workbook_given_by_command_without_its_xlsx_ending_is_read_as_a_workbook(app_ctx, runner, tmp_path):
+    path = _workbook(tmp_path / "legacy.xlsx", [
+        ("returnees", [list(RETURNEE_COLUMNS), list(returnee_row("GE-1").values())]),
+        ("assistance", [list(ASSISTANCE_COLUMNS)]),
+    ])
+    renamed = path.rename(tmp_path / "legacy-2019")  # as saved from a mail attachment
+    result = runner.invoke(args=["import-data", "--workbook", str(renamed)])
+    assert result.exit_code == 0, result.stderr

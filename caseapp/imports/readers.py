@@ -36,10 +36,12 @@ class Source:
     #: the name the user knows the file by (the upload's name, or the path given on the command line)
     file_name: str
     sha256: str
+    #: given as the workbook (--workbook, or the upload's workbook field), whatever its name ends with
+    workbook: bool = False
 
     @property
     def is_workbook(self) -> bool:
-        return self.path.suffix.lower() in (".xlsx", ".xlsm")
+        return self.workbook or self.path.suffix.lower() in (".xlsx", ".xlsm")
 
 
 def sha256_of(path: Path) -> str:
@@ -57,7 +59,7 @@ def sources_for(*, returnees: Path | None = None, assistance: Path | None = None
     if workbook is not None:
         checksum = sha256_of(workbook)
         name = names.get("workbook", str(workbook))
-        return [Source(table, Path(workbook), name, checksum) for table in TABLES]
+        return [Source(table, Path(workbook), name, checksum, workbook=True) for table in TABLES]
     found = []
     for table, path in (("returnees", returnees), ("assistance", assistance)):
         if path is not None:
@@ -117,8 +119,13 @@ def _open_sheet(source: Source):
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(source.path, read_only=True, data_only=True)
+        handle = open(source.path, "rb")  # a file, not a name: openpyxl would refuse a name not ending in .xlsx
+    except OSError as error:
+        raise UnreadableFile(str(error), whole_file=True) from None
+    try:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
+        handle.close()
         raise UnreadableFile("the file is not an Excel workbook (.xlsx): open it in Excel and save it as "
                              f"'Excel Workbook' ({error.__class__.__name__})", whole_file=True) from None
     try:
@@ -134,6 +141,7 @@ def _open_sheet(source: Source):
         yield header, _sheet_rows(rows, len(header))
     finally:
         workbook.close()
+        handle.close()
 
 
 class SheetError(str):
