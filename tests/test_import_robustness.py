@@ -249,3 +249,23 @@ def test_a_workbook_given_by_command_without_its_xlsx_ending_is_read_as_a_workbo
     renamed = path.rename(tmp_path / "legacy-2019")  # as saved from a mail attachment
     result = runner.invoke(args=["import-data", "--workbook", str(renamed)])
     assert result.exit_code == 0, result.stderr
+
+
+def test_an_undo_while_an_import_runs_is_refused_on_postgresql(app, app_ctx, files):
+    """Undo deletes what an import running at the same time may be adding records to."""
+    import sqlalchemy as sa
+
+    from caseapp.errors import ValidationFailed
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's write lock serialises them")
+    batch = run_import(files([returnee_row("GE-1")])).batch
+    with db.engine.connect() as other:  # the running import
+        assert other.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(services.IMPORT_LOCK_KEY)))
+        with pytest.raises(ValidationFailed, match="Another import or undo is running"):
+            undo_batch(None, batch)
+        db.session.rollback()
+        other.rollback()
+    undo_batch(None, batch)
+    db.session.commit()
+    assert table_counts()["returnee"] == 0
