@@ -191,3 +191,23 @@ def test_undo_without_the_csrf_token_is_refused(app, make, login, client, tmp_pa
     app.config["WTF_CSRF_ENABLED"] = True
     assert client.post(f"/imports/{batch.id}/undo").status_code == 400
     assert db.session.get(ImportBatch, batch.id).status == BatchStatus.APPLIED
+
+
+def test_a_second_confirmation_whose_files_went_away_meanwhile_is_not_found(make, login, client, app):
+    """Double-clicked "Import now": the first request deletes the upload while the second reads it."""
+    from pathlib import Path
+
+    login(make.user(Role.SUPERVISOR, "Gori"))
+    token = pending_token(upload(client, [returnee_row("GO-1")]))
+    folder = Path(app.instance_path) / "imports" / token
+    (folder / "returnees.csv").unlink()
+    assert client.post(f"/imports/pending/{token}").status_code == 404
+    assert table_counts()["import_batch"] == 0
+
+
+def test_an_upload_of_zero_bytes_is_refused_with_its_reason(make, login, client):
+    login(make.user(Role.SUPERVISOR, "Gori"))
+    response = client.post("/imports/", data={"workbook": (io.BytesIO(b""), "legacy.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 200
+    assert "not an Excel workbook" in response.text and "Import now" not in response.text

@@ -21,6 +21,11 @@ TABLES = ("returnees", "assistance")
 class UnreadableFile(Exception):
     """The file is not a CSV in UTF-8 or not an XLSX workbook holding the sheet asked for."""
 
+    def __init__(self, message: str, *, whole_file: bool = False):
+        super().__init__(message)
+        #: the file cannot be opened at all (then its other sheet need not be named again)
+        self.whole_file = whole_file
+
 
 @dataclass(frozen=True)
 class Source:
@@ -31,10 +36,12 @@ class Source:
     #: the name the user knows the file by (the upload's name, or the path given on the command line)
     file_name: str
     sha256: str
+    #: given as the workbook (--workbook, or the upload's workbook field), whatever its name ends with
+    workbook: bool = False
 
     @property
     def is_workbook(self) -> bool:
-        return self.path.suffix.lower() in (".xlsx", ".xlsm")
+        return self.workbook or self.path.suffix.lower() in (".xlsx", ".xlsm")
 
 
 def sha256_of(path: Path) -> str:
@@ -52,7 +59,7 @@ def sources_for(*, returnees: Path | None = None, assistance: Path | None = None
     if workbook is not None:
         checksum = sha256_of(workbook)
         name = names.get("workbook", str(workbook))
-        return [Source(table, Path(workbook), name, checksum) for table in TABLES]
+        return [Source(table, Path(workbook), name, checksum, workbook=True) for table in TABLES]
     found = []
     for table, path in (("returnees", returnees), ("assistance", assistance)):
         if path is not None:
@@ -83,7 +90,10 @@ def _open_csv(source: Source):
             header = next(reader, [])
         except (UnicodeDecodeError, csv.Error) as error:
             raise UnreadableFile(_csv_problem(error)) from None
-        yield [cell.strip() for cell in header], _csv_rows(reader)
+        header = [cell.strip() for cell in header]
+        while header and not header[-1]:  # Excel's ",,," after the last column
+            header.pop()
+        yield header, _csv_rows(reader)
 
 
 def _csv_rows(reader) -> Iterator[tuple[int, list[str]]]:
@@ -91,7 +101,7 @@ def _csv_rows(reader) -> Iterator[tuple[int, list[str]]]:
     try:
         for cells in reader:
             row_number += 1
-            if any(cells):
+            if not is_blank(cells):
                 # A CSV export wrote text starting with =, +, -, @ with a leading apostrophe: take it off.
                 yield row_number, [unescape_formula(cell) if cell[:1] == "'" else cell for cell in cells]
     except (UnicodeDecodeError, csv.Error) as error:
@@ -109,25 +119,47 @@ def _open_sheet(source: Source):
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(source.path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
-        raise UnreadableFile(f"not an XLSX workbook ({error.__class__.__name__})") from None
+        handle = open(source.path, "rb")  # a file, not a name: openpyxl would refuse a name not ending in .xlsx
+    except OSError as error:
+        raise UnreadableFile(str(error), whole_file=True) from None
     try:
-        if source.table not in workbook.sheetnames:
-            raise UnreadableFile(f"the workbook has no sheet named '{source.table}'")
-        rows = workbook[source.table].iter_rows(values_only=True)
-        header = [cell_text(cell).strip() for cell in next(rows, ())]
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged or foreign file
+        handle.close()
+        raise UnreadableFile("the file is not an Excel workbook (.xlsx): open it in Excel and save it as "
+                             f"'Excel Workbook' ({error.__class__.__name__})", whole_file=True) from None
+    try:
+        # Sheet names as typed by people: "Returnees" or "returnees " is the sheet meant.
+        named = [name for name in workbook.sheetnames if name.strip().casefold() == source.table]
+        if len(named) != 1:
+            raise UnreadableFile(f"the workbook has no sheet named '{source.table}'" if not named
+                                 else f"the workbook has {len(named)} sheets named '{source.table}'")
+        rows = workbook[named[0]].iter_rows()
+        header = [cell_text(cell).strip() for cell in _values(next(rows, ()))]
         while header and not header[-1]:
             header.pop()
         yield header, _sheet_rows(rows, len(header))
     finally:
         workbook.close()
+        handle.close()
+
+
+class SheetError(str):
+    """A cell holding a spreadsheet error such as #N/A or #DIV/0! (a broken formula), not text."""
+
+
+def _values(cells) -> list:
+    return [SheetError(cell.value) if getattr(cell, "data_type", None) == "e" else cell.value for cell in cells]
+
+
+def is_blank(cells: list[str]) -> bool:
+    return not any(cell.strip() for cell in cells)
 
 
 def _sheet_rows(rows, width: int) -> Iterator[tuple[int, list[str]]]:
-    for row_number, values in enumerate(rows, start=2):
-        cells = [cell_text(value) for value in values]
-        if any(cells):
+    for row_number, row in enumerate(rows, start=2):
+        cells = [cell_text(value) for value in _values(row)]
+        if not is_blank(cells):
             # Cells past the header are empty formatting in most workbooks; keep them only if they hold text.
             while len(cells) > width and not cells[-1]:
                 cells.pop()
@@ -138,6 +170,8 @@ def cell_text(value) -> str:
     """A workbook cell as the text a CSV would hold: dates ISO, whole numbers without '.0'."""
     if value is None:
         return ""
+    if isinstance(value, SheetError):
+        return value
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
     if isinstance(value, date):

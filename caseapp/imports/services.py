@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
 
+import logging
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
@@ -37,7 +39,10 @@ from caseapp.imports.validation import (
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Case, CaseStatus, ClosureReason, Returnee, ReturneeVulnerability
 from caseapp.returnees.rules import normalise_name
+from caseapp.review.models import CaseReview
 from caseapp.timeutil import today, utcnow
+
+logger = logging.getLogger(__name__)
 
 #: rows checked and written together
 CHUNK_SIZE = 2000
@@ -45,6 +50,12 @@ CHUNK_SIZE = 2000
 PROBLEMS_KEPT = 100_000
 #: updated returnees listed in the preview
 UPDATES_SHOWN = 200
+#: the PostgreSQL advisory lock that lets one import (or undo) run at a time. Two runs of the same file
+#: at once (a double-clicked confirmation) would both find no earlier batch and both apply. SQLite needs
+#: no lock: every writing transaction there begins with BEGIN IMMEDIATE (database.py).
+IMPORT_LOCK_KEY = 0x0CA5E1  # any constant; the same for every process of the app
+#: stands for the external id of a returnee the importer may not see
+OTHER_OFFICE = object()
 #: a returnee whose latest assistance (or return, without any) is older than this gets a closed case
 HISTORY_AGE = timedelta(days=365)
 
@@ -142,12 +153,19 @@ class _ImportRun:
         self.rows_seen: dict[str, int] = {}
         #: set when the returnees table cannot be read: its ids are then not reported as unknown one by one
         self.returnees_unreadable = False
+        #: files that cannot be opened at all
+        self.unopenable: set = set()
         self.batch: ImportBatch | None = None
 
     # --- the run ------------------------------------------------------------------------------------
 
     def execute(self, dry_run: bool) -> ImportOutcome:
         self.outcome.dry_run = dry_run
+        if not _take_import_lock():
+            self.problem(Problem("", 0, "", "", _(
+                "Another import or undo is running right now. Nothing was written: try again when it has "
+                "finished.")))
+            return self.outcome
         savepoint = db.session.begin_nested()
         try:
             earlier = self._earlier_batches()
@@ -160,6 +178,17 @@ class _ImportRun:
             if self.outcome.ok:
                 self.outcome.counts["cases_closed"] = self._close_history_cases()
                 self._finish_batch()
+        except sa.exc.IntegrityError as error:
+            # The checks passed but the database refused a row: another user wrote the same returnee or
+            # personal number meanwhile. Nothing of the import stays.
+            logger.warning("Import refused by the database: %s", error.orig)
+            savepoint.rollback()
+            self.outcome.problems.clear()
+            self.outcome.problem_count = 0
+            self.problem(Problem("", 0, "", "", _(
+                "Someone changed the same returnees at the same time. Nothing was written: upload the files "
+                "again.")))
+            return self.outcome
         except BaseException:
             savepoint.rollback()
             raise
@@ -200,6 +229,10 @@ class _ImportRun:
                 self.rows_seen[source.table] = seen
         except UnreadableFile as error:
             self.returnees_unreadable |= source.table == "returnees"
+            if error.whole_file and source.path in self.unopenable:
+                return  # one workbook, two sheets: one problem
+            if error.whole_file:
+                self.unopenable.add(source.path)
             self.problem(Problem(source.table, 0, "", source.file_name, str(error)))
 
     # --- returnees ------------------------------------------------------------------------------------
@@ -242,7 +275,9 @@ class _ImportRun:
             if owner is not None and (current is None or owner[0] != current["id"]):
                 self.problem(Problem("returnees", returnee.row, "personal_number", returnee.personal_number,
                                      _("This personal number is already registered (returnee %(who)s).",
-                                       who=owner[1] or f"#{owner[0]}")))
+                                       who=owner[1] or f"#{owner[0]}") if owner[1] != OTHER_OFFICE else
+                                     _("This personal number is already registered for a returnee of another "
+                                       "office.")))
                 continue
             if current is None:
                 new_rows.append(returnee)
@@ -291,9 +326,13 @@ class _ImportRun:
         if not numbers:
             return {}
         rows = db.session.execute(
-            select(returnee_table.c.personal_number, returnee_table.c.id, returnee_table.c.external_id)
+            select(returnee_table.c.personal_number, returnee_table.c.id, returnee_table.c.external_id,
+                   returnee_table.c.field_office_id)
             .where(returnee_table.c.personal_number.in_(numbers)))
-        return {number: (returnee_id, external_id) for number, returnee_id, external_id in rows}
+        scope = self.rules.scope_office_id
+        # A supervisor is not told who another office's returnee is.
+        return {number: (returnee_id, OTHER_OFFICE if scope is not None and office_id != scope else external_id)
+                for number, returnee_id, external_id, office_id in rows}
 
     def _insert_returnees(self, rows: list[ReturneeRow]) -> None:
         if not rows:
@@ -361,7 +400,8 @@ class _ImportRun:
         caseless = [returnee_id for returnee_id in returnee_ids if current.get(returnee_id) is None]
         if caseless:
             return_dates = dict(db.session.execute(
-                select(returnee_table.c.id, returnee_table.c.return_date).where(returnee_table.c.id.in_(caseless))))
+                select(returnee_table.c.id, returnee_table.c.return_date).where(returnee_table.c.id.in_(caseless))
+            ).all())
             cases = db.session.execute(
                 insert(case_table).returning(case_table.c.id, case_table.c.returnee_id),
                 [self._new_case(returnee_id, return_dates[returnee_id]) for returnee_id in caseless])
@@ -443,9 +483,11 @@ class _ImportRun:
 
     def _refuse_repeated_files(self, earlier: dict[str, ImportBatch]) -> None:
         """The same file again would count its assistance twice. A file without rows repeats nothing."""
+        named = set()
         for source in self.sources:
             batch = earlier.get(source.sha256)
-            if batch is not None and self.rows_seen.get(source.table):
+            if batch is not None and self.rows_seen.get(source.table) and source.sha256 not in named:
+                named.add(source.sha256)  # a workbook holds both tables: named once
                 self.outcome.earlier_batch = batch
                 self.problem(Problem(source.table, 0, "", source.file_name, _(
                     "This file was imported already: batch %(id)d of %(when)s by %(who)s.",
@@ -495,6 +537,13 @@ class _ImportRun:
             "assistance_sha256": batch.assistance_sha256,
             **{name: counts[name] for name in counts if name != "returnees_unchanged"},
         })
+
+
+def _take_import_lock() -> bool:
+    """Hold the import lock until the transaction ends; False if another import or undo holds it."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(db.session.scalar(select(func.pg_try_advisory_xact_lock(IMPORT_LOCK_KEY))))
 
 
 def _changes(current: dict, returnee: ReturneeRow) -> dict[str, tuple[str, str]]:
@@ -548,6 +597,8 @@ def undo_blockers(batch: ImportBatch) -> list[str]:
     if batch.status != BatchStatus.APPLIED:
         return [_("This batch is undone already.")]
     own_returnees = select(returnee_table.c.id).where(returnee_table.c.import_batch_id == batch.id)
+    own_cases = select(case_table.c.id).where(case_table.c.import_batch_id == batch.id)
+    review_table = CaseReview.__table__
 
     def not_this_batch(table):
         return or_(table.c.import_batch_id.is_(None), table.c.import_batch_id != batch.id)
@@ -563,6 +614,12 @@ def undo_blockers(batch: ImportBatch) -> list[str]:
          lambda n: _("%(n)d cases were opened since for returnees it created.", n=n)),
         (select(func.count()).where(record_table.c.returnee_id.in_(own_returnees), not_this_batch(record_table)),
          lambda n: _("%(n)d assistance records were added since for returnees it created.", n=n)),
+        # deleting its cases would take these along (reviews) or leave them without a case (records)
+        (select(func.count()).where(record_table.c.case_id.in_(own_cases),
+                                    record_table.c.returnee_id.not_in(own_returnees), not_this_batch(record_table)),
+         lambda n: _("%(n)d assistance records were added since under cases it opened.", n=n)),
+        (select(func.count()).where(review_table.c.case_id.in_(own_cases)),
+         lambda n: _("%(n)d case reviews were made since on cases it opened.", n=n)),
     ]
     reasons = []
     for query, message in checks:
@@ -573,6 +630,14 @@ def undo_blockers(batch: ImportBatch) -> list[str]:
     if stale:
         reasons.append(_("%(n)d returnees it updated were changed again since.", n=stale))
     return reasons
+
+
+def _lock_batch_rows(batch: ImportBatch) -> None:
+    """Lock the batch's returnees and cases until the undo commits (PostgreSQL; SQLite's write lock does
+    this already): a caseworker adding a record or a review meanwhile waits, and the checks stay true."""
+    for table in (returnee_table, case_table):
+        locked = select(table.c.id).where(table.c.import_batch_id == batch.id).with_for_update().subquery()
+        db.session.execute(select(func.count()).select_from(locked))
 
 
 def _stale_updates(batch: ImportBatch) -> int:
@@ -593,6 +658,10 @@ def _count_existing(ids: list[int]) -> int:
 
 def undo_batch(actor: User | None, batch: ImportBatch) -> ImportBatch:
     """Delete what the batch created and put back what it overwrote; refuse if anything changed since."""
+    if not _take_import_lock():
+        raise ValidationFailed({"": _("Another import or undo is running right now: try again when it has finished.")})
+    db.session.refresh(batch)  # another undo may have finished while this request waited
+    _lock_batch_rows(batch)
     reasons = undo_blockers(batch)
     if reasons:
         raise ValidationFailed({"": " ".join(reasons)})

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from caseapp.assistance.models import AssistanceStatus, AssistanceType, Currency
 from caseapp.assistance.services import AssistanceInput, assistance_errors, parse_amount
+from caseapp.imports.readers import SheetError
 from caseapp.returnees.models import Sex, Vulnerability
 from caseapp.returnees.rules import normalise_personal_number, normalise_phone, returnee_errors
 
@@ -47,7 +48,8 @@ class Problem:
         where = f"{self.table}, row {self.row}" if self.row else self.table
         column = f", column {self.column}" if self.column else ""
         value = f", value {self.value!r}" if self.value else ""
-        return f"{where}{column}{value}: {self.message}"
+        where = f"{where}{column}{value}"
+        return f"{where}: {self.message}" if where else self.message
 
 
 @dataclass(slots=True)
@@ -97,29 +99,66 @@ class Columns:
         self.problems: list[Problem] = []
         expected = COLUMNS[table]
         self.position: dict[str, int] = {}
+        #: columns without a name in the header row: they must stay empty
+        self.unnamed: list[int] = []
+        self.width = len(header)
+        if not header:
+            self.problems.append(Problem(table, 1, "", "", _(
+                "The file is empty: its first row must name the columns (%(names)s).", names=", ".join(expected))))
+            return
+        if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+            self.problems.append(Problem(table, 1, "", header[0][:200], _(
+                "The columns are separated by semicolons or tabs. Save the file as 'CSV UTF-8 (Comma "
+                "delimited)'.")))
+            return
         for index, name in enumerate(header):
-            if name in self.position:
+            key = column_key(name)
+            if not key:
+                self.unnamed.append(index)
+            elif key in self.position:
                 self.problems.append(Problem(table, 1, name, name, _("This column appears twice.")))
-            elif name not in expected:
+            elif key not in expected:
                 self.problems.append(Problem(
-                    table, 1, name or f"#{index + 1}", name,
+                    table, 1, name, name,
                     _("Unknown column. The columns are: %(names)s.", names=", ".join(expected))))
             else:
-                self.position[name] = index
+                self.position[key] = index
         for name in expected:
             if name not in self.position:
                 self.problems.append(Problem(table, 1, name, "", _("This column is missing.")))
-        self.width = len(header)
 
     def cells(self, cells: list[str]) -> dict[str, str]:
         return {name: (cells[index] if index < len(cells) else "") for name, index in self.position.items()}
 
     def overflow(self, row: int, cells: list[str]) -> Problem | None:
-        extra = [cell for cell in cells[self.width:] if cell.strip()]
-        if extra:
-            return Problem(self.table, row, f"#{self.width + 1}", extra[0],
-                           _("A value to the right of the last named column."))
+        """A value in a column the header does not name (it would be lost without a word)."""
+        for index in [*self.unnamed, *range(self.width, len(cells))]:
+            if index < len(cells) and cells[index].strip():
+                return Problem(self.table, row, f"#{index + 1}", cells[index],
+                               _("A value in a column without a name in the header row."))
         return None
+
+
+def column_key(name: str) -> str:
+    """A header cell as the column it names: "External ID" and " external_id" are external_id."""
+    return "_".join(name.casefold().split())
+
+
+#: characters no text field takes: PostgreSQL refuses NUL, and a workbook cannot hold any of them
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _cell_problems(table: str, row: int, cells: dict[str, str], problems: list[Problem]) -> None:
+    """What no column takes: control characters (a damaged file) and spreadsheet errors (#N/A)."""
+    for column, text in cells.items():
+        if isinstance(text, SheetError):
+            problems.append(Problem(table, row, column, text, _(
+                "The cell holds the spreadsheet error %(error)s: correct the formula or type the value.",
+                error=text)))
+        elif (found := CONTROL_RE.search(text)) is not None:
+            problems.append(Problem(table, row, column, text, _(
+                "The text holds an invisible control character (code %(code)d): remove it.",
+                code=ord(found.group()))))
 
 
 def _date(table, row, column, text, problems) -> date | None:
@@ -149,6 +188,7 @@ def _rule_problems(table, row, errors: dict, cells: dict[str, str], columns_by_f
 def read_returnee(row: int, cells: dict[str, str], rules: RowRules) -> tuple[ReturneeRow | None, list[Problem]]:
     table = "returnees"
     problems: list[Problem] = []
+    _cell_problems(table, row, cells, problems)
     external_id = cells["external_id"].strip()
     if not external_id:
         problems.append(Problem(table, row, "external_id", "", _("Required.")))
@@ -181,6 +221,10 @@ def read_returnee(row: int, cells: dict[str, str], rules: RowRules) -> tuple[Ret
                                   codes=", ".join(unknown), known=", ".join(sorted(VULNERABILITY_CODES)))))
     first_name, last_name = cells["first_name"].strip(), cells["last_name"].strip()
     personal_number = normalise_personal_number(cells["personal_number"])
+    if personal_number and personal_number.isdigit() and len(personal_number) == 10:
+        problems.append(Problem(table, row, "personal_number", personal_number, _(
+            "A personal number has exactly 11 digits. This one has 10: the spreadsheet probably dropped its "
+            "leading 0. Format the column as Text and type the number again.")))
     phone = normalise_phone(cells["phone"])
     errors = returnee_errors(
         first_name=first_name, last_name=last_name, sex=sex or None, date_of_birth=date_of_birth,
@@ -203,6 +247,7 @@ ASSISTANCE_FIELD_COLUMNS = {"provided_on": "date", "type_id": "type"}
 def read_assistance(row: int, cells: dict[str, str], rules: RowRules) -> tuple[AssistanceRow | None, list[Problem]]:
     table = "assistance"
     problems: list[Problem] = []
+    _cell_problems(table, row, cells, problems)
     external_id = cells["returnee_external_id"].strip()
     if not external_id:
         problems.append(Problem(table, row, "returnee_external_id", "", _("Required.")))
@@ -237,6 +282,9 @@ def read_assistance(row: int, cells: dict[str, str], rules: RowRules) -> tuple[A
             amount=amount, currency=Currency(currency) if currency else None, provider=provider, notes=notes,
         ), on=rules.today)
         _rule_problems(table, row, errors, cells, ASSISTANCE_FIELD_COLUMNS, problems)
+        if currency is not None and amount is None and not kind.carries_amount and not errors:
+            problems.append(Problem(table, row, "currency", currency, _(
+                "%(type)s does not carry an amount: leave the currency empty.", type=kind.name)))
     if problems:
         return None, problems
     return AssistanceRow(

@@ -67,12 +67,15 @@ def _pending_dir(token: str) -> Path:
 
 
 def _pending_sources(folder: Path):
-    meta = json.loads((folder / "meta.json").read_text())
-    names = meta["names"]
-    if "workbook" in names:
-        return sources_for(workbook=folder / "workbook.xlsx", names=names)
-    return sources_for(returnees=folder / "returnees.csv" if "returnees" in names else None,
-                       assistance=folder / "assistance.csv" if "assistance" in names else None, names=names)
+    """The upload's files; 404 when they are gone (another request confirmed the same upload meanwhile)."""
+    try:
+        names = json.loads((folder / "meta.json").read_text())["names"]
+        if "workbook" in names:
+            return sources_for(workbook=folder / "workbook.xlsx", names=names)
+        return sources_for(returnees=folder / "returnees.csv" if "returnees" in names else None,
+                           assistance=folder / "assistance.csv" if "assistance" in names else None, names=names)
+    except OSError:
+        abort(404)
 
 
 def _save_upload(form: UploadForm) -> str:
