@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask import Flask, abort, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from caseapp import database
 from caseapp.config import DefaultConfig, database_url, load_secret_key
 from caseapp.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from caseapp.forms import has_control_characters
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,6 +108,10 @@ def register_request_hooks(app: Flask) -> None:
         g.may_write_token = database.set_request_may_write(
             request.method not in ("GET", "HEAD", "OPTIONS")
         )
+        if has_control_characters(request.args.values()) or (
+                request.form and has_control_characters(request.form.values())):
+            # Nothing a person types holds these; PostgreSQL would refuse a NUL with an error page.
+            abort(400, _l("The request holds invisible control characters: remove them and try again."))
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
         if not current_user.is_authenticated:
@@ -156,7 +161,8 @@ def register_errorhandlers(app: Flask) -> None:
     def csrf_error(error):
         return render_error(400, error.description)
 
-    for code in (400, 403, 404, 405):
+    app.register_error_handler(400, lambda error: render_error(400, getattr(error, "description", None)))
+    for code in (403, 404, 405):
         app.register_error_handler(code, lambda error, code=code: render_error(code))
 
     @app.errorhandler(StaleDataError)

@@ -1,4 +1,5 @@
 """Form pieces shared by several features."""
+import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -28,3 +29,13 @@ class IsoDateField(DateField):
 def not_in_future(form, field):
     if field.data and field.data > date.today():
         raise ValidationError(_l("This date cannot be in the future."))
+
+
+#: characters no text takes: PostgreSQL refuses NUL, and a workbook cannot hold any of them
+#: (tab, line feed and carriage return are text)
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def has_control_characters(values) -> bool:
+    """Whether any of these submitted values (query string or form) holds a control character."""
+    return any(CONTROL_RE.search(value) for value in values if isinstance(value, str))

@@ -192,3 +192,18 @@ def test_search_takes_percent_and_underscore_literally(client, make, caseworker)
     assert "0 matching returnees" in page.text
     page = client.get("/returnees/", query_string={"q": "t_mar"})
     assert "0 matching returnees" in page.text
+
+
+def test_control_characters_in_a_search_or_a_form_get_a_clear_400_and_nothing_is_saved(client, make, caseworker):
+    response = client.get("/returnees/", query_string={"q": "Nino\x00"})
+    assert response.status_code == 400 and "control characters" in response.text
+    response = client.post("/returnees/new", data=form(make, first_name="Ta\x00mar"))
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count(Returnee.id))) == 0
+
+
+def test_a_long_name_that_grows_when_case_folded_is_still_registered(client, make, caseworker):
+    long_name = "ß" * 100  # case-folds to 200 characters
+    response = client.post("/returnees/new", data=form(make, first_name=long_name, last_name=long_name))
+    assert response.status_code == 302
+    assert db.session.scalar(select(Returnee.first_name)) == long_name

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from caseapp.assistance.models import AssistanceStatus, AssistanceType, Currency
 from caseapp.assistance.services import AssistanceInput, assistance_errors, parse_amount
+from caseapp.forms import CONTROL_RE
 from caseapp.imports.readers import SheetError
 from caseapp.returnees.models import Sex, Vulnerability
 from caseapp.returnees.rules import normalise_personal_number, normalise_phone, returnee_errors
@@ -142,10 +143,6 @@ class Columns:
 def column_key(name: str) -> str:
     """A header cell as the column it names: "External ID" and " external_id" are external_id."""
     return "_".join(name.casefold().split())
-
-
-#: characters no text field takes: PostgreSQL refuses NUL, and a workbook cannot hold any of them
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _cell_problems(table: str, row: int, cells: dict[str, str], problems: list[Problem]) -> None:

@@ -15,12 +15,14 @@ PERSONAL_NUMBER_RE = re.compile(r"^\d{11}$")
 #: digits with an optional leading +, and spaces, dashes, dots or brackets between them
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ().-]{4,22}[0-9]$")
 NAME_MAX = 100
+SEARCH_NAME_MAX = 202  # the length of Returnee.search_name
 
 
 def normalise_name(first_name: str, last_name: str) -> str:
     """What name search compares against: case-folded (Latin, Cyrillic or Georgian), NFC, single spaces."""
     text = unicodedata.normalize("NFC", f"{first_name} {last_name}")
-    return " ".join(text.casefold().split())
+    # Case folding may lengthen a name (ß -> ss); the column holds two full names' worth.
+    return " ".join(text.casefold().split())[:SEARCH_NAME_MAX]
 
 
 def normalise_personal_number(value: str | None) -> str | None:
