@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from caseapp import database
 from caseapp.config import DefaultConfig, database_url, load_secret_key
 from caseapp.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from caseapp.inputs import DatabaseIdConverter, refuse_nul_bytes
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(REPO_ROOT / "templates"),
     )
+    app.url_map.converters["int"] = DatabaseIdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
@@ -107,6 +109,7 @@ def register_request_hooks(app: Flask) -> None:
         g.may_write_token = database.set_request_may_write(
             request.method not in ("GET", "HEAD", "OPTIONS")
         )
+        refuse_nul_bytes()
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
         if not current_user.is_authenticated:
