@@ -78,3 +78,17 @@ def test_bulk_reassignment_ignores_ids_that_cannot_exist(client, make, login):
     response = client.post("/review/cases/reassign",
                            data={"caseworker_id": str(records["u"]), "case_id": [TOO_BIG[-1], "²"]})
     assert response.status_code == 302
+
+
+def test_export_of_an_office_with_a_georgian_name_has_a_latin1_header(client, make, login):
+    from caseapp.extensions import db
+
+    office = make.office("Poti")
+    office.name = 'ფოთი "2"'
+    db.session.commit()
+    login(make.user(Role.ADMIN, None))
+    response = client.get(f"/imports/export-returnees.csv?office={office.id}")
+    header = response.headers["Content-Disposition"]
+    header.encode("latin-1")  # what a WSGI server must be able to send
+    assert header.startswith('attachment; filename="caseapp-returnees-____ _2_.csv"')
+    assert "filename*=UTF-8''caseapp-returnees-%E1%83%A4" in header
