@@ -242,7 +242,8 @@ class _ImportRun:
             if owner is not None and (current is None or owner[0] != current["id"]):
                 self.problem(Problem("returnees", returnee.row, "personal_number", returnee.personal_number,
                                      _("This personal number is already registered (returnee %(who)s).",
-                                       who=owner[1] or f"#{owner[0]}")))
+                                       who=owner[1] or f"#{owner[0]}") if owner[2]
+                                     else _("This personal number is already registered in another office.")))
                 continue
             if current is None:
                 new_rows.append(returnee)
@@ -287,13 +288,18 @@ class _ImportRun:
                 current["vulnerabilities"] = tuple(sorted(codes.get(current["id"], ())))
         return found
 
-    def _personal_number_owners(self, numbers: list[str]) -> dict[str, tuple[int, str | None]]:
+    def _personal_number_owners(self, numbers: list[str]) -> dict[str, tuple[int, str | None, bool]]:
+        """Who holds these personal numbers: (id, external id, whether the importer may see them); a
+        supervisor is told that a number is taken, not by whom in another office."""
         if not numbers:
             return {}
         rows = db.session.execute(
-            select(returnee_table.c.personal_number, returnee_table.c.id, returnee_table.c.external_id)
+            select(returnee_table.c.personal_number, returnee_table.c.id, returnee_table.c.external_id,
+                   returnee_table.c.field_office_id)
             .where(returnee_table.c.personal_number.in_(numbers)))
-        return {number: (returnee_id, external_id) for number, returnee_id, external_id in rows}
+        scope = self.rules.scope_office_id
+        return {number: (returnee_id, external_id, scope in (None, office_id))
+                for number, returnee_id, external_id, office_id in rows}
 
     def _insert_returnees(self, rows: list[ReturneeRow]) -> None:
         if not rows:
