@@ -16,3 +16,11 @@ def test_personal_number_clash_with_another_office_does_not_name_that_returnee(m
     assert "This personal number is already registered" in response.text
     assert "TBS-SECRET-7" not in response.text
     assert "GORI-OWN-1" in response.text  # one's own office's returnee is named, to find them
+
+
+def test_a_nul_character_in_a_cell_is_a_problem_of_the_file_not_a_server_error(make, login, client):
+    login(make.user(Role.SUPERVISOR, "Gori"))
+    response = upload(client, returnees=[returnee_row("N-1", first_name="Ni\x00no")])
+    assert response.status_code == 200
+    assert "A NUL character" in response.text
+    assert "Ni\\0no" in response.text

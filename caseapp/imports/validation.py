@@ -115,10 +115,17 @@ class Columns:
         return {name: (cells[index] if index < len(cells) else "") for name, index in self.position.items()}
 
     def overflow(self, row: int, cells: list[str]) -> Problem | None:
+        """A problem of the row as a whole (the row is then not written): a value to the right of the
+        named columns, or a NUL character, which no text column of the database can hold."""
         extra = [cell for cell in cells[self.width:] if cell.strip()]
         if extra:
             return Problem(self.table, row, f"#{self.width + 1}", extra[0],
                            _("A value to the right of the last named column."))
+        for index, cell in enumerate(cells[:self.width]):
+            if "\x00" in cell:
+                name = next((n for n, i in self.position.items() if i == index), f"#{index + 1}")
+                return Problem(self.table, row, name, cell.replace("\x00", "\\0"),
+                               _("A NUL character: the file is damaged or not text."))
         return None
 
 
