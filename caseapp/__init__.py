@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, abort, g, has_request_context, jsonify, render_template, request, session
+from flask import Flask, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from caseapp import database
 from caseapp.config import DefaultConfig, database_url, load_secret_key
 from caseapp.extensions import babel, bootstrap, csrf, db, login_manager, migrate
-from caseapp.forms import has_control_characters
+from caseapp.inputs import DatabaseIdConverter, refuse_control_characters
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(REPO_ROOT / "templates"),
     )
+    app.url_map.converters["int"] = DatabaseIdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
@@ -108,10 +109,7 @@ def register_request_hooks(app: Flask) -> None:
         g.may_write_token = database.set_request_may_write(
             request.method not in ("GET", "HEAD", "OPTIONS")
         )
-        if has_control_characters(request.args.values()) or (
-                request.form and has_control_characters(request.form.values())):
-            # Nothing a person types holds these; PostgreSQL would refuse a NUL with an error page.
-            abort(400, _l("The request holds invisible control characters: remove them and try again."))
+        refuse_control_characters()
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
         if not current_user.is_authenticated:

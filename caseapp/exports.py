@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import quote
 
 from flask import Response
 from openpyxl import Workbook
@@ -80,5 +81,15 @@ def download(content: str | bytes, filename: str) -> Response:
     mimetype = ("text/csv; charset=utf-8" if filename.endswith(".csv")
                 else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = content_disposition(filename)
     return response
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header that survives any office name: HTTP headers are Latin-1 (a Georgian name
+    would break the response in the server), so the name goes in RFC 5987 form, with an ASCII fallback
+    for old browsers that cannot hold a quote to end the value early."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
+    if fallback == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

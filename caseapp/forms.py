@@ -1,10 +1,11 @@
 """Form pieces shared by several features."""
-import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectMultipleField, widgets
-from wtforms.validators import ValidationError
+from wtforms import DateField, HiddenField, IntegerField, SelectMultipleField, widgets
+from wtforms.validators import NumberRange, Optional, ValidationError
+
+from caseapp.inputs import DB_INT_MAX
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -31,11 +32,11 @@ def not_in_future(form, field):
         raise ValidationError(_l("This date cannot be in the future."))
 
 
-#: characters no text takes: PostgreSQL refuses NUL, and a workbook cannot hold any of them
-#: (tab, line feed and carriage return are text)
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+class VersionField(IntegerField):
+    """The hidden version of the record the form was loaded with (optimistic locking); a value no
+    record can have makes the form invalid rather than reach the database."""
 
+    widget = HiddenField.widget
 
-def has_control_characters(values) -> bool:
-    """Whether any of these submitted values (query string or form) holds a control character."""
-    return any(CONTROL_RE.search(value) for value in values if isinstance(value, str))
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, [Optional(), NumberRange(0, DB_INT_MAX)] + list(validators or []), **kwargs)

@@ -14,6 +14,7 @@ from caseapp.auth.models import Role, User
 from caseapp.auth.policies import can_administer, require
 from caseapp.errors import ValidationFailed, apply_errors
 from caseapp.extensions import db
+from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -170,6 +171,6 @@ def type_form(type_id=None):
 
 @bp.get("/audit")
 def audit():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=db_int), 1)
     entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100).offset((page - 1) * 100))
     return render_template("admin/audit.html", entries=list(entries), page=page)

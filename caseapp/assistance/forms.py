@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from caseapp.assistance.models import AssistanceStatus, Currency, Decision
-from caseapp.forms import IsoDateField
+from caseapp.forms import IsoDateField, VersionField
 
 
 class AssistanceForm(FlaskForm):
@@ -16,13 +16,13 @@ class AssistanceForm(FlaskForm):
     currency = SelectField(_l("Currency"), choices=[("", "—")] + Currency.choices(), validators=[Optional()])
     provider = StringField(_l("Provider"), validators=[Optional(), Length(max=200)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = VersionField()
 
 
 class AssistanceStatusForm(FlaskForm):
     status = SelectField(_l("New status"), choices=AssistanceStatus.choices(), validators=[InputRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = VersionField()
 
 
 class DecisionForm(FlaskForm):
@@ -30,5 +30,5 @@ class DecisionForm(FlaskForm):
 
     decision = SelectField(_l("Decision"), choices=Decision.choices(), validators=[InputRequired()])
     comment = TextAreaField(_l("Comment (the reason, to reject)"), validators=[Optional(), Length(max=2000)])
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = VersionField()
     next = HiddenField()

@@ -322,7 +322,9 @@ class _ImportRun:
                 current["vulnerabilities"] = tuple(sorted(codes.get(current["id"], ())))
         return found
 
-    def _personal_number_owners(self, numbers: list[str]) -> dict[str, tuple[int, str | None]]:
+    def _personal_number_owners(self, numbers: list[str]) -> dict[str, tuple[int, str | None, bool]]:
+        """Who holds these personal numbers: (id, external id, whether the importer may see them); a
+        supervisor is told that a number is taken, not by whom in another office."""
         if not numbers:
             return {}
         rows = db.session.execute(

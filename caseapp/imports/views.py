@@ -16,6 +16,7 @@ from caseapp.auth.policies import office_scope, require
 from caseapp.errors import ValidationFailed
 from caseapp.exports import csv_text, download
 from caseapp.extensions import db
+from caseapp.inputs import db_int
 from caseapp.imports import exports
 from caseapp.imports.forms import UploadForm
 from caseapp.imports.models import ImportBatch
@@ -181,7 +182,7 @@ def template_csv(table):
 # --- the administrator's export in the import format -----------------------------------------------------
 
 def _export_office() -> FieldOffice | None:
-    office_id = request.args.get("office", type=int)
+    office_id = request.args.get("office", type=db_int)
     if not office_id:
         return None
     return db.session.get(FieldOffice, office_id) or abort(404)

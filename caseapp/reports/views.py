@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from caseapp.assistance.models import AssistanceRecord, AssistanceStatus
+from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, Currency
 from caseapp.auth.policies import can_view_reports, office_scope, require, sees_personal_data
 from caseapp.exports import download
 from caseapp.extensions import db
+from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import Page
 from caseapp.reports.counting import (
@@ -62,9 +63,12 @@ def filters_from_request(user) -> tuple[ReportFilters, list[str]]:
     if date_from > date_to:
         errors.append(_("The period ends before it starts."))
         date_from, date_to = date(today.year, 1, 1), date(today.year, 12, 31)
+    office_id = args.get("office", type=db_int)
+    if office_id is not None and db.session.get(FieldOffice, office_id) is None:
+        office_id = None
     filters = ReportFilters(
         date_from, date_to,
-        office_id=args.get("office", type=int),
+        office_id=office_id,
         sex=args.get("sex", "") if args.get("sex") in set(Sex) else "",
         age_band=args.get("age", "") if args.get("age") in set(AgeBand) else "",
         vulnerability=args.get("vulnerability", "") if args.get("vulnerability") in set(Vulnerability) else "",
@@ -141,11 +145,13 @@ def drilldown():
     funnel = args.get("funnel") or None
     if errors or statuses is None or (funnel and funnel not in {f[0] for f in FUNNELS}):
         abort(400)
-    page_number = max(args.get("page", 1, type=int), 1)
+    page_number = max(args.get("page", 1, type=db_int), 1)
     try:
         kind = type_by_code(type_code) if type_code else None
         if measure == EVENTS:
             currency = args.get("currency") or None
+            if currency is not None and currency not in set(Currency):
+                abort(400)
             records = records_behind(filters, type_code=type_code, statuses=statuses, currency=currency)
             total = count_of(records)
             rows = db.session.execute(

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from caseapp.forms import IsoDateField, MultiCheckboxField
+from caseapp.forms import IsoDateField, VersionField, MultiCheckboxField
 from caseapp.returnees.models import CaseStatus, ClosureReason, Sex, Vulnerability
 
 
@@ -27,7 +27,7 @@ class ReturneeForm(FlaskForm):
                               description=_l("Identifier in an older spreadsheet, if any."))
     open_case = BooleanField(_l("Open a case now"), default=True)
     confirm_duplicate = HiddenField(default="")
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = VersionField()
 
 
 class CaseStatusForm(FlaskForm):
@@ -38,12 +38,12 @@ class CaseStatusForm(FlaskForm):
         validators=[Optional()],
     )
     note = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = VersionField()
 
 
 class PlanForm(FlaskForm):
     plan = TextAreaField(_l("Reintegration plan"), validators=[Length(max=20000)])
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = VersionField()
 
 
 class AssignForm(FlaskForm):
@@ -57,9 +57,9 @@ class OpenCaseForm(FlaskForm):
 class FollowUpForm(FlaskForm):
     follow_up_on = IsoDateField(_l("Follow up on"), validators=[Optional()],
                                 description=_l("Leave empty when no follow-up is planned."))
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = VersionField()
 
 
 class ReopenForm(FlaskForm):
     reason = TextAreaField(_l("Reason for reopening"), validators=[DataRequired(), Length(max=2000)])
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = VersionField()

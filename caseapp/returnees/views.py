@@ -17,6 +17,7 @@ from caseapp.auth.policies import (
 )
 from caseapp.errors import StaleEdit, ValidationFailed, apply_errors, run_and_flash
 from caseapp.extensions import db
+from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import Page
 from caseapp.returnees import services
@@ -55,7 +56,7 @@ def filters_from_request() -> ReturneeFilters:
     args = request.args
     return ReturneeFilters(
         text=args.get("q", "")[:100],
-        office_id=args.get("office", type=int),
+        office_id=args.get("office", type=db_int),
         case_status=args.get("status", "") if args.get("status") in {*CaseStatus, "none"} else "",
         type_code=args.get("type", "")[:40],
         vulnerability=args.get("vulnerability", "") if args.get("vulnerability") in set(Vulnerability) else "",
@@ -68,8 +69,8 @@ def filters_from_request() -> ReturneeFilters:
 @require(sees_personal_data)
 def index():
     filters = filters_from_request()
-    per_page = min(max(request.args.get("per_page", current_app.config["PAGE_SIZE"], type=int), 1), 200)
-    page_number = max(request.args.get("page", 1, type=int), 1)
+    per_page = min(max(request.args.get("per_page", current_app.config["PAGE_SIZE"], type=db_int), 1), 200)
+    page_number = max(request.args.get("page", 1, type=db_int), 1)
     rows, total = search_returnees(current_user, filters, page_number, per_page)
     types = db.session.scalars(select(AssistanceType).order_by(AssistanceType.sort_order, AssistanceType.name))
     return render_template(

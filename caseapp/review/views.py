@@ -14,6 +14,7 @@ from caseapp.auth.policies import (
 )
 from caseapp.errors import run_and_flash
 from caseapp.extensions import db
+from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import Page
 from caseapp.returnees import services as case_services
@@ -72,7 +73,7 @@ def _cases_office_id() -> int:
     scope = office_scope(current_user)
     if scope is not None:
         return scope
-    office_id = request.values.get("office", type=int)
+    office_id = request.values.get("office", type=db_int)
     if office_id is None:
         office_id = db.session.scalar(select(FieldOffice.id).order_by(FieldOffice.name).limit(1))
     return office_id
@@ -83,16 +84,17 @@ def _cases_office_id() -> int:
 def cases():
     office_id = _cases_office_id()
     caseworker = request.args.get("caseworker", "")
+    caseworker_id = request.args.get("caseworker", type=db_int)
     query = (
         select(Case).join(Returnee, Returnee.id == Case.returnee_id)
         .where(Returnee.field_office_id == office_id, Case.status != CaseStatus.CLOSED)
     )
     if caseworker == "none":
         query = query.where(Case.caseworker_id.is_(None))
-    elif caseworker.isdigit():
-        query = query.where(Case.caseworker_id == int(caseworker))
+    elif caseworker_id is not None:
+        query = query.where(Case.caseworker_id == caseworker_id)
     per_page = 50
-    page_number = max(request.args.get("page", 1, type=int), 1)
+    page_number = max(request.args.get("page", 1, type=db_int), 1)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(
         query.order_by(Returnee.last_name, Returnee.first_name, Case.id).limit(per_page).offset((page_number - 1) * per_page)
@@ -113,7 +115,7 @@ def reassign():
     office_id = _cases_office_id()
     form = ReassignForm()
     form.caseworker_id.choices = [(u.id, u.display_name) for u in assignable_caseworkers(office_id)]
-    case_ids = set(request.form.getlist("case_id", type=int))
+    case_ids = set(request.form.getlist("case_id", type=db_int))
     back = url_for("review.cases", office=office_id if office_scope(current_user) is None else None)
     if not form.validate_on_submit():
         flash(_("Choose a caseworker of this office."), "danger")
