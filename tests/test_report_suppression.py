@@ -65,3 +65,77 @@ def test_random_tables_keep_no_small_count_and_no_derivable_cell(table):
     for line in lines:
         assert sum(key in hidden for key in (line.total, *line.cells)) != 1
     assert not derivable(values, hidden, lines)
+
+
+# --- an oracle independent of suppression.py: exact linear algebra over the additive lines ------------------
+
+def _pinned_by_equations(hidden, lines) -> set:
+    """Hidden figures whose value follows from the additive lines alone (total - sum(cells) = 0), by exact
+    Gaussian elimination over the hidden figures: combinations of several rows and columns included."""
+    from fractions import Fraction
+
+    keys = sorted(hidden, key=repr)
+    basis: dict[int, dict[int, Fraction]] = {}  # pivot -> reduced row
+    for line in lines:
+        if not line.additive:
+            continue
+        row: dict[int, Fraction] = {}
+        for key, sign in [(line.total, 1), *[(cell, -1) for cell in line.cells]]:
+            if key in hidden:
+                i = keys.index(key)
+                row[i] = row.get(i, 0) + sign
+        row = {i: Fraction(v) for i, v in row.items() if v}
+        for pivot, reduced in basis.items():
+            if pivot in row:
+                factor = row[pivot]
+                for i, v in reduced.items():
+                    row[i] = row.get(i, 0) - factor * v
+                row = {i: v for i, v in row.items() if v}
+        if not row:
+            continue
+        pivot = min(row)
+        row = {i: v / row[pivot] for i, v in row.items()}
+        for other, reduced in basis.items():
+            if pivot in reduced:
+                factor = reduced[pivot]
+                for i, v in row.items():
+                    reduced[i] = reduced.get(i, 0) - factor * v
+                basis[other] = {i: v for i, v in reduced.items() if v}
+        basis[pivot] = row
+    return {keys[pivot] for pivot, row in basis.items() if len(row) == 1}
+
+
+def _table(rows):
+    values, lines = {}, []
+    width = len(rows[0])
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            values[(i, j)] = value
+        values[(i, "total")] = sum(row)
+        lines.append(Line((i, "total"), tuple((i, j) for j in range(width))))
+    for j in range(width):
+        values[("total", j)] = sum(row[j] for row in rows)
+        lines.append(Line(("total", j), tuple((i, j) for i in range(len(rows)))))
+    values["grand"] = sum(map(sum, rows))
+    lines.append(Line("grand", tuple((i, "total") for i in range(len(rows)))))
+    lines.append(Line("grand", tuple(("total", j) for j in range(width))))
+    return values, lines
+
+
+def test_a_small_count_cannot_be_worked_out_by_combining_several_rows_and_columns():
+    # Each row and column had two or more hidden figures, yet rows 0 and 3 minus columns 1 and 2 gave the
+    # 4 of row 3, column 3 away: (3,3) = row3 - (col1 + col2 - row0) over the hidden figures.
+    values, lines = _table([[12, 5, 1, 12, 0], [2, 6, 0, 1, 8], [4, 8, 20, 6, 20], [20, 2, 2, 4, 6]])
+    hidden = protect(values, lines)
+    assert hidden[(3, 3)] == SMALL
+    assert not _pinned_by_equations(hidden, lines)
+    assert not derivable(values, hidden, lines)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([0, 0, 1, 2, 3, 4, 5, 6, 8, 12, 20]), min_size=5, max_size=5),
+                min_size=2, max_size=5))
+def test_random_tables_keep_no_small_count_determined_by_linear_algebra(rows):
+    values, lines = _table(rows)
+    hidden = protect(values, lines)
+    assert not _pinned_by_equations(hidden, lines)

@@ -5,14 +5,16 @@ Secondary suppression: a hidden count must not be recoverable by subtraction fro
 shown. Figures are tied together by lines: a total and the cells that add up to it (the offices add up to
 the country, the types' events to all events), or, where a person may be in several cells (months, types),
 a total that is at least every cell and at most their sum. While some line would give a hidden figure away
-(it is the only hidden one of an additive line, or the figures shown pin it through a chain of lines), one
-more figure of that line is withheld and shown as "x", the smallest non-zero one first.
+(it is the only hidden one of an additive line, the figures shown pin it through a chain of lines, or a
+combination of several rows and columns adds up to it alone), one more figure of that line is withheld and
+shown as "x", the smallest non-zero one first.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 
 SMALL = "<5"
 WITHHELD = "x"
@@ -75,9 +77,47 @@ def _withhold_one_more(values, hidden, lines: list[Line]) -> bool:
 
 
 def derivable(values: dict[Hashable, int], hidden: dict[Hashable, str], lines: list[Line]) -> list[Hashable]:
-    """The hidden figures that a reader can work out exactly from what is shown."""
+    """The hidden figures that a reader can work out exactly from what is shown: by narrowing bounds line
+    after line, or by adding and subtracting whole lines (rows and columns of a table) together."""
     low, high = bounds(values, hidden, lines)
-    return [key for key in hidden if key in low and low[key] == high[key]]
+    pinned = solved_by_equations(hidden, lines)
+    return [key for key in hidden if key in pinned or (key in low and low[key] == high[key])]
+
+
+def solved_by_equations(hidden, lines: list[Line]) -> set[Hashable]:
+    """Hidden figures fixed by the additive lines as a system of linear equations (total - sum(cells) = shown
+    figures), found by exact Gaussian elimination over the hidden figures. Interval narrowing, line by line,
+    misses a figure that only a combination of lines gives away, e.g. two rows minus two columns of a table."""
+    index: dict[Hashable, int] = {}
+    basis: dict[int, dict[int, Fraction]] = {}  # pivot -> row reduced so that no other row has that pivot
+    for line in lines:
+        if not line.additive:
+            continue
+        row: dict[int, Fraction] = {}
+        for key, sign in ((line.total, 1), *((cell, -1) for cell in line.cells)):
+            if key in hidden:
+                i = index.setdefault(key, len(index))
+                row[i] = row.get(i, 0) + sign
+        row = {i: Fraction(v) for i, v in row.items() if v}
+        for pivot in [i for i in row if i in basis]:
+            if pivot in row:
+                factor = row[pivot]
+                for i, v in basis[pivot].items():
+                    row[i] = row.get(i, 0) - factor * v
+                row = {i: v for i, v in row.items() if v}
+        if not row:
+            continue
+        pivot = next(iter(row))
+        row = {i: v / row[pivot] for i, v in row.items()}
+        for other, reduced in basis.items():
+            if pivot in reduced:
+                factor = reduced[pivot]
+                for i, v in row.items():
+                    reduced[i] = reduced.get(i, 0) - factor * v
+                basis[other] = {i: v for i, v in reduced.items() if v}
+        basis[pivot] = row
+    key_of = {i: key for key, i in index.items()}
+    return {key_of[pivot] for pivot, row in basis.items() if len(row) == 1}
 
 
 def bounds(values, hidden, lines, max_passes: int = 50):
