@@ -139,3 +139,37 @@ def test_random_tables_keep_no_small_count_determined_by_linear_algebra(rows):
     values, lines = _table(rows)
     hidden = protect(values, lines)
     assert not _pinned_by_equations(hidden, lines)
+
+
+# A reader knows more than the sums: "<5" is between 1 and 4, and "x" is 5 or more (a count from 1 to 4 is
+# always "<5", a zero is never withheld).
+def _readable(values, hidden, lines):
+    """Hidden figures a reader pins by trying every value the labels allow (small tables only)."""
+    import itertools
+
+    keys = sorted(hidden, key=repr)
+    ranges = [range(1, 5) if hidden[key] == SMALL else range(5, 5 + sum(values.values()) + 1) for key in keys]
+    seen = {key: set() for key in keys}
+    for guess in itertools.product(*ranges):
+        known = {**values, **dict(zip(keys, guess))}
+        if all(known[line.total] == sum(known[c] for c in line.cells) for line in lines if line.additive):
+            for key, value in zip(keys, guess):
+                seen[key].add(value)
+    return {key for key, possible in seen.items() if len(possible) == 1}
+
+
+def test_a_small_count_next_to_a_withheld_figure_is_not_given_away_by_the_labels():
+    # 6 = "<5" + "x": x is at least 5, so "<5" would be 1
+    values, lines = {"t": 6, "a": 1, "b": 5}, [Line("t", ("a", "b"))]
+    hidden = protect(values, lines)
+    assert not _readable(values, hidden, lines)
+    assert "t" in hidden
+
+
+def test_small_counts_that_add_up_to_a_shown_total_of_four_each_are_protected():
+    # 8 = "<5" + "<5": both are 4; 12 = three times "<5": all three are 4
+    for values, lines in [({"t": 8, "a": 4, "b": 4, "c": 0}, [Line("t", ("a", "b", "c"))]),
+                          ({"t": 12, "a": 4, "b": 4, "c": 4}, [Line("t", ("a", "b", "c"))])]:
+        hidden = protect(values, lines)
+        assert not _readable(values, hidden, lines)
+        assert not derivable(values, hidden, lines)

@@ -49,11 +49,14 @@ def protect(values: dict[Hashable, int], lines: Iterable[Line]) -> dict[Hashable
             return hidden
         if not _withhold_one_more(values, hidden, lines_of.get(leaked, [])):
             # nothing left to withhold next to it: withhold every figure of the lines that hide something
+            before = len(hidden)
             for line in lines:
                 if any(key in hidden for key in (line.total, *line.cells)):
                     for key in (line.total, *line.cells):
                         if values.get(key, 0) and key not in hidden:
                             hidden[key] = WITHHELD
+            if len(hidden) == before:  # every non-zero figure that could help is hidden already
+                return hidden
 
 
 def _withhold_lone_hidden(values, hidden, lines: list[Line]) -> bool:
@@ -121,15 +124,17 @@ def solved_by_equations(hidden, lines: list[Line]) -> set[Hashable]:
 
 
 def bounds(values, hidden, lines, max_passes: int = 50):
-    """What a reader can work out of each figure by subtraction: an interval (a hidden figure is at least 0),
-    narrowed through the lines until nothing changes."""
+    """What a reader can work out of each figure by subtraction: an interval (what its label tells: "<5" is
+    1 to 4, "x" 5 or more), narrowed through the lines until nothing changes."""
     low, high = {}, {}
     for key in {*values, *(k for line in lines for k in (line.total, *line.cells))}:
         value = values.get(key, 0)
         if key not in hidden:
             low[key] = high[key] = value
-        else:  # what can be computed by subtraction, not guessed from the size of a figure
-            low[key], high[key] = 0, math.inf
+        elif hidden[key] == SMALL:  # the label says it: from 1 to 4
+            low[key], high[key] = 1, SMALLEST_SHOWN - 1
+        else:  # withheld: never a zero, and every count from 1 to 4 is "<5", so 5 or more
+            low[key], high[key] = SMALLEST_SHOWN, math.inf
     for _ in range(max_passes):
         changed = False
         for line in lines:
