@@ -64,7 +64,11 @@ def test_random_tables_keep_no_small_count_and_no_derivable_cell(table):
     # by plain subtraction: no line with a shown total has exactly one hidden cell, and the reverse
     for line in lines:
         assert sum(key in hidden for key in (line.total, *line.cells)) != 1
-    assert not derivable(values, hidden, lines)
+    # Left open, by design: when every non-zero figure of a figure's lines is hidden already, nothing more can
+    # be withheld; e.g. a row of four 1s, where "<5" for the total and four "<5" (each at least 1) say 4 = 1+1+1+1.
+    for key in derivable(values, hidden, lines):
+        assert all(key2 in hidden or not values[key2] for line in lines if key in (line.total, *line.cells)
+                   for key2 in (line.total, *line.cells)), key
 
 
 # --- an oracle independent of suppression.py: exact linear algebra over the additive lines ------------------
