@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from fractions import Fraction
 
 SMALL = "<5"
 WITHHELD = "x"
@@ -41,22 +40,27 @@ def protect(values: dict[Hashable, int], lines: Iterable[Line]) -> dict[Hashable
     for line in lines:
         for key in (line.total, *line.cells):
             lines_of.setdefault(key, []).append(line)
+    settled: set[Hashable] = set()  # derivable, but every non-zero figure around it is hidden already
     while True:
         while _withhold_lone_hidden(values, hidden, lines):
             pass
-        leaked = next(iter(derivable(values, hidden, lines)), None)
-        if leaked is None:
+        leaks = [key for key in derivable(values, hidden, lines) if key not in settled]
+        if not leaks:
             return hidden
-        if not _withhold_one_more(values, hidden, lines_of.get(leaked, [])):
-            # nothing left to withhold next to it: withhold every figure of the lines that hide something
-            before = len(hidden)
-            for line in lines:
-                if any(key in hidden for key in (line.total, *line.cells)):
-                    for key in (line.total, *line.cells):
-                        if values.get(key, 0) and key not in hidden:
-                            hidden[key] = WITHHELD
-            if len(hidden) == before:  # every non-zero figure that could help is hidden already
-                return hidden
+        touched: set[int] = set()  # one more figure per line and round: it may settle several leaks
+        for leaked in leaks:
+            own = lines_of.get(leaked, [])
+            if any(id(line) in touched for line in own):
+                continue
+            # a figure of its own lines, else of the lines of the figures next to it (a chain of lines)
+            nearby = [line for key in {k for line in own for k in (line.total, *line.cells)}
+                      for line in lines_of.get(key, [])]
+            if _withhold_one_more(values, hidden, own) or _withhold_one_more(values, hidden, nearby):
+                touched.update(id(line) for line in nearby)
+            else:
+                # Nothing left to withhold: the labels alone give it ("<5" is 1 to 4), as in a row of four
+                # 1s under a total of "<5". Zeros would have to be hidden too; they are not.
+                settled.add(leaked)
 
 
 def _withhold_lone_hidden(values, hidden, lines: list[Line]) -> bool:
@@ -89,38 +93,45 @@ def derivable(values: dict[Hashable, int], hidden: dict[Hashable, str], lines: l
 
 def solved_by_equations(hidden, lines: list[Line]) -> set[Hashable]:
     """Hidden figures fixed by the additive lines as a system of linear equations (total - sum(cells) = shown
-    figures), found by exact Gaussian elimination over the hidden figures. Interval narrowing, line by line,
-    misses a figure that only a combination of lines gives away, e.g. two rows minus two columns of a table."""
+    figures), found by Gaussian elimination over the hidden figures. Interval narrowing, line by line, misses
+    a figure that only a combination of lines gives away, e.g. two rows minus two columns of a table.
+
+    The arithmetic is modulo the prime 2**61 - 1 (whole numbers, fast) rather than with fractions: a pivot
+    could only be missed if a determinant of a 0/1 matrix were a multiple of that prime; the tests check the
+    result against an elimination with exact fractions."""
     index: dict[Hashable, int] = {}
-    basis: dict[int, dict[int, Fraction]] = {}  # pivot -> row reduced so that no other row has that pivot
+    basis: dict[int, dict[int, int]] = {}  # pivot -> row reduced so that no other row has that pivot
     for line in lines:
         if not line.additive:
             continue
-        row: dict[int, Fraction] = {}
+        row: dict[int, int] = {}
         for key, sign in ((line.total, 1), *((cell, -1) for cell in line.cells)):
             if key in hidden:
                 i = index.setdefault(key, len(index))
-                row[i] = row.get(i, 0) + sign
-        row = {i: Fraction(v) for i, v in row.items() if v}
+                row[i] = (row.get(i, 0) + sign) % _PRIME
+        row = {i: v for i, v in row.items() if v}
         for pivot in [i for i in row if i in basis]:
-            if pivot in row:
-                factor = row[pivot]
-                for i, v in basis[pivot].items():
-                    row[i] = row.get(i, 0) - factor * v
-                row = {i: v for i, v in row.items() if v}
+            factor = row[pivot]
+            for i, v in basis[pivot].items():
+                row[i] = (row.get(i, 0) - factor * v) % _PRIME
+            row = {i: v for i, v in row.items() if v}
         if not row:
             continue
         pivot = next(iter(row))
-        row = {i: v / row[pivot] for i, v in row.items()}
+        inverse = pow(row[pivot], -1, _PRIME)
+        row = {i: v * inverse % _PRIME for i, v in row.items()}
         for other, reduced in basis.items():
             if pivot in reduced:
                 factor = reduced[pivot]
                 for i, v in row.items():
-                    reduced[i] = reduced.get(i, 0) - factor * v
+                    reduced[i] = (reduced.get(i, 0) - factor * v) % _PRIME
                 basis[other] = {i: v for i, v in reduced.items() if v}
         basis[pivot] = row
     key_of = {i: key for key, i in index.items()}
     return {key_of[pivot] for pivot, row in basis.items() if len(row) == 1}
+
+
+_PRIME = 2**61 - 1
 
 
 def bounds(values, hidden, lines, max_passes: int = 50):
@@ -151,8 +162,9 @@ def _narrow(line: Line, low, high) -> bool:
     sum_high = sum(high[c] for c in line.cells)  # math.inf when any cell is unbounded
     high[total] = min(high[total], sum_high)
     low[total] = max(low[total], sum_low if line.additive else max(low[c] for c in line.cells))
+    highs = [high[c] for c in line.cells]
     for cell in line.cells:
-        others_high = _sum_without(sum_high, high[cell], [high[c] for c in line.cells])
+        others_high = _sum_without(sum_high, high[cell], highs)
         low[cell] = max(low[cell], low[total] - others_high)
         if line.additive:
             high[cell] = min(high[cell], high[total] - (sum_low - low[cell]))
