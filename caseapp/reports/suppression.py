@@ -12,6 +12,7 @@ shown as "x", the smallest non-zero one first.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
@@ -146,12 +147,27 @@ def bounds(values, hidden, lines, max_passes: int = 50):
             low[key], high[key] = 1, SMALLEST_SHOWN - 1
         else:  # withheld: never a zero, and every count from 1 to 4 is "<5", so 5 or more
             low[key], high[key] = SMALLEST_SHOWN, math.inf
-    for _ in range(max_passes):
-        changed = False
-        for line in lines:
-            changed |= _narrow(line, low, high)
-        if not changed:
+    # a line whose figures are all shown has nothing to narrow; a line is narrowed again only when a figure
+    # of it has changed (at most max_passes times the number of lines in all)
+    lines = [line for line in lines if line.total in hidden or any(cell in hidden for cell in line.cells)]
+    lines_of: dict[Hashable, list[int]] = {}
+    for number, line in enumerate(lines):
+        for key in (line.total, *line.cells):
+            lines_of.setdefault(key, []).append(number)
+    waiting = deque(range(len(lines)))
+    queued = set(waiting)
+    for _ in range(max_passes * len(lines)):
+        if not waiting:
             break
+        number = waiting.popleft()
+        queued.discard(number)
+        line = lines[number]
+        if _narrow(line, low, high):
+            for key in (line.total, *line.cells):
+                for other in lines_of[key]:
+                    if other not in queued:
+                        queued.add(other)
+                        waiting.append(other)
     return low, high
 
 
