@@ -38,13 +38,9 @@ def test_a_chain_of_lines_cannot_give_a_small_count_away():
     assert {"a", "b"} <= hidden.keys()
 
 
-@settings(max_examples=50, deadline=None)
-@given(st.lists(st.lists(st.integers(min_value=0, max_value=12), min_size=2, max_size=4), min_size=1, max_size=4))
-def test_random_tables_keep_no_small_count_and_no_derivable_cell(table):
-    """A table with row and column totals and a grand total, as a disaggregation by two dimensions is."""
+def _table(rows):
     values, lines = {}, []
-    width = len(table[0])
-    rows = [row[:width] + [0] * (width - len(row)) for row in table]
+    width = len(rows[0])
     for i, row in enumerate(rows):
         for j, value in enumerate(row):
             values[(i, j)] = value
@@ -56,6 +52,15 @@ def test_random_tables_keep_no_small_count_and_no_derivable_cell(table):
     values["grand"] = sum(map(sum, rows))
     lines.append(Line("grand", tuple((i, "total") for i in range(len(rows)))))
     lines.append(Line("grand", tuple(("total", j) for j in range(width))))
+    return values, lines
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=12), min_size=2, max_size=4), min_size=1, max_size=4))
+def test_random_tables_keep_no_small_count_and_no_derivable_cell(table):
+    """A table with row and column totals and a grand total, as a disaggregation by two dimensions is."""
+    width = len(table[0])
+    values, lines = _table([row[:width] + [0] * (width - len(row)) for row in table])
 
     hidden = protect(values, lines)
     shown = {key: value for key, value in values.items() if key not in hidden}
@@ -107,23 +112,6 @@ def _pinned_by_equations(hidden, lines) -> set:
                 basis[other] = {i: v for i, v in reduced.items() if v}
         basis[pivot] = row
     return {keys[pivot] for pivot, row in basis.items() if len(row) == 1}
-
-
-def _table(rows):
-    values, lines = {}, []
-    width = len(rows[0])
-    for i, row in enumerate(rows):
-        for j, value in enumerate(row):
-            values[(i, j)] = value
-        values[(i, "total")] = sum(row)
-        lines.append(Line((i, "total"), tuple((i, j) for j in range(width))))
-    for j in range(width):
-        values[("total", j)] = sum(row[j] for row in rows)
-        lines.append(Line(("total", j), tuple((i, j) for i in range(len(rows)))))
-    values["grand"] = sum(map(sum, rows))
-    lines.append(Line("grand", tuple((i, "total") for i in range(len(rows)))))
-    lines.append(Line("grand", tuple(("total", j) for j in range(width))))
-    return values, lines
 
 
 def test_a_small_count_cannot_be_worked_out_by_combining_several_rows_and_columns():
