@@ -16,14 +16,17 @@ from tests import factories
 OFFICES = ["Gori", "Poti", "Telavi"]
 TYPES = ["business_counselling", "business_grant", "reception", "training"]
 START = date(2023, 11, 1)
-days = st.integers(min_value=0, max_value=500).map(lambda n: START + timedelta(days=n))
+# Few days (November 2023 to early March 2024: month ends, 29 February), so that records often fall exactly
+# on the first or last day of the period, and persons have several records of a type.
+days = st.integers(min_value=0, max_value=130).map(lambda n: START + timedelta(days=n))
 
 returnees = st.lists(
     st.fixed_dictionaries({
         "office": st.sampled_from(OFFICES),
         "sex": st.sampled_from(["F", "M"]),
-        "born": st.sampled_from([date(1960, 2, 29), date(1964, 6, 1), date(2006, 6, 2), date(2006, 5, 31),
-                                 date(1990, 1, 1), date(2010, 3, 1)]),
+        # 60 or 18 on a day inside the range of return dates (29 February 2024 included), and others
+        "born": st.sampled_from([date(1964, 2, 29), date(1964, 1, 10), date(2005, 12, 15), date(2006, 2, 28),
+                                 date(1960, 2, 29), date(1990, 1, 1), date(2010, 3, 1)]),
         "returned": days,
         "disabled": st.booleans(),
     }),
@@ -33,12 +36,15 @@ records = st.lists(
     st.fixed_dictionaries({
         "person": st.integers(min_value=0, max_value=7),
         "type": st.sampled_from(TYPES),
-        "status": st.sampled_from(list(AssistanceStatus)),
+        # delivered most often, so that persons with several delivered records of a type are common
+        "status": st.sampled_from([AssistanceStatus.DELIVERED] * 4 + list(AssistanceStatus)),
         "on": days,
-        "amount": st.sampled_from([None, Decimal("10.00"), Decimal("1500.50")]),
+        # cents that floating point cannot hold exactly (0.1 + 0.2), and a large amount
+        "amount": st.sampled_from([None, Decimal("10.00"), Decimal("1500.50"), Decimal("0.10"), Decimal("0.20"),
+                                   Decimal("0.29"), Decimal("1234.57"), Decimal("999999.99")]),
         "currency": st.sampled_from(["GEL", "EUR"]),
     }),
-    max_size=25,
+    max_size=30,
 )
 periods = st.tuples(days, days).map(sorted)
 

@@ -100,8 +100,10 @@ class AssistanceRecord(db.Model):
     __table_args__ = (
         sa.CheckConstraint("(amount IS NULL) = (currency IS NULL)", name="amount_has_currency"),
         sa.CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
-        # The report counts delivered records of a type in a period, per distinct returnee.
-        sa.Index("ix_assistance_record_report", "status", "type_id", "provided_on", "returnee_id"),
+        # The report counts delivered records of a type in a period, per distinct returnee, and sums their
+        # amounts per currency: every column it reads is in the index, so the table itself is not read.
+        sa.Index("ix_assistance_record_report", "status", "type_id", "provided_on", "returnee_id", "currency",
+                 "amount"),
         sa.Index("ix_assistance_record_returnee_date", "returnee_id", "provided_on"),
     )
 
