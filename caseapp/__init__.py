@@ -142,6 +142,8 @@ ERROR_TEXTS = {
     403: (_l("Not allowed"), _l("Your role does not allow this page.")),
     404: (_l("Not found"), _l("There is nothing here, or nothing you may see.")),
     405: (_l("Not allowed"), _l("This address does not take that kind of request.")),
+    413: (_l("The file is too large"),
+          _l("Uploads stop at 64 MB. Split the file, or import it with the import-data command.")),
     409: (_l("Someone else saved this record at the same moment"),
           _l("Nothing of yours was saved and nothing was overwritten. Go back, reload the page to see the "
              "current version, and make your change again.")),
@@ -160,7 +162,7 @@ def register_errorhandlers(app: Flask) -> None:
         return render_error(400, error.description)
 
     app.register_error_handler(400, lambda error: render_error(400, getattr(error, "description", None)))
-    for code in (403, 404, 405):
+    for code in (403, 404, 405, 413):
         app.register_error_handler(code, lambda error, code=code: render_error(code))
 
     @app.errorhandler(StaleDataError)

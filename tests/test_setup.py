@@ -85,3 +85,17 @@ def test_seed_demo_fills_every_office_and_every_assistance_type_once(runner, app
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert "already holds returnees" in again.output
     assert db.session.scalar(select(func.count(Returnee.id))) == 120
+
+
+def test_an_upload_over_the_limit_gets_a_clear_413(app, client, make, login):
+    from caseapp.auth.models import Role
+
+    login(make.user(Role.ADMIN, None))
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    try:
+        response = client.post("/imports/", data={"workbook": (__import__("io").BytesIO(b"x" * 5000), "big.xlsx")},
+                               content_type="multipart/form-data")
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    assert response.status_code == 413 and "too large" in response.text
