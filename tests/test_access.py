@@ -228,3 +228,13 @@ def test_the_table_covers_every_route_of_the_app(app):
             candidates = {method, "GET"} if method == "POST" else {method}
             assert any(m in candidates and re.match(regex, re.sub(r"\{\w\}", "1", url))
                        for m, url in tested), (method, rule.rule)
+
+
+def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app, client, make, login):
+    user = make.user(Role.CASEWORKER, "Gori")
+    login(user)
+    assert client.get("/returnees/").status_code == 200
+    user.set_password("a brand new password")
+    db.session.commit()
+    response = client.get("/returnees/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
