@@ -20,7 +20,7 @@ from caseapp.auth.models import Role, User
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Case, Returnee, ReturneeVulnerability
-from caseapp.returnees.rules import normalise_name
+from caseapp.returnees.rules import name_columns
 
 NAMES = ["Nino", "Giorgi", "Tamar", "Davit", "Mariam", "Levan", "ნინო", "გიორგი"]
 SURNAMES = ["Beridze", "Kapanadze", "Gelashvili", "Maisuradze", "Lomidze", "ბერიძე", "Tsiklauri"]
@@ -33,7 +33,7 @@ def build(count: int) -> None:
     for n in range(1, count + 1):
         first, last = rng.choice(NAMES), rng.choice(SURNAMES) + str(n % 997)
         returned = date(2021, 1, 1) + timedelta(days=rng.randrange(1400))
-        rows.append(dict(id=n, first_name=first, last_name=last, search_name=normalise_name(first, last),
+        rows.append(dict(id=n, first_name=first, last_name=last, **name_columns(first, last),
                          sex=rng.choice("FM"), date_of_birth=returned - timedelta(days=rng.randrange(2000, 25000)),
                          personal_number=f"{n:011d}", field_office_id=rng.choice(offices), return_date=returned,
                          returned_from="Germany", consent_given=True, external_id=f"B-{n}", version=1))

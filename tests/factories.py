@@ -12,7 +12,7 @@ from caseapp.auth.models import Role, User
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Case, CaseStatus, Returnee, ReturneeVulnerability, Sex
-from caseapp.returnees.rules import normalise_name
+from caseapp.returnees.rules import name_columns
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
@@ -50,7 +50,7 @@ def returnee(office_name: str = "Gori", *, first_name: str | None = None, last_n
     n = next(_sequence)
     first_name = first_name or f"Nino{n}"
     person = Returnee(
-        first_name=first_name, last_name=last_name, search_name=normalise_name(first_name, last_name),
+        first_name=first_name, last_name=last_name, **name_columns(first_name, last_name),
         sex=Sex(sex), date_of_birth=date_of_birth, return_date=return_date, returned_from="Germany",
         field_office_id=office(office_name).id, consent_given=True, consent_date=return_date, **extra,
     )

@@ -38,7 +38,7 @@ from caseapp.imports.validation import (
 )
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Case, CaseStatus, ClosureReason, Returnee, ReturneeVulnerability
-from caseapp.returnees.rules import normalise_name
+from caseapp.returnees.rules import name_columns
 from caseapp.review.models import CaseReview
 from caseapp.timeutil import today, utcnow
 
@@ -341,7 +341,7 @@ class _ImportRun:
             return
         values = [{
             **{name: getattr(r, name) for name in RETURNEE_FIELDS},
-            "external_id": r.external_id, "search_name": normalise_name(r.first_name, r.last_name),
+            "external_id": r.external_id, **name_columns(r.first_name, r.last_name),
             "consent_given": False, "consent_date": None, "created_at": self.now, "updated_at": self.now,
             "created_by_id": self.actor_id, "updated_by_id": self.actor_id, "version": 1,
             "import_batch_id": self.batch.id,
@@ -373,11 +373,12 @@ class _ImportRun:
         statement = (
             update(returnee_table).where(returnee_table.c.id == bindparam("_id"))
             .values({**{name: bindparam(name) for name in RETURNEE_FIELDS}, "search_name": bindparam("_search"),
+                     "search_name_reversed": bindparam("_search_reversed"),
                      "version": bindparam("_version"), "updated_at": self.now, "updated_by_id": self.actor_id})
         )
         db.session.execute(statement, [{
             **{name: getattr(r, name) for name in RETURNEE_FIELDS}, "_id": current["id"],
-            "_search": normalise_name(r.first_name, r.last_name), "_version": current["version"] + 1,
+            **_name_params(r.first_name, r.last_name), "_version": current["version"] + 1,
         } for r, current, _changes in changed])
         rewritten = [(current["id"], r.vulnerabilities) for r, current, changes in changed
                      if "vulnerabilities" in changes]
@@ -693,12 +694,13 @@ def _restore_updated_returnees(replaced: list[dict]) -> None:
         return
     names = (*RETURNEE_FIELDS, "version", "updated_at", "updated_by_id")
     statement = (update(returnee_table).where(returnee_table.c.id == bindparam("_id"))
-                 .values({name: bindparam(name) for name in names} | {"search_name": bindparam("_search")}))
+                 .values({name: bindparam(name) for name in names}
+                         | {"search_name": bindparam("_search"), "search_name_reversed": bindparam("_search_reversed")}))
     values = []
     for entry in replaced:
         before = {name: _from_json(name, entry["before"][name]) for name in names}
         values.append({**before, "_id": entry["id"],
-                       "_search": normalise_name(before["first_name"], before["last_name"])})
+                       **_name_params(before["first_name"], before["last_name"])})
     db.session.execute(statement, values)
     ids = [entry["id"] for entry in replaced]
     db.session.execute(delete(vulnerability_table).where(vulnerability_table.c.returnee_id.in_(ids)))
@@ -712,3 +714,9 @@ def _from_json(name: str, value):
     if value is not None and name in DATE_FIELDS:
         return datetime.fromisoformat(value) if name == "updated_at" else date.fromisoformat(value)
     return value
+
+
+def _name_params(first_name: str, last_name: str) -> dict[str, str]:
+    """name_columns() as the bind parameters of the update statements above."""
+    columns = name_columns(first_name, last_name)
+    return {"_search": columns["search_name"], "_search_reversed": columns["search_name_reversed"]}

@@ -13,6 +13,7 @@ from caseapp.auth.policies import office_scope, sees_personal_data
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Case, CaseStatus, Returnee, ReturneeVulnerability
+from caseapp.names import name_key, prefix_bounds
 from caseapp.returnees.rules import normalise_name
 
 
@@ -65,10 +66,13 @@ class ReturneeRow:
     has_closed_case: bool
 
 
-def _contains(column, needle: str):
-    """column LIKE %needle%, with the user's % and _ taken literally."""
-    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(f"%{escaped}%", escape="\\")
+def name_starts_with(key: str):
+    """Returnees whose name, in either order ("first last" or "last first"), starts with this name key:
+    two index range scans (ix_returnee_name_birth, ix_returnee_name_reversed_birth), whatever the script
+    the name was typed in (caseapp/names.py)."""
+    low, high = prefix_bounds(key)
+    return or_(and_(Returnee.search_name >= low, Returnee.search_name < high),
+               and_(Returnee.search_name_reversed >= low, Returnee.search_name_reversed < high))
 
 
 def filtered_returnees(user: User, filters: ReturneeFilters) -> Select:
@@ -80,11 +84,10 @@ def filtered_returnees(user: User, filters: ReturneeFilters) -> Select:
             # digits only: a personal number or an external id, both found through their unique indexes
             query = query.where(or_(Returnee.personal_number == compact, Returnee.external_id == text))
         else:
-            conditions = [_contains(Returnee.search_name, normalise_name(text, "")),
-                          Returnee.external_id == text, Returnee.external_id == text.upper()]
-            parts = text.split()
-            if len(parts) == 2:  # "last first" typed the other way round still matches
-                conditions.append(_contains(Returnee.search_name, normalise_name(parts[1], parts[0])))
+            conditions = [Returnee.external_id == text, Returnee.external_id == text.upper()]
+            key = name_key(text)
+            if key:  # a search of punctuation alone has no name key and finds no name
+                conditions.append(name_starts_with(key))
             query = query.where(or_(*conditions))
     if filters.office_id:
         query = query.where(Returnee.field_office_id == filters.office_id)
@@ -148,8 +151,12 @@ def find_by_personal_number(personal_number: str) -> Returnee | None:
 
 
 def find_same_name_and_birth(first_name: str, last_name: str, date_of_birth, exclude_id=None) -> list[Returnee]:
+    """Returnees born the same day whose name has the same key, in either script and either order
+    ("ნოდარ წერეთელი" finds "Nodar Tsereteli" and "Tsereteli Nodar"). All offices: the caller decides
+    what the user is told about another office's record."""
+    key = normalise_name(first_name, last_name)
     query = select(Returnee).where(
-        Returnee.search_name == normalise_name(first_name, last_name),
+        or_(Returnee.search_name == key, Returnee.search_name_reversed == key),
         Returnee.date_of_birth == date_of_birth,
     )
     if exclude_id:
