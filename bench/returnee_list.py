@@ -83,7 +83,9 @@ def main(argv: list[str] | None = None) -> None:
         client = app.test_client()
         client.post("/login", data={"username": username, "password": "bench password"})
         for label, url in (("first page", "/returnees/"), ("page 200", "/returnees/?page=200"),
-                           ("name search", "/returnees/?q=beridze12"), ("personal number", "/returnees/?q=00000054321"),
+                           ("name search", "/returnees/?q=beridze12"),
+                           ("name search, Georgian script", "/returnees/?q=ბერიძე12"),
+                           ("first name only", "/returnees/?q=nino"), ("personal number", "/returnees/?q=00000054321"),
                            ("status + vulnerability", "/returnees/?status=open&vulnerability=elderly"),
                            ("sort by return date desc", "/returnees/?sort=return_date&dir=desc")):
             print(f"{username:4} {label:26} {timed(client, url):7.1f} ms")

@@ -39,6 +39,8 @@ class CaseStatusForm(FlaskForm):
     )
     note = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
     version = VersionField()
+    #: closing is done only when the confirmation page sends this back
+    confirmed = HiddenField()
 
 
 class PlanForm(FlaskForm):
@@ -48,6 +50,8 @@ class PlanForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     caseworker_id = SelectField(_l("Caseworker"), coerce=int, validators=[InputRequired()])
+    #: the case moves only when the confirmation page sends this back
+    confirmed = HiddenField()
 
 
 class OpenCaseForm(FlaskForm):

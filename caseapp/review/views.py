@@ -111,7 +111,8 @@ def cases():
 @bp.post("/cases/reassign")
 @require(can_reassign_cases)
 def reassign():
-    """Bulk reassignment: exactly the selected cases move, or none (a case the user may not see is a 404)."""
+    """Bulk reassignment: exactly the selected cases move, or none (a case the user may not see is a 404).
+    The first post lists the cases and who gets them; the confirmation page's form sends `confirmed`."""
     office_id = _cases_office_id()
     form = ReassignForm()
     form.caseworker_id.choices = [(u.id, u.display_name) for u in assignable_caseworkers(office_id)]
@@ -130,6 +131,10 @@ def reassign():
     if len(selected) != len(case_ids):
         abort(404)
     caseworker = db.session.get(User, form.caseworker_id.data)
+    if form.confirmed.data != "yes":
+        return render_template("review/confirm_reassign.html", cases=sorted(
+            selected, key=lambda c: (c.returnee.last_name, c.returnee.first_name, c.id)), caseworker=caseworker,
+            office_id=office_id if office_scope(current_user) is None else None, back=back)
     run_and_flash(lambda: case_services.reassign_cases(current_user, list(selected), caseworker),
                   lambda moved: _("%(moved)s of %(selected)s selected cases moved to %(name)s.", moved=moved,
                                   selected=len(selected), name=caseworker.display_name))
