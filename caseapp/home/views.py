@@ -10,13 +10,16 @@ from caseapp.offices.models import FieldOffice
 
 bp = Blueprint("home", __name__)
 
+#: open cases listed on a caseworker's home page; the badge counts all of them and links to the full list
+MY_CASES_SHOWN = 50
+
 
 @bp.get("/")
 def index():
     role = current_user.role
     context = {}
     if role in (Role.CASEWORKER, Role.SUPERVISOR):
-        context["my_cases"] = queries.my_open_cases(current_user)
+        context["my_cases"], context["my_cases_total"] = queries.my_open_cases(current_user, MY_CASES_SHOWN)
         context["activity"] = queries.recent_activity(current_user)
     if role == Role.SUPERVISOR:
         context["case_counts"] = queries.office_case_counts(current_user.field_office_id)

@@ -55,6 +55,8 @@ class ReturneeFilters:
     sort: str = "name"
     descending: bool = False
     ids: list[int] = field(default_factory=list)  # drill-down from a report: exactly these returnees
+    #: only returnees whose case (not closed) is assigned to this user ("My open cases", all of them)
+    caseworker_id: int | None = None
 
 
 @dataclass
@@ -115,6 +117,10 @@ def filtered_returnees(user: User, filters: ReturneeFilters) -> Select:
         ))
     if filters.ids:
         query = query.where(Returnee.id.in_(filters.ids))
+    if filters.caseworker_id:
+        query = query.where(Returnee.id.in_(
+            select(Case.returnee_id).where(Case.caseworker_id == filters.caseworker_id,
+                                           Case.status != CaseStatus.CLOSED)))
     return query
 
 

@@ -62,6 +62,7 @@ def filters_from_request() -> ReturneeFilters:
         vulnerability=args.get("vulnerability", "") if args.get("vulnerability") in set(Vulnerability) else "",
         sort=args.get("sort", "name"),
         descending=args.get("dir") == "desc",
+        caseworker_id=args.get("caseworker", type=db_int),
     )
 
 
@@ -73,8 +74,12 @@ def index():
     page_number = max(request.args.get("page", 1, type=db_int), 1)
     rows, total = search_returnees(current_user, filters, page_number, per_page)
     types = db.session.scalars(select(AssistanceType).order_by(AssistanceType.sort_order, AssistanceType.name))
+    caseworker = db.session.get(User, filters.caseworker_id) if filters.caseworker_id else None
+    if caseworker is not None and office_scope(current_user) not in (None, caseworker.field_office_id):
+        caseworker = None  # another office's staff are not named (the list is empty anyway)
     return render_template(
         "returnees/index.html",
+        caseworker=caseworker,
         rows=rows,
         page=Page(page_number, per_page, total),
         filters=filters,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app, g
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -38,12 +39,13 @@ def pending_approvals_query(office_id: int):
     )
 
 
-def pending_approvals(office_id: int, limit: int = 200) -> list[AssistanceRecord]:
+def pending_approvals(office_id: int, limit: int = 50, offset: int = 0) -> list[AssistanceRecord]:
+    """One page of pending_approvals_query (the caller shows how many there are in all)."""
     query = pending_approvals_query(office_id).options(
         selectinload(AssistanceRecord.returnee), selectinload(AssistanceRecord.recorded_by),
         selectinload(AssistanceRecord.requested_by),
     )
-    return list(db.session.scalars(query.limit(limit)))
+    return list(db.session.scalars(query.limit(limit).offset(offset)))
 
 
 def attention_conditions(on: date, inactivity_days: int, plan_grace_days: int) -> dict[str, object]:
@@ -78,6 +80,22 @@ def attention_conditions(on: date, inactivity_days: int, plan_grace_days: int) -
 def _conditions():
     config = current_app.config
     return attention_conditions(today(), config["INACTIVITY_DAYS"], config["PLAN_GRACE_DAYS"])
+
+
+def attention_condition(kind: str):
+    """The condition of one kind of "needs attention" (for the full list behind a queue heading)."""
+    return _conditions()[kind]
+
+
+def attention_titles() -> dict[str, str]:
+    """The heading of each kind of "needs attention", as the queue and the full lists show it."""
+    config = current_app.config
+    return {
+        "inactive": _l("No activity for %(days)s days", days=config["INACTIVITY_DAYS"]),
+        "follow_up_due": _l("Follow-up due"),
+        "plan_missing": _l("No plan %(days)s days after opening", days=config["PLAN_GRACE_DAYS"]),
+        "ready_to_close": _l("Ready to close (monitoring, all assistance delivered)"),
+    }
 
 
 def _office_cases(office_id: int):
@@ -140,7 +158,8 @@ def my_requests_query(user: User):
     )
 
 
-def _count(query) -> int:
+def count_of(query) -> int:
+    """How many rows a SELECT gives (the true total behind a shortened list)."""
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
 
@@ -156,11 +175,11 @@ def queue_counts(user: User) -> QueueCounts:
     """The waiting items shown in the navigation bar."""
     counts = QueueCounts()
     if has_review_queue(user):
-        counts.approvals = _count(pending_approvals_query(user.field_office_id))
+        counts.approvals = count_of(pending_approvals_query(user.field_office_id))
         counts.attention = attention_count(user.field_office_id)
     if has_own_requests(user):
-        counts.my_pending = _count(my_requests_query(user).where(AssistanceRecord.status == AssistanceStatus.REQUESTED))
-        counts.reviews_to_answer = _count(reviews_awaiting_answer_query(user))
+        counts.my_pending = count_of(my_requests_query(user).where(AssistanceRecord.status == AssistanceStatus.REQUESTED))
+        counts.reviews_to_answer = count_of(reviews_awaiting_answer_query(user))
     return counts
 
 

@@ -29,13 +29,20 @@ from caseapp.ui import is_safe_redirect
 bp = Blueprint("review", __name__, url_prefix="/review")
 
 
-def queue_context(user) -> dict:
-    """What the review queue shows; also rendered on the supervisor's home page."""
+#: requests shown per page of the review queue (the page says "50 of 61" and pages through the rest)
+APPROVALS_PER_PAGE = 50
+
+
+def queue_context(user, page_number: int = 1) -> dict:
+    """What the review queue shows; also rendered on the supervisor's home page (its first page)."""
+    total = queries.queue_counts_for_request(user).approvals
+    page = Page(page_number, APPROVALS_PER_PAGE, total)
     return {
-        "approvals": queries.pending_approvals(user.field_office_id),
+        "approvals": queries.pending_approvals(user.field_office_id, page.per_page,
+                                               offset=(page.number - 1) * page.per_page),
+        "approvals_page": page,
         "attention": queries.cases_needing_attention(user.field_office_id),
-        "inactivity_days": current_app.config["INACTIVITY_DAYS"],
-        "plan_grace_days": current_app.config["PLAN_GRACE_DAYS"],
+        "attention_titles": queries.attention_titles(),
     }
 
 
@@ -47,6 +54,7 @@ def home_context(user) -> dict:
     if has_own_requests(user):
         context["reviews_to_answer"] = list(db.session.scalars(queries.reviews_awaiting_answer_query(user)))
         context["my_requests"] = list(db.session.scalars(queries.my_requests_query(user).limit(10)))
+        context["my_requests_total"] = queries.count_of(queries.my_requests_query(user))
     return context
 
 
@@ -58,14 +66,21 @@ def _back(default: str):
 @bp.get("/")
 @require(has_review_queue)
 def queue():
-    return render_template("review/queue.html", queue=queue_context(current_user))
+    page_number = max(request.args.get("page", 1, type=db_int), 1)
+    return render_template("review/queue.html", queue=queue_context(current_user, page_number))
+
+
+#: requests per page of "My requests"
+REQUESTS_PER_PAGE = 50
 
 
 @bp.get("/my-requests")
 @require(has_own_requests)
 def my_requests():
-    records = db.session.scalars(queries.my_requests_query(current_user).limit(300))
-    return render_template("review/my_requests.html", records=list(records))
+    query = queries.my_requests_query(current_user)
+    page = Page(max(request.args.get("page", 1, type=db_int), 1), REQUESTS_PER_PAGE, queries.count_of(query))
+    records = db.session.scalars(query.limit(REQUESTS_PER_PAGE).offset((page.number - 1) * REQUESTS_PER_PAGE))
+    return render_template("review/my_requests.html", records=list(records), page=page)
 
 
 def _cases_office_id() -> int:
@@ -85,10 +100,15 @@ def cases():
     office_id = _cases_office_id()
     caseworker = request.args.get("caseworker", "")
     caseworker_id = request.args.get("caseworker", type=db_int)
+    attention = request.args.get("attention", "")
     query = (
         select(Case).join(Returnee, Returnee.id == Case.returnee_id)
         .where(Returnee.field_office_id == office_id, Case.status != CaseStatus.CLOSED)
     )
+    if attention in queries.ATTENTION_KINDS:  # the whole list behind a review-queue heading
+        query = query.where(queries.attention_condition(attention))
+    else:
+        attention = ""
     if caseworker == "none":
         query = query.where(Case.caseworker_id.is_(None))
     elif caseworker_id is not None:
@@ -105,7 +125,8 @@ def cases():
     offices = [] if office_scope(current_user) is not None else db.session.execute(
         select(FieldOffice.id, FieldOffice.name).order_by(FieldOffice.name)).all()
     return render_template("review/cases.html", cases=rows, page=Page(page_number, per_page, total), form=form,
-                           staff=staff, caseworker=caseworker, office_id=office_id, offices=offices)
+                           staff=staff, caseworker=caseworker, office_id=office_id, offices=offices,
+                           attention=attention, attention_titles=queries.attention_titles())
 
 
 @bp.post("/cases/reassign")
