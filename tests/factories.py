@@ -27,12 +27,12 @@ def assistance_type(code: str) -> AssistanceType:
 
 
 def user(role: Role | str = Role.CASEWORKER, office_name: str | None = "Gori", *, username: str | None = None,
-         password: str = PASSWORD, active: bool = True) -> User:
+         password: str = PASSWORD, active: bool = True, display_name: str | None = None) -> User:
     role = Role(role)
     n = next(_sequence)
     account = User(
         username=username or f"{role.value}{n}",
-        display_name=f"{role.value.title()} {n}",
+        display_name=display_name or f"{role.value.title()} {n}",
         role=role,
         field_office_id=office(office_name).id if role.belongs_to_office and office_name else None,
         active=active,

@@ -7,6 +7,7 @@ from caseapp.admin import services
 from caseapp.admin.forms import AssistanceTypeForm, OfficeForm, ThresholdForm
 from caseapp.assistance.models import ApprovalThreshold, AssistanceRecord, AssistanceType, Currency
 from caseapp.assistance.services import parse_amount
+from caseapp.audit.labels import describe
 from caseapp.audit.models import AuditEntry
 from caseapp.auth import services as auth_services
 from caseapp.auth.forms import UserForm
@@ -173,4 +174,4 @@ def type_form(type_id=None):
 def audit():
     page = max(request.args.get("page", 1, type=db_int), 1)
     entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100).offset((page - 1) * 100))
-    return render_template("admin/audit.html", entries=list(entries), page=page)
+    return render_template("admin/audit.html", entries=describe(entries), page=page)

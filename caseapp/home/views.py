@@ -3,6 +3,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from caseapp.assistance.models import AssistanceType
+from caseapp.audit.labels import describe
 from caseapp.auth.models import Role, User
 from caseapp.extensions import db
 from caseapp.home import queries
@@ -20,7 +21,7 @@ def index():
     context = {}
     if role in (Role.CASEWORKER, Role.SUPERVISOR):
         context["my_cases"], context["my_cases_total"] = queries.my_open_cases(current_user, MY_CASES_SHOWN)
-        context["activity"] = queries.recent_activity(current_user)
+        context["activity"] = describe(queries.recent_activity(current_user))
     if role == Role.SUPERVISOR:
         context["case_counts"] = queries.office_case_counts(current_user.field_office_id)
         context["caseload"] = queries.office_caseload(current_user.field_office_id)

@@ -2,9 +2,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseapp.assistance.models import AssistanceType
+from caseapp.audit.labels import describe
 from caseapp.audit.models import AuditEntry
 from caseapp.auth.models import User
 from caseapp.auth.policies import (
@@ -41,6 +42,8 @@ from caseapp.returnees.queries import (
 
 bp = Blueprint("returnees", __name__, url_prefix="/returnees")
 
+#: history entries shown on the returnee page; the heading counts all and a link shows them all
+HISTORY_SHOWN = 50
 STALE_CASE = _l("Someone changed this case meanwhile; nothing was saved. Check the page and try again.")
 
 
@@ -161,9 +164,10 @@ def create():
 def show(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
     case = returnee.current_case
-    history = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.returnee_id == returnee.id).order_by(AuditEntry.id.desc()).limit(50)
-    ).all()
+    history_query = select(AuditEntry).where(AuditEntry.returnee_id == returnee.id)
+    history_total = db.session.scalar(select(func.count()).select_from(history_query.subquery()))
+    history = db.session.scalars(history_query.order_by(AuditEntry.id.desc()).limit(
+        None if request.args.get("history") == "all" else HISTORY_SHOWN)).all()
     status_form = CaseStatusForm(prefix="case", version=case.version if case else None)
     if case is not None:
         status_form.status.choices = [
@@ -180,7 +184,8 @@ def show(returnee_id):
         returnee=returnee,
         case=case,
         records=timeline(returnee),
-        history=history,
+        history=describe(history),
+        history_total=history_total,
         status_form=status_form,
         assign_form=assign_form,
         open_case_form=OpenCaseForm(prefix="open"),
@@ -188,7 +193,6 @@ def show(returnee_id):
         types=db.session.scalars(
             select(AssistanceType).where(AssistanceType.active.is_(True)).order_by(AssistanceType.sort_order)
         ).all(),
-        user_names=_user_names(history_user_ids(returnee, case, history)),
     )
 
 
@@ -205,22 +209,6 @@ def case_review_context(case) -> dict:
         "follow_up_form": FollowUpForm(prefix="follow", follow_up_on=case.follow_up_on, version=case.version),
         "reopen_form": ReopenForm(prefix="reopen", version=case.version),
     }
-
-
-def history_user_ids(returnee, case, history=()):
-    ids = {returnee.created_by_id, returnee.updated_by_id}
-    if case is not None:
-        ids.add(case.caseworker_id)
-    for entry in history:  # openings and reassignments name the caseworkers by id: 7 or [old, new]
-        named = (entry.changes or {}).get("caseworker_id")
-        ids.update(v for v in (named if isinstance(named, list) else [named]) if isinstance(v, int))
-    return {i for i in ids if i}
-
-
-def _user_names(ids):
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
 
 
 @bp.route("/<int:returnee_id>/edit", methods=["GET", "POST"])

@@ -193,10 +193,3 @@ def answer(review_id):
 @bp.app_template_global()
 def review_counts():
     return queries.queue_counts_for_request(current_user)
-
-
-@bp.app_template_filter("action_label")
-def action_label_filter(action: str) -> str:
-    from caseapp.audit.labels import action_label
-
-    return action_label(action)
