@@ -57,7 +57,8 @@ def build(path: Path, returnees: int, records: int, seed: int = 4) -> None:
                          returned.isoformat(), now, now, 1))
             if len(rows) == CHUNK or n == returnees:
                 connection.executemany(
-                    "INSERT INTO returnee (id, first_name, last_name, search_name, search_name_reversed, sex, date_of_birth,"
+                    "INSERT INTO returnee (id, first_name, last_name, search_name, search_name_reversed, sex,"
+                    " date_of_birth,"
                     " field_office_id, return_date, returned_from, consent_given, consent_date, created_at,"
                     " updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
                 rows = []

@@ -695,7 +695,8 @@ def _restore_updated_returnees(replaced: list[dict]) -> None:
     names = (*RETURNEE_FIELDS, "version", "updated_at", "updated_by_id")
     statement = (update(returnee_table).where(returnee_table.c.id == bindparam("_id"))
                  .values({name: bindparam(name) for name in names}
-                         | {"search_name": bindparam("_search"), "search_name_reversed": bindparam("_search_reversed")}))
+                         | {"search_name": bindparam("_search"),
+                            "search_name_reversed": bindparam("_search_reversed")}))
     values = []
     for entry in replaced:
         before = {name: _from_json(name, entry["before"][name]) for name in names}

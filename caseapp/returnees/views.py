@@ -270,6 +270,8 @@ def case_status(case_id):
     form = CaseStatusForm(prefix="case") if posted else CaseStatusForm(
         prefix="case", formdata=request.args or None, meta={"csrf": False}, version=case.version)
     form.status.choices = case_status_choices(case)
+    if form.version.data is None:
+        form.version.data = case.version
     confirming = False
     if posted and form.validate_on_submit():
         new_status = CaseStatus(form.status.data)

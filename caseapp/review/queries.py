@@ -178,7 +178,8 @@ def queue_counts(user: User) -> QueueCounts:
         counts.approvals = count_of(pending_approvals_query(user.field_office_id))
         counts.attention = attention_count(user.field_office_id)
     if has_own_requests(user):
-        counts.my_pending = count_of(my_requests_query(user).where(AssistanceRecord.status == AssistanceStatus.REQUESTED))
+        counts.my_pending = count_of(
+            my_requests_query(user).where(AssistanceRecord.status == AssistanceStatus.REQUESTED))
         counts.reviews_to_answer = count_of(reviews_awaiting_answer_query(user))
     return counts
 
