@@ -98,8 +98,9 @@ def invent_row(table: sa.Table) -> None:
     """Insert one row made of plain values of each column's type (referenced rows: the first one)."""
     row = {}
     for column in table.columns:
-        if column.primary_key and column.autoincrement in (True, "auto") and isinstance(column.type, sa.Integer):
-            continue
+        if column.primary_key and len(table.primary_key.columns) == 1 and not column.foreign_keys \
+                and isinstance(column.type, sa.Integer):
+            continue  # the database numbers it
         if column.foreign_keys:
             target = next(iter(column.foreign_keys)).column
             row[column.name] = db.session.scalar(sa.select(target).order_by(target).limit(1))
