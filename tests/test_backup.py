@@ -207,3 +207,36 @@ def test_admin_makes_and_downloads_a_backup_and_the_change_log_says_so(app, clie
 def test_download_serves_only_backups(client, make, login, backup_dir, name):
     login(make.user(Role.ADMIN, None))
     assert client.get(f"/admin/backups/{name}").status_code == 404
+
+
+def test_restore_command_brings_a_backup_back_into_a_new_database(tmp_path):
+    from flask_migrate import upgrade
+
+    from caseapp.demo.data import seed_demo
+
+    office = _scratch_app(tmp_path)
+    with office.app_context():
+        upgrade()
+        seed_demo(3, on=date(2026, 1, 15))
+        db.session.commit()
+        with db.engine.connect() as connection:
+            original = fingerprints(connection)
+        db.engine.dispose()
+    made = office.test_cli_runner().invoke(args=["backup", str(tmp_path / "copy.sqlite")])
+    assert made.exit_code == 0, made.output
+
+    new_office = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'new' / 'office.sqlite'}",
+                             "SECRET_KEY": "x", "TESTING": True})
+    restored = new_office.test_cli_runner().invoke(args=["restore", str(tmp_path / "copy.sqlite")])
+    assert restored.exit_code == 0, restored.output
+    with new_office.app_context():
+        with db.engine.connect() as connection:
+            assert fingerprints(connection) == original
+        db.engine.dispose()
+    assert stat.S_IMODE((tmp_path / "new" / "office.sqlite").stat().st_mode) == 0o600
+
+
+def test_without_pg_dump_on_the_path_the_backup_says_what_to_install(monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(services.BackupError, match="pg_dump is not on the PATH.*postgresql-client"):
+        services.run_pg_tool("pg_dump", sa.make_url("postgresql://caseapp@localhost/caseapp"), ["--version"])

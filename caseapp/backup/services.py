@@ -178,7 +178,7 @@ def _sqlite_backup(engine: Engine, connection: Connection, target: Path) -> None
 
 def _postgresql_backup(engine: Engine, connection: Connection, target: Path) -> None:
     snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
-    _run_pg_tool("pg_dump", engine.url, ["--format=custom", "--no-owner", "--no-privileges",
+    run_pg_tool("pg_dump", engine.url, ["--format=custom", "--no-owner", "--no-privileges",
                                           f"--snapshot={snapshot}", f"--file={target}"])
 
 
@@ -205,7 +205,7 @@ def restore_backup(path: Path, engine: Engine) -> str | None:
             destination.close()
             source.close()
     else:
-        _run_pg_tool("pg_restore", engine.url, ["--no-owner", "--no-privileges", "--single-transaction",
+        run_pg_tool("pg_restore", engine.url, ["--no-owner", "--no-privileges", "--single-transaction",
                                                 "--exit-on-error", f"--dbname={engine.url.database}", str(path)])
     with engine.connect() as connection:
         return current_revision(connection)
@@ -271,7 +271,7 @@ def _has_tables(engine: Engine) -> bool:
         return bool(sa.inspect(connection).get_table_names())
 
 
-def _run_pg_tool(tool: str, url: sa.URL, arguments: list[str]) -> None:
+def run_pg_tool(tool: str, url: sa.URL, arguments: list[str]) -> None:
     program = shutil.which(tool)
     if program is None:
         raise BackupError(f"{tool} is not on the PATH. Install PostgreSQL's client programs of the server's "
