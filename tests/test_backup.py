@@ -134,7 +134,9 @@ def _scratch_app(tmp_path):
                        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
 
 
-def test_db_downgrade_of_a_database_with_data_asks_first_and_takes_a_backup(tmp_path):
+def _office_with_demo_data(tmp_path):
+    """A SQLite office database of its own at head, with three demo returnees; returns the app and the
+    database's fingerprints."""
     from flask_migrate import upgrade
 
     from caseapp.demo.data import seed_demo
@@ -144,7 +146,16 @@ def test_db_downgrade_of_a_database_with_data_asks_first_and_takes_a_backup(tmp_
         upgrade()
         seed_demo(3, on=date(2026, 1, 15))
         db.session.commit()
-        head = services.current_revision(db.session.connection())
+        with db.engine.connect() as connection:
+            original = fingerprints(connection)
+        db.engine.dispose()
+    return office, original
+
+
+def test_db_downgrade_of_a_database_with_data_asks_first_and_takes_a_backup(tmp_path):
+    office, _ = _office_with_demo_data(tmp_path)
+    with office.app_context():
+        head = db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
         db.session.commit()
     runner = office.test_cli_runner()
 
@@ -210,18 +221,7 @@ def test_download_serves_only_backups(client, make, login, backup_dir, name):
 
 
 def test_restore_command_brings_a_backup_back_into_a_new_database(tmp_path):
-    from flask_migrate import upgrade
-
-    from caseapp.demo.data import seed_demo
-
-    office = _scratch_app(tmp_path)
-    with office.app_context():
-        upgrade()
-        seed_demo(3, on=date(2026, 1, 15))
-        db.session.commit()
-        with db.engine.connect() as connection:
-            original = fingerprints(connection)
-        db.engine.dispose()
+    office, original = _office_with_demo_data(tmp_path)
     made = office.test_cli_runner().invoke(args=["backup", str(tmp_path / "copy.sqlite")])
     assert made.exit_code == 0, made.output
 
