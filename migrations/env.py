@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from caseapp import database
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -91,7 +93,10 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # The migrations may create the SQLite file (a fresh install), and may run longer than the statement
+    # timeout that protects the web pages (caseapp/database.py).
+    with database.allow_create(), connectable.connect() as connection, \
+            database.without_statement_timeout(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

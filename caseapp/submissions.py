@@ -1,0 +1,121 @@
+"""One submit, one record: a form sent twice (a double click, a retry after a dropped connection or a
+503) is saved once, and the repeat is answered with what the first one made.
+
+Every form that creates something carries a one-time key (`submit_key_field()`, a hidden input made
+when the form is rendered). Inside the use case's savepoint, `attempt()` first inserts a
+`form_submission` row for the key; the unique constraint is what refuses the second one, whatever the
+timing:
+- sent again after the first was saved: `submitted_once` finds the row and redirects to where the
+  first one went, with a calm message;
+- sent twice at the same moment: on PostgreSQL the second insert waits for the first transaction and
+  fails when it commits (then the same answer); on SQLite the second request cannot even begin writing
+  before the first has committed (BEGIN IMMEDIATE, caseapp/database.py), so it finds the row.
+A submit that was refused (a broken rule, a stale form) leaves no row: the corrected form may be sent
+with the same key. A form without a key (scripts, old pages) works as before, without this guarantee.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import current_app, flash, g, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from caseapp.extensions import db
+from caseapp.timeutil import utcnow
+
+FIELD_NAME = "submit_key"
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+class FormSubmission(db.Model):
+    """A form that was saved, by its one-time key: the repeated submit is answered from here."""
+
+    __tablename__ = "form_submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: sha256 of the user, the address posted to and the form's one-time token
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    #: where the first submit sent the user (the record it made, or the page it was made on)
+    result_url: Mapped[str] = mapped_column(sa.String(2000), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<FormSubmission {self.id} user={self.user_id} -> {self.result_url}>"
+
+
+class AlreadySubmitted(Exception):
+    """The database refused the key: the same form was saved by another request meanwhile."""
+
+
+def submit_key_field() -> Markup:
+    """The hidden input carrying a new one-time key (a template global)."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD_NAME, secrets.token_urlsafe(18))
+
+
+def _request_key() -> str | None:
+    token = request.form.get(FIELD_NAME, "")
+    if request.method != "POST" or not _TOKEN.fullmatch(token) or not current_user.is_authenticated:
+        return None
+    # The same token posted by another user or to another address is another submit.
+    return hashlib.sha256(f"{current_user.id}\n{request.path}\n{token}".encode()).hexdigest()
+
+
+def _earlier(key: str) -> FormSubmission | None:
+    return db.session.scalar(sa.select(FormSubmission).where(FormSubmission.key == key))
+
+
+def _answer_repeat(earlier: FormSubmission | None):
+    flash(_("This form was already sent and saved; here is the result. Nothing was recorded twice."), "info")
+    return redirect(earlier.result_url if earlier is not None and earlier.result_url else url_for("home.index"))
+
+
+def submitted_once(view):
+    """Decorate a view whose POST creates something: a repeat of a saved submit is answered with the
+    first one's result. The view must save through `unit_of_work.attempt()`, which claims the key."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        key = _request_key()
+        if key is None:
+            return view(*args, **kwargs)
+        earlier = _earlier(key)
+        if earlier is not None:
+            return _answer_repeat(earlier)
+        g.submission_key = key
+        try:
+            response = current_app.make_response(view(*args, **kwargs))
+        except AlreadySubmitted:
+            return _answer_repeat(_earlier(key))
+        submission = g.pop("submission", None)
+        if submission is not None:
+            submission.result_url = response.location if response.status_code in (301, 302, 303) else request.path
+            db.session.flush()
+        return response
+
+    return guarded
+
+
+def claim_submission_key() -> None:
+    """Insert this request's key (called by `attempt()` inside the use case's savepoint, so that a
+    refused use case leaves no key behind). Raises AlreadySubmitted when the database refuses it."""
+    key = g.pop("submission_key", None)
+    if key is None:
+        return
+    submission = FormSubmission(key=key, user_id=current_user.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(submission)
+            db.session.flush()
+    except IntegrityError:
+        raise AlreadySubmitted from None
+    g.submission = submission
