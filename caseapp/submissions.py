@@ -1,17 +1,16 @@
 """One submit, one record: a form sent twice (a double click, a retry after a dropped connection or a
 503) is saved once, and the repeat is answered with what the first one made.
 
-Every form that creates something carries a one-time key (`submit_key_field()`, a hidden input made
-when the form is rendered). Inside the use case's savepoint, `attempt()` first inserts a
-`form_submission` row for the key; the unique constraint is what refuses the second one, whatever the
-timing:
+Every form that writes carries a one-time key (`submit_key_field()`, a hidden input made when the form
+is rendered). Before the view runs, `submitted_once` inserts a `form_submission` row for the key, in the
+request's transaction; the unique constraint is what refuses the second one, whatever the timing:
 - sent again after the first was saved: `submitted_once` finds the row and redirects to where the
   first one went, with a calm message;
 - sent twice at the same moment: on PostgreSQL the second insert waits for the first transaction and
   fails when it commits (then the same answer); on SQLite the second request cannot even begin writing
   before the first has committed (BEGIN IMMEDIATE, caseapp/database.py), so it finds the row.
-A submit that was refused (a broken rule, a stale form) leaves no row: the corrected form may be sent
-with the same key. A form without a key (scripts, old pages) works as before, without this guarantee.
+A submit that was refused (a broken rule, a stale form, an error page) leaves no row: the corrected form
+may be sent with the same key. A form without a key (scripts, old pages) works as before, without this guarantee.
 """
 from __future__ import annotations
 
@@ -53,10 +52,6 @@ class FormSubmission(db.Model):
         return f"<FormSubmission {self.id} user={self.user_id} -> {self.result_url}>"
 
 
-class AlreadySubmitted(Exception):
-    """The database refused the key: the same form was saved by another request meanwhile."""
-
-
 def submit_key_field() -> Markup:
     """The hidden input carrying a new one-time key (a template global)."""
     return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD_NAME, secrets.token_urlsafe(18))
@@ -80,42 +75,45 @@ def _answer_repeat(earlier: FormSubmission | None):
 
 
 def submitted_once(view):
-    """Decorate a view whose POST creates something: a repeat of a saved submit is answered with the
-    first one's result. The view must save through `unit_of_work.attempt()`, which claims the key."""
+    """Decorate a view whose POST writes: a repeat of a saved submit is answered with the first one's
+    result. The key is claimed before the view runs, so a parallel repeat waits there (PostgreSQL) and
+    never reads or writes anything; a submit that saved nothing gives its key up again."""
 
     @wraps(view)
     def guarded(*args, **kwargs):
         key = _request_key()
         if key is None:
             return view(*args, **kwargs)
-        earlier = _earlier(key)
-        if earlier is not None:
-            return _answer_repeat(earlier)
-        g.submission_key = key
-        try:
-            response = current_app.make_response(view(*args, **kwargs))
-        except AlreadySubmitted:
+        submission = _claim(key)
+        if submission is None:
             return _answer_repeat(_earlier(key))
-        submission = g.pop("submission", None)
-        if submission is not None:
+        g.submission_saved = False
+        response = current_app.make_response(view(*args, **kwargs))
+        if g.pop("submission_saved"):
             submission.result_url = response.location if response.status_code in (301, 302, 303) else request.path
-            db.session.flush()
+        else:  # refused (a broken rule, a stale form): the corrected form may be sent with the same key
+            db.session.delete(submission)
+        db.session.flush()
         return response
 
     return guarded
 
 
-def claim_submission_key() -> None:
-    """Insert this request's key (called by `attempt()` inside the use case's savepoint, so that a
-    refused use case leaves no key behind). Raises AlreadySubmitted when the database refuses it."""
-    key = g.pop("submission_key", None)
-    if key is None:
-        return
+def _claim(key: str) -> FormSubmission | None:
+    """Insert the key; None when it is taken (the same form was saved, by now or just now)."""
+    if _earlier(key) is not None:
+        return None
     submission = FormSubmission(key=key, user_id=current_user.id)
     try:
         with db.session.begin_nested():
             db.session.add(submission)
             db.session.flush()
-    except IntegrityError:
-        raise AlreadySubmitted from None
-    g.submission = submission
+    except IntegrityError:  # PostgreSQL: the insert waited for the other request's commit
+        return None
+    return submission
+
+
+def mark_saved() -> None:
+    """Called by `attempt()` when the use case is saved: the key then stays, pointing at the result."""
+    if "submission_saved" in g:
+        g.submission_saved = True

@@ -48,11 +48,10 @@ def attempt(use_case: Callable[[], Any], *, form=None, success=None, refusal=Non
     use case's writes are undone and its messages go next to the fields of `form`, or are flashed when
     there is no form (as one message made by `refusal(failure)` when given). A stale edit: undone too; the changes are returned for the stale banner of a form
     page, or `stale_message` is flashed for a one-button form. The request itself commits later."""
-    from caseapp.submissions import claim_submission_key
+    from caseapp.submissions import mark_saved
 
     try:
         with db.session.begin_nested():
-            claim_submission_key()
             result = use_case()
             db.session.flush()
     except ValidationFailed as failure:
@@ -68,6 +67,7 @@ def attempt(use_case: Callable[[], Any], *, form=None, success=None, refusal=Non
         if form is None:
             flash(str(stale_message or _stale_message()), "warning")
         return Attempt(saved=False, stale=stale.changes)
+    mark_saved()
     if success is not None:
         flash(str(success(result) if callable(success) else success), "success")
     return Attempt(saved=True, result=result)
