@@ -29,6 +29,7 @@ from caseapp.extensions import db
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass
 class Attempt:
     """What became of one use case run by `attempt()`."""
@@ -46,8 +47,9 @@ def attempt(use_case: Callable[[], Any], *, form=None, success=None, refusal=Non
 
     Saved: `success` (a text, or a function of the use case's result) is flashed. A broken rule: the
     use case's writes are undone and its messages go next to the fields of `form`, or are flashed when
-    there is no form (as one message made by `refusal(failure)` when given). A stale edit: undone too; the changes are returned for the stale banner of a form
-    page, or `stale_message` is flashed for a one-button form. The request itself commits later."""
+    there is no form (as one message made by `refusal(failure)` when given). A stale edit: undone too;
+    the changes are returned for the stale banner of a form page, or `stale_message` is flashed for a
+    one-button form. The request itself commits later (or, as a command, `transaction()` does)."""
     from caseapp.submissions import mark_saved
 
     try:

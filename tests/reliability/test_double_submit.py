@@ -192,3 +192,16 @@ def test_an_import_confirmed_twice_at_the_same_moment_is_one_batch(app, make, cl
     assert {r.headers["Location"] for r in responses} == {f"/imports/{batch.id}"}
     assert db.session.scalar(select(func.count(ImportBatch.id))) == 1
     assert db.session.scalar(select(func.count(Returnee.id))) == 1
+
+
+def test_every_form_that_writes_on_the_case_page_and_the_review_queue_carries_a_key(app, make):
+    worker, supervisor = make.user(Role.CASEWORKER, "Gori"), make.user(Role.SUPERVISOR, "Gori")
+    person = make.returnee("Gori", caseworker=worker)
+    make.record(person, "business_grant", status="requested", amount="3000", recorded_by=worker)
+    make.record(person, "business_counselling", status="planned", recorded_by=worker)
+    client = signed_in(app, supervisor.username)
+    for url in (f"/returnees/{person.id}", "/review/", "/review/cases"):
+        forms = re.findall(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', client.get(url).text, re.S)
+        writing = [(action, body) for action, body in forms if action != "/logout"]
+        assert writing, url
+        assert [action for action, body in writing if 'name="submit_key"' not in body] == [], url
