@@ -5,13 +5,14 @@ forms can be sent again safely because a submit is recorded once (caseapp/submis
 after the request's commit says that the change was saved (caseapp/unit_of_work.py)."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseapp import unit_of_work
+from caseapp.extensions import login_manager
 
 ERROR_TEXTS = {
     400: (_l("Bad request"),
@@ -40,7 +41,12 @@ def render_error(code: int, message=None, texts=None, plain=False):
     """The error page; `plain` leaves out everything that reads the database (the navigation), for when
     the database is the problem."""
     title, explanation = texts or ERROR_TEXTS[code]
-    template = "errors/plain.html" if plain or code == 503 else "errors/error.html"
+    plain = plain or code == 503
+    if plain and "_login_user" not in g:
+        # The user could not be loaded (the database is the problem): render as nobody, rather than let
+        # the template ask the database again for `current_user`.
+        g._login_user = login_manager.anonymous_user()
+    template = "errors/plain.html" if plain else "errors/error.html"
     return render_template(template, title=title, explanation=explanation, message=message, code=code), code
 
 

@@ -176,3 +176,17 @@ def test_a_write_that_waits_too_long_for_a_lock_answers_503_try_again(app, make)
     finally:
         release()
     assert response.status_code == 503 and TRY_AGAIN in response.text
+
+
+def test_a_signed_in_user_gets_503_try_again_when_the_database_fails_to_load_them(app, make, login, monkeypatch):
+    from caseapp.extensions import login_manager
+
+    client = login(make.user())
+
+    def database_gone(session_id):
+        raise sa.exc.OperationalError("SELECT", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(login_manager, "_user_callback", database_gone)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = client.get("/returnees/")
+    assert response.status_code == 503 and TRY_AGAIN in response.text
