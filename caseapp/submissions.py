@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import wraps
 
 import sqlalchemy as sa
@@ -32,6 +32,8 @@ from caseapp.extensions import db
 from caseapp.timeutil import utcnow
 
 FIELD_NAME = "submit_key"
+#: how long a saved submit is remembered; a repeat later than this is a new submit
+KEEP_DAYS = 30
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
@@ -110,6 +112,9 @@ def _claim(key: str) -> FormSubmission | None:
             db.session.flush()
     except IntegrityError:  # PostgreSQL: the insert waited for the other request's commit
         return None
+    # The user's old keys go as new ones come: the table stays small without a scheduled job.
+    db.session.execute(sa.delete(FormSubmission).where(
+        FormSubmission.user_id == current_user.id, FormSubmission.created_at < utcnow() - timedelta(days=KEEP_DAYS)))
     return submission
 
 

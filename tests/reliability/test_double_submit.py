@@ -205,3 +205,25 @@ def test_every_form_that_writes_on_the_case_page_and_the_review_queue_carries_a_
         writing = [(action, body) for action, body in forms if action != "/logout"]
         assert writing, url
         assert [action for action, body in writing if 'name="submit_key"' not in body] == [], url
+
+
+def test_keys_older_than_the_keeping_time_are_forgotten_when_the_user_saves_again(app, make):
+    from datetime import timedelta
+
+    from caseapp.submissions import KEEP_DAYS
+    from caseapp.timeutil import utcnow
+
+    worker, colleague = make.user(Role.CASEWORKER, "Gori"), make.user(Role.CASEWORKER, "Gori")
+    office = make.office("Gori").id
+    old, now = utcnow() - timedelta(days=KEEP_DAYS + 1), utcnow()
+    db.session.add_all([FormSubmission(key="old-mine".ljust(64, "-"), user_id=worker.id, created_at=old),
+                        FormSubmission(key="old-theirs".ljust(64, "-"), user_id=colleague.id, created_at=old),
+                        FormSubmission(key="new-mine".ljust(64, "-"), user_id=worker.id, created_at=now)])
+    db.session.commit()
+    response = signed_in(app, worker.username).post("/returnees/new", data={
+        "first_name": "Tamar", "last_name": "Maisuradze", "sex": "F", "date_of_birth": "1990-02-03",
+        "field_office_id": office, "return_date": "2024-06-01", "returned_from": "Germany",
+        "submit_key": secrets.token_urlsafe(18)})
+    assert response.status_code == 302
+    kept = {key.rstrip("-") for key in db.session.scalars(select(FormSubmission.key))}
+    assert {"old-theirs", "new-mine"} <= kept and "old-mine" not in kept and len(kept) == 3
