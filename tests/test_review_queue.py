@@ -212,7 +212,7 @@ def test_decision_on_a_changed_request_is_refused(make, login, client, gori_staf
                                  "confirmed": "yes"})
     db.session.refresh(record)
     assert record.status == S.REQUESTED and record.decisions == []
-    assert "Someone changed this record meanwhile" in response.text
+    assert "Not saved: someone changed this record" in response.text  # the stale banner, on the page
 
 
 @pytest.mark.parametrize("action", ["decision", "review", "answer", "reopen", "follow_up", "assign", "reassign"])

@@ -9,11 +9,13 @@ from caseapp.assistance.forms import AssistanceForm, AssistanceStatusForm, Decis
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType, Currency, Decision
 from caseapp.assistance.workflow import DECISIONS, allowed_next, initial_statuses
 from caseapp.auth.policies import approval_refusal, can_edit_case_data, has_review_queue, require
-from caseapp.errors import StaleEdit, ValidationFailed, apply_errors, run_and_flash, run_on_form
+from caseapp.errors import ValidationFailed, apply_errors
 from caseapp.extensions import db
 from caseapp.returnees.queries import get_returnee_or_404
+from caseapp.submissions import submitted_once
 from caseapp.timeutil import today
 from caseapp.ui import is_safe_redirect, localdate, money
+from caseapp.unit_of_work import Attempt, attempt
 
 bp = Blueprint("assistance", __name__)
 
@@ -55,6 +57,7 @@ def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType]):
 
 @bp.route("/returnees/<int:returnee_id>/assistance/new", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def create(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
     types = _types()
@@ -73,19 +76,16 @@ def create(returnee_id):
     if form.validate_on_submit():
         values = _form_input(form, types_by_id)
         if values is not None:
-            try:
-                services.record_assistance(current_user, returnee, values)
-                db.session.commit()
-                flash(_("%(type)s is logged.", type=values.assistance_type.name), "success")
+            done = attempt(lambda: services.record_assistance(current_user, returnee, values), form=form,
+                           success=_("%(type)s is logged.", type=values.assistance_type.name))
+            if done.saved:
                 return redirect(url_for("returnees.show", returnee_id=returnee.id))
-            except ValidationFailed as failure:
-                db.session.rollback()
-                apply_errors(form, failure.errors)
     return render_template("assistance/form.html", form=form, returnee=returnee, record=None, types=types)
 
 
 @bp.route("/assistance/<int:record_id>/edit", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def edit(record_id):
     record = get_record_or_404(record_id)
     types = _types(include_id=record.type_id)
@@ -100,17 +100,12 @@ def edit(record_id):
     if form.validate_on_submit():
         values = _form_input(form, {t.id: t for t in types})
         if values is not None:
-            try:
-                services.update_assistance(current_user, record, values, expected_version=form.version.data)
-                db.session.commit()
-                flash(_("The changes are saved."), "success")
+            done = attempt(lambda: services.update_assistance(current_user, record, values,
+                                                              expected_version=form.version.data),
+                           form=form, success=_("The changes are saved."))
+            if done.saved:
                 return redirect(url_for("returnees.show", returnee_id=record.returnee_id))
-            except ValidationFailed as failure:
-                db.session.rollback()
-                apply_errors(form, failure.errors)
-            except StaleEdit as error:
-                db.session.rollback()
-                stale = error.changes
+            stale = done.stale
     return render_template("assistance/form.html", form=form, returnee=record.returnee, record=record,
                            types=types, stale=stale)
 
@@ -138,6 +133,7 @@ def step_form(form_class, posted: bool):
 
 @bp.route("/assistance/<int:record_id>/status", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def change_status(record_id):
     """Move a record along the workflow. Cancel and deliver show what will happen first (GET, or a POST
     without `confirmed`); the confirmation page's form sends `confirmed` and the step is taken."""
@@ -162,20 +158,23 @@ def change_status(record_id):
             form.amount.data = str(record.amount)
     if new_status not in CONFIRMED_STEPS:
         if posted:
-            run_and_flash(lambda: services.change_assistance_status(
+            attempt(lambda: services.change_assistance_status(
                 current_user, record, new_status, expected_version=form.version.data, comment=form.comment.data),
-                lambda changed: _("%(record)s is now %(status)s.", record=record_label(record),
-                                  status=record.status.label), stale_message=STALE_RECORD)
+                success=lambda changed: _("%(record)s is now %(status)s.", record=record_label(record),
+                                          status=record.status.label), stale_message=STALE_RECORD)
         return redirect(back)
+    stale = None
     if posted and form.confirmed.data == "yes" and not form.errors:
-        if _take_confirmed_step(record, new_status, form):
+        done = _take_confirmed_step(record, new_status, form)
+        if done.saved:
             return redirect(back)
+        stale = done.stale
     if record.amount is not None:
         form.amount.label.text = _("Amount paid (%(currency)s)", currency=record.currency.value)
         form.amount.description = _("Recorded: %(amount)s. Less is fine; more needs a new approval.",
                                     amount=money(record.amount, record.currency))
     return render_template("assistance/confirm.html", record=record, form=form, new_status=new_status, back=back,
-                           requested_on=services.requested_on(record), today=today())
+                           requested_on=services.requested_on(record), today=today(), stale=stale)
 
 
 def _step_refusal(record: AssistanceRecord, new_status: AssistanceStatus) -> str | None:
@@ -191,27 +190,28 @@ def _step_refusal(record: AssistanceRecord, new_status: AssistanceStatus) -> str
     return None
 
 
-def _take_confirmed_step(record: AssistanceRecord, new_status: AssistanceStatus, form) -> bool:
-    """Cancel or deliver as confirmed; on a broken rule the messages go next to the fields and False."""
+def _take_confirmed_step(record: AssistanceRecord, new_status: AssistanceStatus, form) -> Attempt:
+    """Cancel or deliver as confirmed; a broken rule puts its messages next to the fields."""
     label = record_label(record)
     if new_status == AssistanceStatus.CANCELLED:
-        return run_on_form(form, lambda: services.change_assistance_status(
+        return attempt(lambda: services.change_assistance_status(
             current_user, record, new_status, comment=form.comment.data, expected_version=form.version.data),
-            _("%(record)s is cancelled.", record=label), stale_message=STALE_RECORD)
+            form=form, success=_("%(record)s is cancelled.", record=label))
     try:
         paid = services.parse_amount(form.amount.data) if record.amount is not None else None
     except ValueError:
         apply_errors(form, {"amount": _("Type the amount as a number, e.g. 1500.00")})
-        return False
-    return run_on_form(form, lambda: services.deliver_assistance(
+        return Attempt(saved=False)
+    return attempt(lambda: services.deliver_assistance(
         current_user, record, delivered_on=form.delivered_on.data, paid=paid, comment=form.comment.data,
-        expected_version=form.version.data),
-        lambda delivered: _("%(record)s is delivered on %(date)s.", record=record_label(delivered),
-                            date=localdate(delivered.provided_on)), stale_message=STALE_RECORD)
+        expected_version=form.version.data), form=form,
+        success=lambda delivered: _("%(record)s is delivered on %(date)s.", record=record_label(delivered),
+                                    date=localdate(delivered.provided_on)))
 
 
 @bp.route("/assistance/<int:record_id>/decision", methods=["GET", "POST"])
 @require(has_review_queue)
+@submitted_once
 def decide(record_id):
     """A supervisor approves or rejects a request (from the review queue or the returnee's timeline): the
     first step shows what will happen (and a rejection without a reason is sent back to its field); the
@@ -232,17 +232,20 @@ def decide(record_id):
         form.version.data = record.version
     if decision == Decision.REJECTED and not (form.comment.data or "").strip() and posted:
         apply_errors(form, {"comment": _("Give the reason for rejecting the request.")})
-    elif posted and form.confirmed.data == "yes":
+    stale = None
+    if posted and form.confirmed.data == "yes" and not form.comment.errors:
         label = record_label(record)
-        if run_on_form(form, lambda: services.decide_request(current_user, record, decision, comment=form.comment.data,
-                                                             expected_version=form.version.data),
-                       _("%(record)s is %(decision)s.", record=label, decision=decision.label.lower()),
-                       stale_message=STALE_RECORD):
+        done = attempt(lambda: services.decide_request(current_user, record, decision, comment=form.comment.data,
+                                                       expected_version=form.version.data),
+                       form=form, success=_("%(record)s is %(decision)s.", record=label,
+                                            decision=decision.label.lower()))
+        if done.saved:
             return redirect(target)
+        stale = done.stale
     if decision == Decision.REJECTED:
         form.comment.label.text = _("Reason for rejecting (required)")
     return render_template("assistance/confirm_decision.html", record=record, form=form, decision=decision,
-                           back=target)
+                           back=target, stale=stale)
 
 
 @bp.app_template_global()

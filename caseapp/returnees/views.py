@@ -16,12 +16,14 @@ from caseapp.auth.policies import (
     require,
     sees_personal_data,
 )
-from caseapp.errors import StaleEdit, ValidationFailed, apply_errors, run_and_flash, run_on_form
+from caseapp.errors import apply_errors
 from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import Page
 from caseapp.returnees import services
+from caseapp.submissions import submitted_once
+from caseapp.unit_of_work import attempt
 from caseapp.returnees.forms import (
     AssignForm,
     CaseStatusForm,
@@ -113,38 +115,30 @@ def _form_input(form: ReturneeForm) -> services.ReturneeInput:
 
 def _save_returnee(form: ReturneeForm, returnee=None):
     """Run the register/update use case; on a rule broken, put the messages on the form."""
+    confirm = form.confirm_duplicate.data == "yes"
+    if returnee is None:
+        done = attempt(lambda: services.register_returnee(current_user, _form_input(form), confirm_duplicate=confirm,
+                                                          open_case=form.open_case.data), form=form)
+    else:
+        done = attempt(lambda: services.update_returnee(current_user, returnee, _form_input(form),
+                                                        expected_version=form.version.data,
+                                                        confirm_duplicate=confirm), form=form)
     context = {}
-    try:
-        confirm = form.confirm_duplicate.data == "yes"
-        if returnee is None:
-            saved = services.register_returnee(current_user, _form_input(form), confirm_duplicate=confirm,
-                                               open_case=form.open_case.data)
-        else:
-            saved = services.update_returnee(current_user, returnee, _form_input(form),
-                                             expected_version=form.version.data, confirm_duplicate=confirm)
-        db.session.commit()
-        return saved, context
-    except services.DuplicatePersonalNumber as duplicate:
-        db.session.rollback()
-        apply_errors(form, duplicate.errors)
-        context["existing"] = duplicate.existing
-        context["existing_visible"] = duplicate.existing.field_office_id == office_scope(current_user) \
-            or office_scope(current_user) is None
-    except services.PossibleDuplicate as possible:
-        db.session.rollback()
-        context["possible_duplicates"] = possible.matches
+    if isinstance(done.failure, services.DuplicatePersonalNumber):
+        existing = done.failure.existing
+        context["existing"] = existing
+        context["existing_visible"] = office_scope(current_user) in (None, existing.field_office_id)
+    elif isinstance(done.failure, services.PossibleDuplicate):
+        context["possible_duplicates"] = done.failure.matches
         form.confirm_duplicate.data = "yes"
-    except ValidationFailed as failure:
-        db.session.rollback()
-        apply_errors(form, failure.errors)
-    except StaleEdit as stale:
-        db.session.rollback()
-        context["stale"] = stale.changes
-    return None, context
+    elif done.stale is not None:
+        context["stale"] = done.stale
+    return done.result, context
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def create():
     form = ReturneeForm()
     form.field_office_id.choices = office_choices(current_user)
@@ -213,6 +207,7 @@ def case_review_context(case) -> dict:
 
 @bp.route("/<int:returnee_id>/edit", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def edit(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
     form = ReturneeForm(obj=returnee if request.method == "GET" else None)
@@ -232,18 +227,12 @@ def edit(returnee_id):
 
 @bp.post("/<int:returnee_id>/cases")
 @require(can_edit_case_data)
+@submitted_once
 def open_case(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
     form = OpenCaseForm(prefix="open")
     if form.validate_on_submit():
-        try:
-            services.open_new_case(current_user, returnee)
-            db.session.commit()
-            flash(_("A new case is open."), "success")
-        except ValidationFailed as failure:
-            db.session.rollback()
-            for message in failure.errors.values():
-                flash(str(message), "danger")
+        attempt(lambda: services.open_new_case(current_user, returnee), success=_("A new case is open."))
     return redirect(url_for("returnees.show", returnee_id=returnee.id))
 
 
@@ -261,6 +250,7 @@ def case_status_choices(case: Case) -> list[tuple[str, str]]:
 
 @bp.route("/cases/<int:case_id>/status", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def case_status(case_id):
     """Change a case's status. A broken rule comes back on this page next to its field, with the choices
     kept; closing shows what will happen first and is done when the confirmation is sent back."""
@@ -272,7 +262,7 @@ def case_status(case_id):
     form.status.choices = case_status_choices(case)
     if form.version.data is None:
         form.version.data = case.version
-    confirming = False
+    confirming, stale = False, None
     if posted and form.validate_on_submit():
         new_status = CaseStatus(form.status.data)
         reason = ClosureReason(form.reason.data) if form.reason.data else None
@@ -282,44 +272,43 @@ def case_status(case_id):
         elif new_status == CaseStatus.CLOSED and form.confirmed.data != "yes":
             confirming = True
         else:
-            if run_on_form(form, lambda: services.change_case_status(
-                    current_user, case, new_status, expected_version=form.version.data, reason=reason,
-                    note=form.note.data),
-                    lambda changed: _("The case of %(name)s is now %(status)s.", name=case.returnee.full_name,
-                                      status=changed.status.label), stale_message=STALE_CASE):
+            done = attempt(lambda: services.change_case_status(
+                current_user, case, new_status, expected_version=form.version.data, reason=reason,
+                note=form.note.data), form=form,
+                success=lambda changed: _("The case of %(name)s is now %(status)s.", name=case.returnee.full_name,
+                                          status=changed.status.label))
+            if done.saved:
                 return redirect(back)
+            stale = done.stale
     elif posted and not form.status.errors and not form.errors:
         flash(_("Choose a valid status."), "danger")
         return redirect(back)
     reason_label = ClosureReason(form.reason.data).label if confirming else None
     return render_template("returnees/case_status.html", case=case, form=form, confirming=confirming, back=back,
-                           reason_label=reason_label,
+                           reason_label=reason_label, stale=stale,
                            open_records=services.open_assistance(case) if form.status.data == "closed" else [])
 
 
 @bp.route("/cases/<int:case_id>/plan", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def case_plan(case_id):
     case = get_case_or_404(case_id)
     form = PlanForm(obj=case if request.method == "GET" else None)
     stale = None
     if form.validate_on_submit():
-        try:
-            services.update_plan(current_user, case, form.plan.data, expected_version=form.version.data)
-            db.session.commit()
-            flash(_("The plan is saved."), "success")
+        done = attempt(lambda: services.update_plan(current_user, case, form.plan.data,
+                                                    expected_version=form.version.data),
+                       form=form, success=_("The plan is saved."))
+        if done.saved:
             return redirect(url_for("returnees.show", returnee_id=case.returnee_id))
-        except ValidationFailed as failure:
-            db.session.rollback()
-            apply_errors(form, failure.errors)
-        except StaleEdit as error:
-            db.session.rollback()
-            stale = error.changes
+        stale = done.stale
     return render_template("returnees/plan.html", form=form, case=case, stale=stale)
 
 
 @bp.post("/cases/<int:case_id>/assign")
 @require(can_reassign_cases)
+@submitted_once
 def case_assign(case_id):
     """Give the case to another caseworker: the first post shows who loses and who gets it; the
     confirmation page's form sends `confirmed` and the case moves."""
@@ -338,21 +327,22 @@ def case_assign(case_id):
     if form.confirmed.data != "yes":
         return render_template("returnees/confirm_assign.html", case=case, form=form, caseworker=caseworker,
                                back=back)
-    run_and_flash(lambda: services.assign_case(current_user, case, caseworker),
-                  _("The case of %(name)s is assigned to %(caseworker)s.", name=case.returnee.full_name,
-                    caseworker=caseworker.display_name))
+    attempt(lambda: services.assign_case(current_user, case, caseworker),
+            success=_("The case of %(name)s is assigned to %(caseworker)s.", name=case.returnee.full_name,
+                      caseworker=caseworker.display_name))
     return redirect(back)
 
 
 @bp.post("/cases/<int:case_id>/reopen")
 @require(can_manage_cases)
+@submitted_once
 def case_reopen(case_id):
     case = get_case_or_404(case_id)
     form = ReopenForm(prefix="reopen")
     if form.validate_on_submit():
-        run_and_flash(lambda: services.reopen_case(current_user, case, form.reason.data,
-                                                   expected_version=form.version.data),
-                      _("The case is reopened."), stale_message=STALE_CASE)
+        attempt(lambda: services.reopen_case(current_user, case, form.reason.data,
+                                             expected_version=form.version.data),
+                success=_("The case is reopened."), stale_message=STALE_CASE)
     else:
         flash(_("Give the reason for reopening the case."), "danger")
     return redirect(url_for("returnees.show", returnee_id=case.returnee_id))
@@ -360,13 +350,14 @@ def case_reopen(case_id):
 
 @bp.post("/cases/<int:case_id>/follow-up")
 @require(can_edit_case_data)
+@submitted_once
 def case_follow_up(case_id):
     case = get_case_or_404(case_id)
     form = FollowUpForm(prefix="follow")
     if form.validate_on_submit():
-        run_and_flash(lambda: services.set_follow_up(current_user, case, form.follow_up_on.data,
-                                                     expected_version=form.version.data),
-                      _("The follow-up date is saved."), stale_message=STALE_CASE)
+        attempt(lambda: services.set_follow_up(current_user, case, form.follow_up_on.data,
+                                               expected_version=form.version.data),
+                success=_("The follow-up date is saved."), stale_message=STALE_CASE)
     else:
         for message in form.follow_up_on.errors:
             flash(str(message), "danger")
