@@ -4,7 +4,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask import (
+    Flask,
+    g,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -69,26 +77,28 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from caseapp.admin.cli import register_admin_commands
     from caseapp.admin.views import bp as admin_bp
     from caseapp.assistance.views import bp as assistance_bp
-    from caseapp.auth.cli import register_auth_commands
     from caseapp.auth.views import bp as auth_bp
+    from caseapp.casefile.views import bp as returnees_bp
+    from caseapp.cases.views import bp as cases_bp
     from caseapp.demo.cli import register_demo_commands
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
     from caseapp.reports.cli import register_report_commands
     from caseapp.reports.views import bp as reports_bp
-    from caseapp.returnees.views import bp as returnees_bp
     from caseapp.review.views import bp as review_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(returnees_bp)
+    app.register_blueprint(cases_bp)
     app.register_blueprint(assistance_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
-    register_auth_commands(app)
+    register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)
     register_report_commands(app)

@@ -5,10 +5,14 @@ from sqlalchemy import func, select
 
 from caseapp.admin import services
 from caseapp.admin.forms import AssistanceTypeForm, OfficeForm, ThresholdForm
-from caseapp.assistance.models import ApprovalThreshold, AssistanceRecord, AssistanceType, Currency
+from caseapp.assistance.models import (
+    ApprovalThreshold,
+    AssistanceRecord,
+    AssistanceType,
+    Currency,
+)
 from caseapp.assistance.services import parse_amount
 from caseapp.audit.models import AuditEntry
-from caseapp.auth import services as auth_services
 from caseapp.auth.forms import UserForm
 from caseapp.auth.models import Role, User
 from caseapp.auth.policies import can_administer, require
@@ -59,12 +63,12 @@ def user_form(user_id=None):
         try:
             office_id = form.field_office_id.data or None
             if user is None:
-                user = auth_services.create_user(
+                user = services.create_user(
                     current_user, username=form.username.data, display_name=form.display_name.data,
                     role=Role(form.role.data), password=form.password.data or "",
                     field_office_id=office_id, active=form.active.data)
             else:
-                auth_services.update_user(
+                services.update_user(
                     current_user, user, display_name=form.display_name.data, role=Role(form.role.data),
                     field_office_id=office_id, active=form.active.data, password=form.password.data or None)
             db.session.commit()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -10,8 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caseapp.auth.models import User
 from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.extensions import db
-from caseapp.returnees.models import Case, Returnee
+from caseapp.returnees.models import Returnee
 from caseapp.timeutil import utcnow
+
+if TYPE_CHECKING:  # cases sit above assistance: the relationship names the class by string
+    from caseapp.cases.models import Case
 
 
 class AssistanceCategory(ChoiceEnum):

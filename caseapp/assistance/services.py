@@ -18,13 +18,12 @@ from caseapp.assistance.models import (
     Decision,
 )
 from caseapp.assistance.workflow import DECISIONS, FINAL, INITIAL, transition_error
-from caseapp.audit.services import diff, log_change, snapshot
+from caseapp.audit.services import diff, ensure_current, log_change, snapshot
 from caseapp.auth.models import User
 from caseapp.auth.policies import approval_refusal
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.returnees.models import Returnee
-from caseapp.returnees.services import ensure_current
 from caseapp.timeutil import today
 
 AMOUNT_MAX = Decimal("9999999999.99")

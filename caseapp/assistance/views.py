@@ -1,11 +1,18 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from caseapp.assistance import services
 from caseapp.assistance.forms import AssistanceForm, AssistanceStatusForm, DecisionForm
-from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType, Currency, Decision
+from caseapp.assistance.models import (
+    AssistanceRecord,
+    AssistanceStatus,
+    AssistanceType,
+    Currency,
+    Decision,
+)
+from caseapp.assistance.queries import get_record_or_404
 from caseapp.assistance.workflow import DECISIONS, allowed_next, initial_statuses
 from caseapp.auth.policies import can_edit_case_data, has_review_queue, require
 from caseapp.errors import StaleEdit, ValidationFailed, apply_errors, run_and_flash
@@ -15,14 +22,6 @@ from caseapp.timeutil import today
 from caseapp.ui import is_safe_redirect
 
 bp = Blueprint("assistance", __name__)
-
-
-def get_record_or_404(record_id: int) -> AssistanceRecord:
-    record = db.session.get(AssistanceRecord, record_id)
-    if record is None:
-        abort(404)
-    get_returnee_or_404(record.returnee_id, current_user)  # office scoping
-    return record
 
 
 def _types(include_id: int | None = None) -> list[AssistanceType]:
@@ -86,7 +85,7 @@ def create(returnee_id):
 @bp.route("/assistance/<int:record_id>/edit", methods=["GET", "POST"])
 @require(can_edit_case_data)
 def edit(record_id):
-    record = get_record_or_404(record_id)
+    record = get_record_or_404(record_id, current_user)
     types = _types(include_id=record.type_id)
     form = AssistanceForm(obj=record if request.method == "GET" else None)
     form.type_id.choices = [(t.id, t.name) for t in types]
@@ -117,7 +116,7 @@ def edit(record_id):
 @bp.post("/assistance/<int:record_id>/status")
 @require(can_edit_case_data)
 def change_status(record_id):
-    record = get_record_or_404(record_id)
+    record = get_record_or_404(record_id, current_user)
     form = AssistanceStatusForm()
     if form.validate_on_submit():
         run_and_flash(lambda: services.change_assistance_status(
@@ -134,7 +133,7 @@ def change_status(record_id):
 @require(has_review_queue)
 def decide(record_id):
     """A supervisor approves or rejects a request (from the review queue or the returnee's timeline)."""
-    record = get_record_or_404(record_id)
+    record = get_record_or_404(record_id, current_user)
     form = DecisionForm()
     if form.validate_on_submit():
         decision = Decision(form.decision.data)

@@ -6,7 +6,10 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import select
+
 from caseapp.audit.models import AuditEntry
+from caseapp.errors import StaleEdit
 from caseapp.extensions import db
 
 
@@ -61,3 +64,18 @@ def log_change(
     )
     db.session.add(entry)
     return entry
+
+
+def ensure_current(instance, entity_type: str, expected_version: int | None) -> None:
+    """Refuse an edit made on a stale form, telling what was changed since the form was loaded."""
+    if expected_version is None or instance.version == expected_version:
+        return
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == instance.id,
+               AuditEntry.entity_version > expected_version)
+        .order_by(AuditEntry.id)
+    )
+    raise StaleEdit([
+        {"user": entry.user_name, "at": entry.created_at, "changes": entry.changes} for entry in entries
+    ])

@@ -7,19 +7,17 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType, Currency
+from caseapp.assistance.models import (
+    AssistanceRecord,
+    AssistanceStatus,
+    AssistanceType,
+    Currency,
+)
 from caseapp.auth.models import Role, User
+from caseapp.cases.models import Case, CaseStatus, ClosureReason
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
-from caseapp.returnees.models import (
-    Case,
-    CaseStatus,
-    ClosureReason,
-    Returnee,
-    ReturneeVulnerability,
-    Sex,
-    Vulnerability,
-)
+from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
 from caseapp.returnees.rules import normalise_name
 
 #: (username, display name, role, office or None, password) — printed by `make run` for a first login

@@ -8,12 +8,11 @@ dry run reports are therefore exactly what the real run does. On success the cal
 transaction per request or command)."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
-
-import logging
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -23,6 +22,7 @@ from caseapp.assistance.models import AssistanceRecord, AssistanceType
 from caseapp.audit.services import log_change
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
+from caseapp.cases.models import Case, CaseStatus, ClosureReason
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.imports.models import BatchStatus, ImportBatch
@@ -37,7 +37,7 @@ from caseapp.imports.validation import (
     read_returnee,
 )
 from caseapp.offices.models import FieldOffice
-from caseapp.returnees.models import Case, CaseStatus, ClosureReason, Returnee, ReturneeVulnerability
+from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from caseapp.returnees.rules import normalise_name
 from caseapp.review.models import CaseReview
 from caseapp.timeutil import today, utcnow

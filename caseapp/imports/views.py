@@ -7,23 +7,36 @@ import shutil
 import time
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from caseapp.auth.policies import office_scope, require
 from caseapp.errors import ValidationFailed
-from caseapp.exports import csv_text, download
 from caseapp.extensions import db
-from caseapp.inputs import db_int
 from caseapp.imports import exports
 from caseapp.imports.forms import UploadForm
 from caseapp.imports.models import ImportBatch
-from caseapp.imports.policies import can_export_all_data, can_import_data, can_undo_imports
+from caseapp.imports.policies import (
+    can_export_all_data,
+    can_import_data,
+    can_undo_imports,
+)
 from caseapp.imports.readers import sources_for
 from caseapp.imports.services import import_files, undo_batch, undo_blockers
+from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
+from caseapp.spreadsheets import csv_text, download
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 

@@ -1,4 +1,4 @@
-"""A presented report as files and machine-readable data: CSV and XLSX (through caseapp.exports, so that no
+"""A presented report as files and machine-readable data: CSV and XLSX (through caseapp.spreadsheets, so that no
 cell can run as a formula), JSON for the command line, and plain text."""
 from __future__ import annotations
 
@@ -7,10 +7,22 @@ from datetime import date
 from flask_babel import gettext as _
 
 from caseapp.assistance.models import Currency
-from caseapp.exports import csv_text, xlsx_bytes
-from caseapp.reports.counting import ASSISTED, DIMENSIONS, EVENTS, PERSONS, RETURNED, TOTAL
-from caseapp.reports.presentation import PresentedReport, dimension_title, group_code, scope_phrase
+from caseapp.reports.counting import (
+    ASSISTED,
+    DIMENSIONS,
+    EVENTS,
+    PERSONS,
+    RETURNED,
+    TOTAL,
+)
+from caseapp.reports.presentation import (
+    PresentedReport,
+    dimension_title,
+    group_code,
+    scope_phrase,
+)
 from caseapp.reports.suppression import WITHHELD
+from caseapp.spreadsheets import csv_text, xlsx_bytes
 
 CSV_HEADER = ["table", "group", "assistance_type", "measure", "currency", "value"]
 

@@ -9,8 +9,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, Currency
-from caseapp.auth.policies import can_view_reports, office_scope, require, sees_personal_data
-from caseapp.exports import download
+from caseapp.auth.policies import (
+    can_view_reports,
+    office_scope,
+    require,
+    sees_personal_data,
+)
 from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
@@ -34,9 +38,15 @@ from caseapp.reports.counting import (
     type_by_code,
 )
 from caseapp.reports.output import report_csv, report_xlsx
-from caseapp.reports.presentation import PresentedReport, dimension_title, month_chart, scope_phrase
+from caseapp.reports.presentation import (
+    PresentedReport,
+    dimension_title,
+    month_chart,
+    scope_phrase,
+)
 from caseapp.returnees.models import Returnee, Sex, Vulnerability
 from caseapp.returnees.queries import scoped_returnees
+from caseapp.spreadsheets import download
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 

@@ -5,11 +5,15 @@ from flask_babel import lazy_gettext as _l
 
 from caseapp.audit.services import log_change
 from caseapp.auth.models import User
-from caseapp.auth.policies import can_access_office, can_edit_case_data, can_manage_cases
+from caseapp.auth.policies import (
+    can_access_office,
+    can_edit_case_data,
+    can_manage_cases,
+)
+from caseapp.cases.models import Case
+from caseapp.cases.services import ensure_case_open
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
-from caseapp.returnees.models import Case
-from caseapp.returnees.services import ensure_case_open
 from caseapp.review.models import CaseReview, ReviewOutcome
 from caseapp.timeutil import utcnow
 

@@ -1,4 +1,4 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,42 +12,21 @@ from caseapp.auth.policies import (
     office_scope,
     require,
 )
+from caseapp.cases.models import Case, CaseStatus
+from caseapp.cases.queries import assignable_caseworkers, get_case_or_404
+from caseapp.cases.services import reassign_cases
 from caseapp.errors import run_and_flash
 from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import Page
-from caseapp.returnees import services as case_services
-from caseapp.returnees.models import Case, CaseStatus, Returnee
-from caseapp.returnees.queries import assignable_caseworkers
-from caseapp.returnees.views import get_case_or_404
+from caseapp.returnees.models import Returnee
 from caseapp.review import queries, services
 from caseapp.review.forms import CaseReviewForm, ReassignForm, ReviewAnswerForm
 from caseapp.review.models import CaseReview, ReviewOutcome
 from caseapp.ui import is_safe_redirect
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-
-
-def queue_context(user) -> dict:
-    """What the review queue shows; also rendered on the supervisor's home page."""
-    return {
-        "approvals": queries.pending_approvals(user.field_office_id),
-        "attention": queries.cases_needing_attention(user.field_office_id),
-        "inactivity_days": current_app.config["INACTIVITY_DAYS"],
-        "plan_grace_days": current_app.config["PLAN_GRACE_DAYS"],
-    }
-
-
-def home_context(user) -> dict:
-    """The review parts of the home page: the queue for supervisors, reviews and requests for staff."""
-    context = {}
-    if has_review_queue(user):
-        context["queue"] = queue_context(user)
-    if has_own_requests(user):
-        context["reviews_to_answer"] = list(db.session.scalars(queries.reviews_awaiting_answer_query(user)))
-        context["my_requests"] = list(db.session.scalars(queries.my_requests_query(user).limit(10)))
-    return context
 
 
 def _back(default: str):
@@ -58,7 +37,7 @@ def _back(default: str):
 @bp.get("/")
 @require(has_review_queue)
 def queue():
-    return render_template("review/queue.html", queue=queue_context(current_user))
+    return render_template("review/queue.html", queue=queries.queue_context(current_user))
 
 
 @bp.get("/my-requests")
@@ -130,7 +109,7 @@ def reassign():
     if len(selected) != len(case_ids):
         abort(404)
     caseworker = db.session.get(User, form.caseworker_id.data)
-    run_and_flash(lambda: case_services.reassign_cases(current_user, list(selected), caseworker),
+    run_and_flash(lambda: reassign_cases(current_user, list(selected), caseworker),
                   lambda moved: _("%(moved)s of %(selected)s selected cases moved to %(name)s.", moved=moved,
                                   selected=len(selected), name=caseworker.display_name))
     return redirect(back)
@@ -139,7 +118,7 @@ def reassign():
 @bp.post("/cases/<int:case_id>/review")
 @require(has_review_queue)
 def review_case(case_id):
-    case = get_case_or_404(case_id)
+    case = get_case_or_404(case_id, current_user)
     form = CaseReviewForm()
     if form.validate_on_submit():
         run_and_flash(lambda: services.review_case(current_user, case, ReviewOutcome(form.outcome.data),
@@ -156,7 +135,7 @@ def answer(review_id):
     review = db.session.get(CaseReview, review_id)
     if review is None:
         abort(404)
-    get_case_or_404(review.case_id)  # office scoping
+    get_case_or_404(review.case_id, current_user)  # office scoping
     form = ReviewAnswerForm()
     if form.validate_on_submit():
         run_and_flash(lambda: services.answer_review(current_user, review, form.answer.data),
