@@ -1,4 +1,5 @@
 """Read-side queries for assistance records, scoped through the returnee they belong to."""
+
 from __future__ import annotations
 
 from flask import abort

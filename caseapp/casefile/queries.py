@@ -1,5 +1,6 @@
 """The returnee list: returnees with their current case and caseworker, filtered by case status,
 assistance received and vulnerability. It reads three features at once, so it lives above them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -61,8 +62,11 @@ def filtered_returnees(user: User, filters: ReturneeFilters) -> Select:
             # digits only: a personal number or an external id, both found through their unique indexes
             query = query.where(or_(Returnee.personal_number == compact, Returnee.external_id == text))
         else:
-            conditions = [_contains(Returnee.search_name, normalise_name(text, "")),
-                          Returnee.external_id == text, Returnee.external_id == text.upper()]
+            conditions = [
+                _contains(Returnee.search_name, normalise_name(text, "")),
+                Returnee.external_id == text,
+                Returnee.external_id == text.upper(),
+            ]
             parts = text.split()
             if len(parts) == 2:  # "last first" typed the other way round still matches
                 conditions.append(_contains(Returnee.search_name, normalise_name(parts[1], parts[0])))
@@ -77,20 +81,25 @@ def filtered_returnees(user: User, filters: ReturneeFilters) -> Select:
         if filters.case_status == "none":
             query = query.where(Returnee.id.not_in(any_case))
         elif filters.case_status == CaseStatus.CLOSED.value:
-            query = query.where(Returnee.id.in_(any_case.where(Case.status == CaseStatus.CLOSED)),
-                                Returnee.id.not_in(not_closed))
+            query = query.where(
+                Returnee.id.in_(any_case.where(Case.status == CaseStatus.CLOSED)), Returnee.id.not_in(not_closed)
+            )
         else:
             query = query.where(Returnee.id.in_(any_case.where(Case.status == CaseStatus(filters.case_status))))
     if filters.type_code:
-        query = query.where(Returnee.id.in_(
-            select(AssistanceRecord.returnee_id)
-            .join(AssistanceType, AssistanceType.id == AssistanceRecord.type_id)
-            .where(AssistanceRecord.status == AssistanceStatus.DELIVERED, AssistanceType.code == filters.type_code)
-        ))
+        query = query.where(
+            Returnee.id.in_(
+                select(AssistanceRecord.returnee_id)
+                .join(AssistanceType, AssistanceType.id == AssistanceRecord.type_id)
+                .where(AssistanceRecord.status == AssistanceStatus.DELIVERED, AssistanceType.code == filters.type_code)
+            )
+        )
     if filters.vulnerability:
-        query = query.where(Returnee.id.in_(
-            select(ReturneeVulnerability.returnee_id).where(ReturneeVulnerability.code == filters.vulnerability)
-        ))
+        query = query.where(
+            Returnee.id.in_(
+                select(ReturneeVulnerability.returnee_id).where(ReturneeVulnerability.code == filters.vulnerability)
+            )
+        )
     if filters.ids:
         query = query.where(Returnee.id.in_(filters.ids))
     return query

@@ -32,8 +32,9 @@ class OpenCaseForm(FlaskForm):
 
 
 class FollowUpForm(FlaskForm):
-    follow_up_on = IsoDateField(_l("Follow up on"), validators=[Optional()],
-                                description=_l("Leave empty when no follow-up is planned."))
+    follow_up_on = IsoDateField(
+        _l("Follow up on"), validators=[Optional()], description=_l("Leave empty when no follow-up is planned.")
+    )
     version = VersionField()
 
 

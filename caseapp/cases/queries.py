@@ -1,4 +1,5 @@
 """Read-side queries for cases, scoped through the returnee they belong to."""
+
 from __future__ import annotations
 
 from flask import abort
@@ -23,8 +24,11 @@ def assignable_caseworkers(office_id: int) -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.field_office_id == office_id, User.active.is_(True),
-                   User.role.in_([Role.CASEWORKER, Role.SUPERVISOR]))
+            .where(
+                User.field_office_id == office_id,
+                User.active.is_(True),
+                User.role.in_([Role.CASEWORKER, Role.SUPERVISOR]),
+            )
             .order_by(User.display_name)
         )
     )

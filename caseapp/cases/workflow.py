@@ -1,4 +1,5 @@
 """The life of a case: which status may follow which. One table, enforced on the server."""
+
 from __future__ import annotations
 
 from caseapp.cases.models import CaseStatus

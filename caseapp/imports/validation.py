@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 
 from caseapp.assistance.models import AssistanceStatus, AssistanceType, Currency
 from caseapp.assistance.services import AssistanceInput, assistance_errors, parse_amount
-from caseapp.inputs import CONTROL_RE
 from caseapp.imports.readers import SheetError
+from caseapp.inputs import CONTROL_RE
 from caseapp.returnees.models import Sex, Vulnerability
 from caseapp.returnees.rules import normalise_personal_number, normalise_phone, returnee_errors
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import format_date, format_decimal, gettext as _, ngettext
+from flask_babel import format_date, format_decimal, ngettext
+from flask_babel import gettext as _
 
 from caseapp.assistance.models import AssistanceStatus
 from caseapp.reports.counting import (
@@ -25,6 +26,7 @@ from caseapp.reports.counting import (
 )
 from caseapp.reports.suppression import SMALL, WITHHELD, Line, protect
 from caseapp.returnees.models import Sex, Vulnerability
+
 
 def dimension_title(dimension: str) -> str:
     return {
