@@ -188,14 +188,19 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from caseapp.auth.policies import TEMPLATE_POLICIES
+    from caseapp.auth import policies as auth_policies
+    from caseapp.cases import policies as case_policies
+    from caseapp.imports import policies as import_policies
     from caseapp.ui import register_filters
 
     register_filters(app)
+    # Each feature names its own policies; only the top of the stack puts them together.
+    policies = {**auth_policies.TEMPLATE_POLICIES, **case_policies.TEMPLATE_POLICIES,
+                **import_policies.TEMPLATE_POLICIES}
 
     @app.context_processor
     def inject_policies():
-        return {"can": TEMPLATE_POLICIES}
+        return {"can": policies}
 
 
 def _select_locale():

@@ -132,8 +132,9 @@ def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) 
     elif status == AssistanceStatus.DELIVERED and approval:
         errors["status"] = _l("The amount is above the office's approval threshold: record it as requested.")
     case = returnee.current_case
-    if case is not None and case.is_closed:
-        errors[""] = _l("The case is closed: open a new case to log assistance.")
+    refusal = case.change_refusal() if case is not None else None  # a closed case takes no new assistance
+    if refusal is not None:
+        errors[""] = refusal
     if errors:
         raise ValidationFailed(errors)
     record = AssistanceRecord(
@@ -207,8 +208,9 @@ def within_approval(decision: ApprovalDecision | None, amount: Decimal | None, c
 
 
 def ensure_case_open(record: AssistanceRecord) -> None:
-    if record.case is not None and record.case.is_closed:
-        raise ValidationFailed({"": _l("The case is closed: its assistance cannot be changed.")})
+    """The assistance of a closed case is read-only: the case-open rule of the record's case."""
+    if record.case is not None:
+        record.case.ensure_open()
 
 
 def ensure_transition(record: AssistanceRecord, new_status: AssistanceStatus) -> None:

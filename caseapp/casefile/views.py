@@ -180,7 +180,7 @@ def show(returnee_id):
             (s.value, s.label) for s in CaseStatus if s in CASE_TRANSITIONS[case.status]
         ]
     assign_form = None
-    if case is not None and can_reassign_cases(current_user) and not case.is_closed:
+    if case is not None and can_reassign_cases(current_user) and case.change_refusal() is None:
         assign_form = AssignForm(prefix="assign", caseworker_id=case.caseworker_id)
         assign_form.caseworker_id.choices = [
             (u.id, u.display_name) for u in assignable_caseworkers(returnee.field_office_id)

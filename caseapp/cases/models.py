@@ -9,9 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseapp.auth.models import User
 from caseapp.enums import ChoiceEnum, enum_column_type
+from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.returnees.models import Returnee
 from caseapp.timeutil import utcnow
+
+#: the one message of the case-open rule (Case.change_refusal)
+CASE_CLOSED = _l("The case is closed: it cannot be changed. A supervisor may reopen it.")
 
 
 class CaseStatus(ChoiceEnum):
@@ -104,3 +108,16 @@ class Case(db.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == CaseStatus.CLOSED
+
+    def change_refusal(self):
+        """The case-open rule, written once: a closed case is read-only (plan, follow-up, status, reviews,
+        assignment and its assistance) until a supervisor reopens it. Why this case may not be changed, or
+        None. Services ask it through ensure_open(); the template policy `can.change_case` asks it too;
+        assistance asks it through the record's case (assistance sits below cases and does not import them)."""
+        return CASE_CLOSED if self.is_closed else None
+
+    def ensure_open(self) -> None:
+        """Refuse any change of a closed case (ValidationFailed with the rule's message)."""
+        refusal = self.change_refusal()
+        if refusal is not None:
+            raise ValidationFailed({"": refusal})

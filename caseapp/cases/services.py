@@ -19,11 +19,6 @@ from caseapp.returnees.models import Returnee
 from caseapp.timeutil import today
 
 
-def ensure_case_open(case: Case) -> None:
-    if case.is_closed:
-        raise ValidationFailed({"": _l("The case is closed: it cannot be changed. A supervisor may reopen it.")})
-
-
 def open_new_case(actor: User, returnee: Returnee, *, caseworker_id: int | None = None,
                   opened_on: date | None = None) -> Case:
     if any(case.status != CaseStatus.CLOSED for case in returnee.cases):
@@ -103,7 +98,7 @@ def reopen_case(actor: User, case: Case, reason: str | None, *, expected_version
 def set_follow_up(actor: User, case: Case, on: date | None, *, expected_version: int | None = None) -> Case:
     """The date the caseworker means to follow the case up (None: no follow-up planned)."""
     ensure_current(case, "case", expected_version)
-    ensure_case_open(case)
+    case.ensure_open()
     if case.follow_up_on != on:
         old = case.follow_up_on
         case.follow_up_on = on
@@ -115,8 +110,7 @@ def set_follow_up(actor: User, case: Case, on: date | None, *, expected_version:
 
 def update_plan(actor: User, case: Case, plan: str, *, expected_version: int | None) -> Case:
     ensure_current(case, "case", expected_version)
-    if case.is_closed:
-        raise ValidationFailed({"plan": _l("A closed case cannot be changed.")})
+    case.ensure_open()
     plan = (plan or "").strip()
     if plan != case.plan:
         old = case.plan
@@ -128,7 +122,7 @@ def update_plan(actor: User, case: Case, plan: str, *, expected_version: int | N
 
 
 def assign_case(actor: User, case: Case, caseworker: User) -> Case:
-    ensure_case_open(case)
+    case.ensure_open()
     if caseworker is None or caseworker.field_office_id != case.returnee.field_office_id or not caseworker.active \
             or not caseworker.role.belongs_to_office:
         raise ValidationFailed({"caseworker_id": _l("Choose an active caseworker of the returnee's office.")})

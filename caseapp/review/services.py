@@ -11,7 +11,6 @@ from caseapp.auth.policies import (
     can_manage_cases,
 )
 from caseapp.cases.models import Case
-from caseapp.cases.services import ensure_case_open
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.review.models import CaseReview, ReviewOutcome
@@ -22,7 +21,7 @@ def review_case(actor: User, case: Case, outcome: ReviewOutcome, comment: str | 
     """Record a supervisor's review; "needs action" says what to do and waits for the caseworker's answer."""
     if not (can_manage_cases(actor) and can_access_office(actor, case.returnee.field_office_id)):
         raise ValidationFailed({"": _l("Only a supervisor of the returnee's office reviews this case.")})
-    ensure_case_open(case)
+    case.ensure_open()
     comment = (comment or "").strip()
     if outcome == ReviewOutcome.NEEDS_ACTION and not comment:
         raise ValidationFailed({"comment": _l("Say what needs to be done.")})
