@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
+    register_request_ids(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     return app
@@ -144,6 +145,14 @@ def register_request_hooks(app: Flask) -> None:
             # Pages with personal data must not be kept by shared office browsers.
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def register_request_ids(app: Flask) -> None:
+    """One id per request, written into every change-log entry of the request and sent back in X-Request-ID."""
+    from caseapp.audit.services import assign_request_id, echo_request_id
+
+    app.before_request(assign_request_id)
+    app.after_request(echo_request_id)
 
 
 ERROR_TEXTS = {

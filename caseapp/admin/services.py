@@ -13,14 +13,14 @@ from caseapp.assistance.models import (
     AssistanceType,
     Currency,
 )
-from caseapp.audit.services import diff, log_change, snapshot
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import record_change, snapshot
 from caseapp.auth.models import Role, User
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 
 MIN_PASSWORD_LENGTH = 10
-TYPE_FIELDS = ["code", "name", "category", "carries_amount", "needs_approval", "active", "sort_order"]
 
 
 def create_user(actor, *, username: str, display_name: str, role: Role, password: str,
@@ -34,9 +34,7 @@ def create_user(actor, *, username: str, display_name: str, role: Role, password
                 field_office_id=field_office_id if role.belongs_to_office else None, active=active)
     user.set_password(password)
     db.session.add(user)
-    db.session.flush()
-    log_change(actor, "user.create", "user", user.id,
-               changes={"username": user.username, "role": role, "field_office_id": user.field_office_id})
+    record_change(actor, user, AuditAction.USER_CREATE, fields=("username", "role", "field_office_id"))
     return user
 
 
@@ -49,20 +47,15 @@ def update_user(actor, user: User, *, display_name: str, role: Role, field_offic
         errors["role"] = _l("You cannot demote or deactivate your own account.")
     if errors:
         raise ValidationFailed(errors)
-    before = {"display_name": user.display_name, "role": user.role.value,
-              "field_office_id": user.field_office_id, "active": user.active}
+    before = snapshot(user, ("display_name", "role", "field_office_id", "active"))
     user.display_name = display_name.strip()
     user.role = role
     user.field_office_id = field_office_id if role.belongs_to_office else None
     user.active = active
     if password:
         user.set_password(password)
-    after = {"display_name": user.display_name, "role": user.role.value,
-             "field_office_id": user.field_office_id, "active": user.active}
-    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-    if password:
-        changes["password"] = ["***", "***"]
-    log_change(actor, "user.update", "user", user.id, changes=changes)
+    record_change(actor, user, AuditAction.USER_UPDATE, before,
+                  details={"password": ["***", "***"]} if password else None)
     return user
 
 
@@ -83,13 +76,12 @@ def save_office(actor, office: FieldOffice | None, *, name: str, active: bool) -
         raise ValidationFailed({"name": _l("An office with this name exists.")})
     created = office is None
     office = office or FieldOffice()
-    before = snapshot(office, ["name", "active"]) if not created else {}
+    before = None if created else snapshot(office, ("name", "active"))
     office.name = name
     office.active = active
     db.session.add(office)
-    db.session.flush()
-    log_change(actor, "office.create" if created else "office.update", "office", office.id,
-               changes=diff(before, snapshot(office, ["name", "active"])))
+    record_change(actor, office, AuditAction.OFFICE_CREATE if created else AuditAction.OFFICE_UPDATE, before,
+                  fields=("name", "active"))
     return office
 
 
@@ -111,13 +103,11 @@ def save_assistance_type(actor, kind: AssistanceType | None, **values) -> Assist
         raise ValidationFailed(errors)
     created = kind is None
     kind = kind or AssistanceType()
-    before = snapshot(kind, TYPE_FIELDS) if not created else {}
+    before = None if created else snapshot(kind)
     for name, value in values.items():
         setattr(kind, name, value)
     db.session.add(kind)
-    db.session.flush()
-    log_change(actor, "catalog.create" if created else "catalog.update", "assistance_type", kind.id,
-               changes=diff(before, snapshot(kind, TYPE_FIELDS)))
+    record_change(actor, kind, AuditAction.CATALOG_CREATE if created else AuditAction.CATALOG_UPDATE, before)
     return kind
 
 
@@ -152,5 +142,4 @@ def set_approval_thresholds(actor, office: FieldOffice, limits: dict[Currency, D
         else:
             current.amount = amount
     if changes:
-        db.session.flush()
-        log_change(actor, "office.thresholds", "office", office.id, changes=changes)
+        record_change(actor, office, AuditAction.OFFICE_THRESHOLDS, fields=(), details=changes)

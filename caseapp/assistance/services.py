@@ -18,7 +18,8 @@ from caseapp.assistance.models import (
     Decision,
 )
 from caseapp.assistance.workflow import DECISIONS, FINAL, INITIAL, transition_error
-from caseapp.audit.services import diff, ensure_current, log_change, snapshot
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import actor_id, ensure_current, record_change, snapshot
 from caseapp.auth.models import User
 from caseapp.auth.policies import approval_refusal
 from caseapp.errors import ValidationFailed
@@ -27,7 +28,6 @@ from caseapp.returnees.models import Returnee
 from caseapp.timeutil import today
 
 AMOUNT_MAX = Decimal("9999999999.99")
-AUDITED_FIELDS = ["type_id", "provided_on", "status", "amount", "currency", "provider", "notes"]
 
 
 @dataclass
@@ -147,21 +147,19 @@ def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) 
         currency=values.currency if (kind.carries_amount and values.amount is not None) else None,
         provider=(values.provider or "").strip(),
         notes=(values.notes or "").strip(),
-        recorded_by_id=getattr(actor, "id", None),
-        requested_by_id=getattr(actor, "id", None) if status == AssistanceStatus.REQUESTED else None,
-        updated_by_id=getattr(actor, "id", None),
+        recorded_by_id=actor_id(actor),
+        requested_by_id=actor_id(actor) if status == AssistanceStatus.REQUESTED else None,
+        updated_by_id=actor_id(actor),
     )
     db.session.add(record)
-    db.session.flush()
-    log_change(actor, "assistance.create", "assistance", record.id, returnee_id=returnee.id,
-               entity_version=record.version, changes=snapshot(record, AUDITED_FIELDS))
+    record_change(actor, record, AuditAction.ASSISTANCE_CREATE)
     return record
 
 
 def update_assistance(actor: User, record: AssistanceRecord, values: AssistanceInput, *,
                       expected_version: int) -> AssistanceRecord:
     """Correct the details of a record that is still open (type, date, amount, provider, notes)."""
-    ensure_current(record, "assistance", expected_version)
+    ensure_current(record, expected_version)
     ensure_case_open(record)
     if record.status in FINAL and record.status != AssistanceStatus.DELIVERED:
         raise ValidationFailed({"": _l("A %(status)s record cannot be edited.", status=record.status.label)})
@@ -174,14 +172,14 @@ def update_assistance(actor: User, record: AssistanceRecord, values: AssistanceI
         errors["amount"] = _l("A delivered amount cannot be changed; cancel and record it anew.")
     if errors:
         raise ValidationFailed(errors)
-    before = snapshot(record, AUDITED_FIELDS)
+    before = snapshot(record)
     if money_changed and record.status == AssistanceStatus.REQUESTED:
-        record.requested_by_id = getattr(actor, "id", None)  # who asks for this amount cannot approve it
+        record.requested_by_id = actor_id(actor)  # who asks for this amount cannot approve it
     elif money_changed and record.status == AssistanceStatus.APPROVED \
             and not within_approval(record.last_decision, values.amount, values.currency):
         # More than was approved: it goes back to the supervisor, asked for by whoever raised it.
         record.status = AssistanceStatus.REQUESTED
-        record.requested_by_id = getattr(actor, "id", None)
+        record.requested_by_id = actor_id(actor)
     record.assistance_type = values.assistance_type
     record.type_id = values.assistance_type.id
     record.provided_on = values.provided_on
@@ -189,12 +187,8 @@ def update_assistance(actor: User, record: AssistanceRecord, values: AssistanceI
     record.currency = values.currency if values.amount is not None else None
     record.provider = (values.provider or "").strip()
     record.notes = (values.notes or "").strip()
-    record.updated_by_id = getattr(actor, "id", None)
-    changes = diff(before, snapshot(record, AUDITED_FIELDS))
-    if changes:
-        db.session.flush()
-        log_change(actor, "assistance.update", "assistance", record.id, returnee_id=record.returnee_id,
-                   entity_version=record.version, changes=changes)
+    record.updated_by_id = actor_id(actor)
+    record_change(actor, record, AuditAction.ASSISTANCE_UPDATE, before)
     return record
 
 
@@ -229,21 +223,21 @@ def change_assistance_status(actor: User, record: AssistanceRecord, new_status: 
     if new_status in DECISIONS:
         return decide_request(actor, record, Decision(new_status.value), comment=comment,
                               expected_version=expected_version)
-    ensure_current(record, "assistance", expected_version)
+    ensure_current(record, expected_version)
     ensure_transition(record, new_status)
     ensure_case_open(record)
     if new_status == AssistanceStatus.DELIVERED and record.provided_on > today():
         record.provided_on = today()
     if new_status == AssistanceStatus.REQUESTED:
-        record.requested_by_id = getattr(actor, "id", None)
-    _set_status(actor, record, new_status, "assistance.status", comment=comment)
+        record.requested_by_id = actor_id(actor)
+    _set_status(actor, record, new_status, AuditAction.ASSISTANCE_STATUS, comment=comment)
     return record
 
 
 def decide_request(actor: User, record: AssistanceRecord, decision: Decision, *, comment: str | None = None,
                    expected_version: int | None = None) -> ApprovalDecision:
     """A supervisor approves or rejects a requested record (a reason is required to reject)."""
-    ensure_current(record, "assistance", expected_version)
+    ensure_current(record, expected_version)
     new_status = AssistanceStatus(decision.value)
     ensure_transition(record, new_status)
     refusal = approval_refusal(actor, record)
@@ -258,8 +252,8 @@ def decide_request(actor: User, record: AssistanceRecord, decision: Decision, *,
         amount=record.amount, currency=record.currency,
     )
     record.decisions.append(outcome)
-    _set_status(actor, record, new_status, f"assistance.{'approve' if decision == Decision.APPROVED else 'reject'}",
-                comment=comment or None, amount=record.amount)
+    action = AuditAction.ASSISTANCE_APPROVE if decision == Decision.APPROVED else AuditAction.ASSISTANCE_REJECT
+    _set_status(actor, record, new_status, action, comment=comment or None, details={"amount": record.amount})
     return outcome
 
 
@@ -271,11 +265,9 @@ def reject_request(actor: User, record: AssistanceRecord, reason: str, **kwargs)
     return decide_request(actor, record, Decision.REJECTED, comment=reason, **kwargs)
 
 
-def _set_status(actor: User, record: AssistanceRecord, new_status: AssistanceStatus, action: str, *,
-                comment: str | None = None, **details) -> None:
-    old = record.status
+def _set_status(actor: User, record: AssistanceRecord, new_status: AssistanceStatus, action: AuditAction, *,
+                comment: str | None = None, details: dict | None = None) -> None:
+    before = snapshot(record, ("status",))
     record.status = new_status
-    record.updated_by_id = getattr(actor, "id", None)
-    db.session.flush()
-    log_change(actor, action, "assistance", record.id, returnee_id=record.returnee_id,
-               entity_version=record.version, changes={"status": [old, new_status], **details}, comment=comment)
+    record.updated_by_id = actor_id(actor)
+    record_change(actor, record, action, before, details=details, comment=comment)

@@ -1,18 +1,18 @@
 """A returnee's reintegration case: its states, its closure and the rule that a closed case is read-only."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from caseapp.audit.models import Audited, Versioned
 from caseapp.auth.models import User
 from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.returnees.models import Returnee
-from caseapp.timeutil import utcnow
 
 #: the one message of the case-open rule (Case.change_refusal)
 CASE_CLOSED = _l("The case is closed: it cannot be changed. A supervisor may reopen it.")
@@ -54,7 +54,7 @@ class ClosureReason(ChoiceEnum):
         }[self.value]
 
 
-class Case(db.Model):
+class Case(Versioned, Audited, db.Model):
     """A returnee's reintegration case. At most one case per returnee is not closed."""
 
     __tablename__ = "reintegration_case"
@@ -91,19 +91,24 @@ class Case(db.Model):
     closure_note: Mapped[str | None] = mapped_column(sa.Text)
     #: when the caseworker plans to follow up; on or before today the case shows in the review queue
     follow_up_on: Mapped[date | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1, server_default="1")
     #: the spreadsheet import that created this case
     import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
 
     returnee: Mapped[Returnee] = relationship(back_populates="cases")
     caseworker: Mapped[User | None] = relationship()
 
-    __mapper_args__ = {"version_id_col": version}
+    audit_entity = "case"
 
     def __repr__(self) -> str:
         return f"<Case {self.id} returnee={self.returnee_id} {self.status}>"
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.returnee.full_name}, case {self.id}"
+
+    @property
+    def audit_returnee_id(self) -> int:
+        return self.returnee_id
 
     @property
     def is_closed(self) -> bool:

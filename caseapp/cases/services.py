@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from caseapp.assistance.models import AssistanceRecord
 from caseapp.assistance.workflow import OPEN
-from caseapp.audit.services import ensure_current, log_change
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import ensure_current, record_change, snapshot
 from caseapp.auth.models import User
 from caseapp.auth.policies import can_access_office, can_manage_cases
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
@@ -29,19 +30,18 @@ def open_new_case(actor: User, returnee: Returnee, *, caseworker_id: int | None 
     case = Case(returnee=returnee, status=CaseStatus.OPEN, caseworker_id=caseworker_id,
                 opened_on=opened_on or today(), plan="")
     db.session.add(case)
-    db.session.flush()
-    log_change(actor, "case.open", "case", case.id, returnee_id=returnee.id, entity_version=case.version,
-               changes={"status": case.status, "caseworker_id": caseworker_id})
+    record_change(actor, case, AuditAction.CASE_OPEN, fields=("status", "caseworker_id"))
     return case
 
 
 def change_case_status(actor: User, case: Case, new_status: CaseStatus, *, expected_version: int | None = None,
                        reason: ClosureReason | None = None, note: str | None = None) -> Case:
-    ensure_current(case, "case", expected_version)
+    ensure_current(case, expected_version)
     if new_status not in CASE_TRANSITIONS[case.status]:
         raise ValidationFailed({"status": _l("A case cannot go from %(old)s to %(new)s.",
                                              old=case.status.label, new=new_status.label)})
     note = (note or "").strip() or None
+    before = snapshot(case, ("status",))
     if new_status == CaseStatus.CLOSED:
         if _open_assistance_count(case):
             raise ValidationFailed({"status": _l(
@@ -53,13 +53,9 @@ def change_case_status(actor: User, case: Case, new_status: CaseStatus, *, expec
         case.closure_reason = reason
         case.closure_note = note
         case.closed_on = today()
-    old = case.status
     case.status = new_status
-    db.session.flush()
-    log_change(actor, "case.status", "case", case.id, returnee_id=case.returnee_id,
-               entity_version=case.version,
-               changes={"status": [old, new_status], **({"closure_reason": reason} if reason else {})},
-               comment=note)
+    record_change(actor, case, AuditAction.CASE_STATUS, before,
+                  details={"closure_reason": reason} if reason else None, comment=note)
     return case
 
 
@@ -73,7 +69,7 @@ def _open_assistance_count(case: Case) -> int:
 def reopen_case(actor: User, case: Case, reason: str | None, *, expected_version: int | None = None) -> Case:
     """Reopen a closed case (supervisors): the same case continues, with its history; the closure is
     cleared from the case and kept in the change log."""
-    ensure_current(case, "case", expected_version)
+    ensure_current(case, expected_version)
     if actor is None or not can_manage_cases(actor):
         raise ValidationFailed({"status": _l("Only a supervisor reopens a case.")})
     if not case.is_closed:
@@ -83,41 +79,31 @@ def reopen_case(actor: User, case: Case, reason: str | None, *, expected_version
         raise ValidationFailed({"note": _l("Give the reason for reopening the case.")})
     if any(other.status != CaseStatus.CLOSED for other in case.returnee.cases if other is not case):
         raise ValidationFailed({"status": _l("This returnee has another case that is not closed.")})
-    old_reason = case.closure_reason
+    before = snapshot(case, ("status", "closure_reason"))
     case.status = REOPENED_STATUS
     case.closure_reason = None
     case.closure_note = None
     case.closed_on = None
-    db.session.flush()
-    log_change(actor, "case.reopen", "case", case.id, returnee_id=case.returnee_id, entity_version=case.version,
-               changes={"status": [CaseStatus.CLOSED, REOPENED_STATUS], "closure_reason": [old_reason, None]},
-               comment=reason)
+    record_change(actor, case, AuditAction.CASE_REOPEN, before, comment=reason)
     return case
 
 
 def set_follow_up(actor: User, case: Case, on: date | None, *, expected_version: int | None = None) -> Case:
     """The date the caseworker means to follow the case up (None: no follow-up planned)."""
-    ensure_current(case, "case", expected_version)
+    ensure_current(case, expected_version)
     case.ensure_open()
-    if case.follow_up_on != on:
-        old = case.follow_up_on
-        case.follow_up_on = on
-        db.session.flush()
-        log_change(actor, "case.follow_up", "case", case.id, returnee_id=case.returnee_id,
-                   entity_version=case.version, changes={"follow_up_on": [old, on]})
+    before = snapshot(case, ("follow_up_on",))
+    case.follow_up_on = on
+    record_change(actor, case, AuditAction.CASE_FOLLOW_UP, before)
     return case
 
 
 def update_plan(actor: User, case: Case, plan: str, *, expected_version: int | None) -> Case:
-    ensure_current(case, "case", expected_version)
+    ensure_current(case, expected_version)
     case.ensure_open()
-    plan = (plan or "").strip()
-    if plan != case.plan:
-        old = case.plan
-        case.plan = plan
-        db.session.flush()
-        log_change(actor, "case.plan", "case", case.id, returnee_id=case.returnee_id,
-                   entity_version=case.version, changes={"plan": [old, plan]})
+    before = snapshot(case, ("plan",))
+    case.plan = (plan or "").strip()
+    record_change(actor, case, AuditAction.CASE_PLAN, before)
     return case
 
 
@@ -126,12 +112,9 @@ def assign_case(actor: User, case: Case, caseworker: User) -> Case:
     if caseworker is None or caseworker.field_office_id != case.returnee.field_office_id or not caseworker.active \
             or not caseworker.role.belongs_to_office:
         raise ValidationFailed({"caseworker_id": _l("Choose an active caseworker of the returnee's office.")})
-    if case.caseworker_id != caseworker.id:
-        old = case.caseworker_id
-        case.caseworker_id = caseworker.id
-        db.session.flush()
-        log_change(actor, "case.assign", "case", case.id, returnee_id=case.returnee_id,
-                   entity_version=case.version, changes={"caseworker_id": [old, caseworker.id]})
+    before = snapshot(case, ("caseworker_id",))
+    case.caseworker_id = caseworker.id
+    record_change(actor, case, AuditAction.CASE_ASSIGN, before)
     return case
 
 

@@ -19,7 +19,8 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceType
-from caseapp.audit.services import log_change
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import record_change
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
@@ -533,8 +534,7 @@ class _ImportRun:
         for name in ("returnees_created", "returnees_updated", "cases_created", "cases_closed", "records_created"):
             setattr(batch, name, counts[name])
         sa.orm.attributes.flag_modified(batch, "replaced")
-        db.session.flush()
-        log_change(self.actor, "import.apply", "import_batch", batch.id, changes={
+        record_change(self.actor, batch, AuditAction.IMPORT_APPLY, fields=(), details={
             "files": batch.file_names, "returnees_sha256": batch.returnees_sha256,
             "assistance_sha256": batch.assistance_sha256,
             **{name: counts[name] for name in counts if name != "returnees_unchanged"},
@@ -682,8 +682,7 @@ def undo_batch(actor: User | None, batch: ImportBatch) -> ImportBatch:
     batch.status = BatchStatus.UNDONE
     batch.undone_at = utcnow()
     batch.undone_by_name = getattr(actor, "username", None) or "command line"
-    db.session.flush()
-    log_change(actor, "import.undo", "import_batch", batch.id, changes=counts)
+    record_change(actor, batch, AuditAction.IMPORT_UNDO, fields=(), details=counts)
     db.session.expire_all()
     return batch
 

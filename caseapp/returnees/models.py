@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from caseapp.audit.models import Audited, Versioned
 from caseapp.auth.models import User
 from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
-from caseapp.timeutil import utcnow
 
 if TYPE_CHECKING:  # cases sit above returnees: the relationship names the class by string
     from caseapp.cases.models import Case
@@ -46,7 +46,7 @@ class Vulnerability(ChoiceEnum):
         }[self.value]
 
 
-class Returnee(db.Model):
+class Returnee(Versioned, Audited, db.Model):
     """A person who came home and whom the mission assists."""
 
     __tablename__ = "returnee"
@@ -75,12 +75,8 @@ class Returnee(db.Model):
     consent_date: Mapped[date | None]
     #: identifier in an older spreadsheet or system the record came from
     external_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    #: optimistic lock: bumped on every update; a form carrying an older value is refused
-    version: Mapped[int] = mapped_column(default=1, server_default="1")
     #: the spreadsheet import that created this returnee (undoing it deletes the returnee)
     import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
 
@@ -94,10 +90,22 @@ class Returnee(db.Model):
         back_populates="returnee", cascade="all, delete-orphan", order_by="Case.opened_on"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    audit_entity = "returnee"
+    audited_fields = (
+        "first_name", "last_name", "sex", "date_of_birth", "personal_number", "phone", "field_office_id",
+        "return_date", "returned_from", "consent_given", "consent_date", "external_id", "vulnerabilities",
+    )
 
     def __repr__(self) -> str:
         return f"<Returnee {self.id} {self.full_name}>"
+
+    @property
+    def audit_label(self) -> str:
+        return self.full_name
+
+    @property
+    def audit_returnee_id(self) -> int:
+        return self.id
 
     @property
     def full_name(self) -> str:

@@ -7,7 +7,8 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from caseapp.audit.services import diff, ensure_current, log_change, snapshot
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import actor_id, ensure_current, record_change, snapshot
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
 from caseapp.errors import ValidationFailed
@@ -20,11 +21,6 @@ from caseapp.returnees.rules import (
     normalise_phone,
     returnee_errors,
 )
-
-AUDITED_RETURNEE_FIELDS = [
-    "first_name", "last_name", "sex", "date_of_birth", "personal_number", "phone", "field_office_id",
-    "return_date", "returned_from", "consent_given", "consent_date", "external_id", "vulnerabilities",
-]
 
 
 @dataclass
@@ -123,26 +119,20 @@ def register_returnee(actor: User, values: ReturneeInput, *, confirm_duplicate: 
     """Register a person; opening their first case is the cases feature's (casefile composes both)."""
     values = _clean(values)
     _check(actor, values, None, confirm_duplicate)
-    returnee = Returnee(created_by_id=getattr(actor, "id", None), updated_by_id=getattr(actor, "id", None))
+    returnee = Returnee(created_by_id=actor_id(actor), updated_by_id=actor_id(actor))
     _apply(returnee, values)
     db.session.add(returnee)
-    db.session.flush()
-    log_change(actor, "returnee.create", "returnee", returnee.id, returnee_id=returnee.id,
-               entity_version=returnee.version, changes=snapshot(returnee, AUDITED_RETURNEE_FIELDS))
+    record_change(actor, returnee, AuditAction.RETURNEE_CREATE)
     return returnee
 
 
 def update_returnee(actor: User, returnee: Returnee, values: ReturneeInput, *, expected_version: int,
                     confirm_duplicate: bool = False) -> Returnee:
-    ensure_current(returnee, "returnee", expected_version)
+    ensure_current(returnee, expected_version)
     values = _clean(values)
     _check(actor, values, returnee, confirm_duplicate)
-    before = snapshot(returnee, AUDITED_RETURNEE_FIELDS)
+    before = snapshot(returnee)
     _apply(returnee, values)
-    returnee.updated_by_id = getattr(actor, "id", None)
-    changes = diff(before, snapshot(returnee, AUDITED_RETURNEE_FIELDS))
-    if changes:
-        db.session.flush()
-        log_change(actor, "returnee.update", "returnee", returnee.id, returnee_id=returnee.id,
-                   entity_version=returnee.version, changes=changes)
+    returnee.updated_by_id = actor_id(actor)
+    record_change(actor, returnee, AuditAction.RETURNEE_UPDATE, before)
     return returnee

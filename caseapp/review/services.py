@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from caseapp.audit.services import log_change
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import record_change
 from caseapp.auth.models import User
 from caseapp.auth.policies import (
     can_access_office,
@@ -28,8 +29,8 @@ def review_case(actor: User, case: Case, outcome: ReviewOutcome, comment: str | 
     review = CaseReview(case=case, reviewer_id=actor.id, outcome=outcome, comment=comment)
     db.session.add(review)
     db.session.flush()
-    log_change(actor, "case.review", "case", case.id, returnee_id=case.returnee_id,
-               changes={"outcome": outcome, "review_id": review.id}, comment=comment or None)
+    record_change(actor, case, AuditAction.CASE_REVIEW, fields=(), details={"outcome": outcome, "review_id": review.id},
+                  comment=comment or None)
     return review
 
 
@@ -45,7 +46,6 @@ def answer_review(actor: User, review: CaseReview, answer: str | None) -> CaseRe
     review.answer = answer
     review.answered_at = utcnow()
     review.answered_by_id = actor.id
-    db.session.flush()
-    log_change(actor, "case.review_answer", "case", review.case_id, returnee_id=review.case.returnee_id,
-               changes={"review_id": review.id}, comment=answer)
+    record_change(actor, review.case, AuditAction.CASE_REVIEW_ANSWER, fields=(), details={"review_id": review.id},
+                  comment=answer)
     return review
