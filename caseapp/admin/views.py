@@ -18,10 +18,12 @@ from caseapp.auth.models import Role, User
 from caseapp.auth.policies import can_administer, require
 from caseapp.errors import ValidationFailed, apply_errors
 from caseapp.extensions import db
-from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
+from caseapp.pagination import paginate, requested_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+AUDIT_PER_PAGE = 100
 
 
 @bp.before_request
@@ -175,6 +177,6 @@ def type_form(type_id=None):
 
 @bp.get("/audit")
 def audit():
-    page = max(request.args.get("page", 1, type=db_int), 1)
-    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100).offset((page - 1) * 100))
-    return render_template("admin/audit.html", entries=list(entries), page=page)
+    entries, page = paginate(select(AuditEntry).order_by(AuditEntry.id.desc()),
+                             *requested_page(request.args, per_page=AUDIT_PER_PAGE))
+    return render_template("admin/audit.html", entries=entries, page=page)

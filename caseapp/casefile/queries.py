@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType
@@ -13,6 +13,7 @@ from caseapp.auth.models import User
 from caseapp.cases.models import Case, CaseStatus
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
+from caseapp.pagination import Page, count_rows
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from caseapp.returnees.queries import scoped_returnees
 from caseapp.returnees.rules import normalise_name
@@ -105,13 +106,13 @@ def filtered_returnees(user: User, filters: ReturneeFilters) -> Select:
     return query
 
 
-def search_returnees(user: User, filters: ReturneeFilters, page: int, per_page: int):
-    """One page of matching returnees with their current case, and the total count.
+def search_returnees(user: User, filters: ReturneeFilters, number: int, per_page: int) -> tuple[list, Page]:
+    """One page of matching returnees with their current case, and its Page (the total count).
 
     A fixed number of queries whatever the page size: the count, the page (with office, open case and
     caseworker joined in), and one for the vulnerabilities of the page's returnees."""
     base = filtered_returnees(user, filters)
-    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
+    page = Page(number, per_page, count_rows(base))
     open_case = aliased(Case)
     caseworker = aliased(User)
     closed_case_exists = (
@@ -125,9 +126,9 @@ def search_returnees(user: User, filters: ReturneeFilters, page: int, per_page: 
     )
     order = SORTS.get(filters.sort, SORTS["name"])
     query = query.order_by(*[(col.desc() if filters.descending else col) for col in order])
-    query = query.limit(per_page).offset(max(page - 1, 0) * per_page)
+    query = query.limit(per_page).offset(page.offset)
     rows = [
         ReturneeRow(returnee=r, office_name=office, case=case, caseworker_name=cw, has_closed_case=closed)
         for r, office, case, cw, closed in db.session.execute(query).unique().all()
     ]
-    return rows, total
+    return rows, page

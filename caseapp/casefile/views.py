@@ -41,7 +41,7 @@ from caseapp.errors import StaleEdit, ValidationFailed, apply_errors
 from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
-from caseapp.pagination import Page
+from caseapp.pagination import requested_page
 from caseapp.returnees.forms import ReturneeForm
 from caseapp.returnees.models import Vulnerability
 from caseapp.returnees.queries import get_returnee_or_404
@@ -83,14 +83,13 @@ def filters_from_request() -> ReturneeFilters:
 @require(sees_personal_data)
 def index():
     filters = filters_from_request()
-    per_page = min(max(request.args.get("per_page", current_app.config["PAGE_SIZE"], type=db_int), 1), 200)
-    page_number = max(request.args.get("page", 1, type=db_int), 1)
-    rows, total = search_returnees(current_user, filters, page_number, per_page)
+    page_number, per_page = requested_page(request.args, per_page=current_app.config["PAGE_SIZE"], adjustable=True)
+    rows, page = search_returnees(current_user, filters, page_number, per_page)
     types = db.session.scalars(select(AssistanceType).order_by(AssistanceType.sort_order, AssistanceType.name))
     return render_template(
         "returnees/index.html",
         rows=rows,
-        page=Page(page_number, per_page, total),
+        page=page,
         filters=filters,
         offices=office_choices(current_user),
         types=list(types),

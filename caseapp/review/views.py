@@ -1,7 +1,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from caseapp.auth.models import User
 from caseapp.auth.policies import (
@@ -19,7 +19,7 @@ from caseapp.errors import run_and_flash
 from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
-from caseapp.pagination import Page
+from caseapp.pagination import paginate, requested_page
 from caseapp.returnees.models import Returnee
 from caseapp.review import queries, services
 from caseapp.review.forms import CaseReviewForm, ReassignForm, ReviewAnswerForm
@@ -27,6 +27,8 @@ from caseapp.review.models import CaseReview, ReviewOutcome
 from caseapp.ui import is_safe_redirect
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+
+CASES_PER_PAGE = 50
 
 
 def _back(default: str):
@@ -72,18 +74,14 @@ def cases():
         query = query.where(Case.caseworker_id.is_(None))
     elif caseworker_id is not None:
         query = query.where(Case.caseworker_id == caseworker_id)
-    per_page = 50
-    page_number = max(request.args.get("page", 1, type=db_int), 1)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.order_by(Returnee.last_name, Returnee.first_name, Case.id).limit(per_page).offset((page_number - 1) * per_page)
-    ).all()
+    rows, page = paginate(query.order_by(Returnee.last_name, Returnee.first_name, Case.id),
+                          *requested_page(request.args, per_page=CASES_PER_PAGE))
     staff = assignable_caseworkers(office_id)
     form = ReassignForm()
     form.caseworker_id.choices = [(u.id, u.display_name) for u in staff]
     offices = [] if office_scope(current_user) is not None else db.session.execute(
         select(FieldOffice.id, FieldOffice.name).order_by(FieldOffice.name)).all()
-    return render_template("review/cases.html", cases=rows, page=Page(page_number, per_page, total), form=form,
+    return render_template("review/cases.html", cases=rows, page=page, form=form,
                            staff=staff, caseworker=caseworker, office_id=office_id, offices=offices)
 
 
