@@ -85,34 +85,35 @@ def save_office(actor, office: FieldOffice | None, *, name: str, active: bool) -
     return office
 
 
-def save_assistance_type(actor, kind: AssistanceType | None, **values) -> AssistanceType:
+def save_assistance_type(actor, assistance_type: AssistanceType | None, **values) -> AssistanceType:
     values["code"] = values["code"].strip()
     values["name"] = values["name"].strip()
     values["category"] = AssistanceCategory(values["category"])
     clash = db.session.scalar(select(AssistanceType).where(AssistanceType.code == values["code"]))
     errors = {}
-    if clash is not None and clash is not kind:
+    if clash is not None and clash is not assistance_type:
         errors["code"] = _l("This code is used by another type.")
-    if kind is not None and values["code"] != kind.code and _in_use(kind):
+    if assistance_type is not None and values["code"] != assistance_type.code and _in_use(assistance_type):
         errors["code"] = _l("Records use this type: its code cannot change.")
-    if kind is not None and kind.carries_amount and not values["carries_amount"] and db.session.scalar(
-        select(func.count()).where(AssistanceRecord.type_id == kind.id, AssistanceRecord.amount.is_not(None))
+    loses_amounts = assistance_type is not None and assistance_type.carries_amount and not values["carries_amount"]
+    if loses_amounts and db.session.scalar(
+        select(func.count()).where(AssistanceRecord.type_id == assistance_type.id, AssistanceRecord.amount.is_not(None))
     ):
         errors["carries_amount"] = _l("Records of this type have amounts: it must keep carrying one.")
     if errors:
         raise ValidationFailed(errors)
-    created = kind is None
-    kind = kind or AssistanceType()
-    before = None if created else snapshot(kind)
+    created = assistance_type is None
+    assistance_type = assistance_type or AssistanceType()
+    before = None if created else snapshot(assistance_type)
     for name, value in values.items():
-        setattr(kind, name, value)
-    db.session.add(kind)
-    record_change(actor, kind, AuditAction.CATALOG_CREATE if created else AuditAction.CATALOG_UPDATE, before)
-    return kind
+        setattr(assistance_type, name, value)
+    db.session.add(assistance_type)
+    record_change(actor, assistance_type, AuditAction.CATALOG_CREATE if created else AuditAction.CATALOG_UPDATE, before)
+    return assistance_type
 
 
-def _in_use(kind: AssistanceType) -> bool:
-    return bool(db.session.scalar(select(func.count()).where(AssistanceRecord.type_id == kind.id)))
+def _in_use(assistance_type: AssistanceType) -> bool:
+    return bool(db.session.scalar(select(func.count()).where(AssistanceRecord.type_id == assistance_type.id)))
 
 
 def set_approval_thresholds(actor, office: FieldOffice, limits: dict[Currency, Decimal | None]) -> None:
@@ -126,7 +127,7 @@ def set_approval_thresholds(actor, office: FieldOffice, limits: dict[Currency, D
             errors[currency.value] = _l("A positive amount with at most two decimals.")
     if errors:
         raise ValidationFailed(errors)
-    existing = {t.currency: t for t in db.session.scalars(
+    existing = {threshold.currency: threshold for threshold in db.session.scalars(
         select(ApprovalThreshold).where(ApprovalThreshold.field_office_id == office.id))}
     changes = {}
     for currency, amount in limits.items():

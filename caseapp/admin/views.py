@@ -112,7 +112,7 @@ def office_form(office_id=None):
 @bp.route("/offices/<int:office_id>/thresholds", methods=["GET", "POST"])
 def office_thresholds(office_id):
     office = _get_or_404(FieldOffice, office_id)
-    current = {t.currency: t.amount for t in db.session.scalars(
+    current = {threshold.currency: threshold.amount for threshold in db.session.scalars(
         select(ApprovalThreshold).where(ApprovalThreshold.field_office_id == office.id))}
     form = ThresholdForm(data={c.value: str(current[c]) if c in current else "" for c in Currency}
                          if request.method == "GET" else None)
@@ -156,14 +156,14 @@ def catalog():
 @bp.route("/catalog/new", methods=["GET", "POST"])
 @bp.route("/catalog/<int:type_id>", methods=["GET", "POST"])
 def type_form(type_id=None):
-    kind = _get_or_404(AssistanceType, type_id) if type_id else None
-    form = AssistanceTypeForm(obj=kind)
-    if request.method == "GET" and kind is not None:
-        form.category.data = kind.category.value
+    assistance_type = _get_or_404(AssistanceType, type_id) if type_id else None
+    form = AssistanceTypeForm(obj=assistance_type)
+    if request.method == "GET" and assistance_type is not None:
+        form.category.data = assistance_type.category.value
     if form.validate_on_submit():
         try:
             services.save_assistance_type(
-                current_user, kind, code=form.code.data, name=form.name.data, category=form.category.data,
+                current_user, assistance_type, code=form.code.data, name=form.name.data, category=form.category.data,
                 carries_amount=form.carries_amount.data, needs_approval=form.needs_approval.data,
                 active=form.active.data, sort_order=form.sort_order.data)
             db.session.commit()
@@ -172,7 +172,7 @@ def type_form(type_id=None):
         except ValidationFailed as failure:
             db.session.rollback()
             apply_errors(form, failure.errors)
-    return render_template("admin/type_form.html", form=form, kind=kind)
+    return render_template("admin/type_form.html", form=form, assistance_type=assistance_type)
 
 
 @bp.get("/audit")

@@ -49,10 +49,10 @@ def approval_threshold(office_id: int, currency) -> Decimal | None:
     )
 
 
-def needs_approval(record_type: AssistanceType, amount: Decimal | None, currency, office_id: int) -> bool:
+def needs_approval(assistance_type: AssistanceType, amount: Decimal | None, currency, office_id: int) -> bool:
     """Whether a record must be approved by a supervisor before delivery: its type needs an approval, or
     its amount is above the office's threshold for that currency."""
-    if record_type.needs_approval:
+    if assistance_type.needs_approval:
         return True
     if amount is None or currency is None:
         return False
@@ -81,14 +81,14 @@ def assistance_errors(values: AssistanceInput, *, on: date | None = None) -> dic
     """The rules an assistance record must satisfy (forms and import alike)."""
     on = on or today()
     errors: dict[str, object] = {}
-    kind = values.assistance_type
+    assistance_type = values.assistance_type
     if values.provided_on is None:
         errors["provided_on"] = _l("Required.")
     elif values.status == AssistanceStatus.DELIVERED and values.provided_on > on:
         errors["provided_on"] = _l("Delivered assistance cannot be dated in the future.")
     if values.amount is not None:
-        if not kind.carries_amount:
-            errors["amount"] = _l("%(type)s does not carry an amount.", type=kind.name)
+        if not assistance_type.carries_amount:
+            errors["amount"] = _l("%(type)s does not carry an amount.", type=assistance_type.name)
         elif not isinstance(values.amount, Decimal) or not values.amount.is_finite():
             errors["amount"] = _l("Not a number.")
         elif values.amount < 0:
@@ -97,7 +97,7 @@ def assistance_errors(values: AssistanceInput, *, on: date | None = None) -> dic
             errors["amount"] = _l("At most two decimals and ten digits before the point.")
         if values.currency is None and "amount" not in errors:
             errors["currency"] = _l("Choose the currency of the amount.")
-    elif values.currency is not None and kind.carries_amount:
+    elif values.currency is not None and assistance_type.carries_amount:
         errors["amount"] = _l("Give the amount, or no currency.")
     if len(values.provider or "") > 200:
         errors["provider"] = _l("At most %(n)d characters.", n=200)
@@ -119,16 +119,17 @@ def parse_amount(text: str | None) -> Decimal | None:
 
 
 def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) -> AssistanceRecord:
-    kind = values.assistance_type
-    approval = needs_approval(kind, values.amount, values.currency, returnee.field_office_id)
+    assistance_type = values.assistance_type
+    approval = needs_approval(assistance_type, values.amount, values.currency, returnee.field_office_id)
     status = values.status or (AssistanceStatus.REQUESTED if approval else AssistanceStatus.DELIVERED)
     errors = assistance_errors(AssistanceInput(**{**values.__dict__, "status": status}))
-    if not kind.active:
+    if not assistance_type.active:
         errors["type_id"] = _l("This type of assistance is no longer offered.")
     if status not in INITIAL:
         errors["status"] = _l("A new record starts as planned, requested or delivered.")
-    elif status == AssistanceStatus.DELIVERED and approval and kind.needs_approval:
-        errors["status"] = _l("%(type)s needs a supervisor's approval: record it as requested.", type=kind.name)
+    elif status == AssistanceStatus.DELIVERED and approval and assistance_type.needs_approval:
+        errors["status"] = _l("%(type)s needs a supervisor's approval: record it as requested.",
+                              type=assistance_type.name)
     elif status == AssistanceStatus.DELIVERED and approval:
         errors["status"] = _l("The amount is above the office's approval threshold: record it as requested.")
     case = returnee.current_case
@@ -140,11 +141,11 @@ def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) 
     record = AssistanceRecord(
         returnee=returnee,
         case=case,
-        assistance_type=kind,
+        assistance_type=assistance_type,
         provided_on=values.provided_on,
         status=status,
-        amount=values.amount if kind.carries_amount else None,
-        currency=values.currency if (kind.carries_amount and values.amount is not None) else None,
+        amount=values.amount if assistance_type.carries_amount else None,
+        currency=values.currency if (assistance_type.carries_amount and values.amount is not None) else None,
         provider=(values.provider or "").strip(),
         notes=(values.notes or "").strip(),
         recorded_by_id=actor_id(actor),

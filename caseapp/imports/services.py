@@ -139,7 +139,7 @@ class _ImportRun:
         scope = office_scope(actor) if actor is not None else None
         self.rules = RowRules(
             office_ids={office.name.casefold(): office.id for office in db.session.scalars(select(FieldOffice))},
-            types={kind.code: kind for kind in db.session.scalars(select(AssistanceType))},
+            types={known.code: known for known in db.session.scalars(select(AssistanceType))},
             scope_office_id=scope,
             today=on,
         )

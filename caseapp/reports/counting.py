@@ -397,8 +397,9 @@ class Report:
             for group in groups:
                 keys += [(dimension, group, RETURNED, None), (dimension, group, ASSISTED, None),
                          (dimension, group, EVENTS, None)]
-                for kind in self.types:
-                    keys += [(dimension, group, PERSONS, kind.code), (dimension, group, EVENTS, kind.code)]
+                for assistance_type in self.types:
+                    code = assistance_type.code
+                    keys += [(dimension, group, PERSONS, code), (dimension, group, EVENTS, code)]
         return keys
 
 
@@ -429,7 +430,7 @@ def build_report(filters: ReportFilters) -> Report:
     types = load_catalog()
     groups, office_names = report_groups(filters)
     report = Report(filters=filters, types=types, groups=groups, office_names=office_names)
-    code_of = {kind.id: kind.code for kind in types}
+    code_of = {assistance_type.id: assistance_type.code for assistance_type in types}
     counts: dict[CellKey, int] = defaultdict(int)
 
     # Office, sex and age band describe the person, so one query grouped by all three gives every margin by
@@ -512,7 +513,7 @@ def _pipeline(report: Report, filters: ReportFilters, code_of: dict[int, str]) -
 
 
 def _funnels(filters: ReportFilters, types: list[CatalogType]) -> list[Funnel]:
-    by_code = {kind.code: kind for kind in types}
+    by_code = {assistance_type.code: assistance_type for assistance_type in types}
     funnels = []
     for key, counselling_code, grant_code in FUNNELS:
         if counselling_code not in by_code or grant_code not in by_code:
@@ -533,9 +534,9 @@ class UnknownFigure(ValueError):
 
 
 def type_by_code(code: str) -> CatalogType:
-    for kind in load_catalog():
-        if kind.code == code:
-            return kind
+    for assistance_type in load_catalog():
+        if assistance_type.code == code:
+            return assistance_type
     raise UnknownFigure(f"unknown assistance type {code!r}")
 
 

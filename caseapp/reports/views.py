@@ -81,7 +81,7 @@ def index():
         return url_for("reports.export", file_format=file_format, **filters.query_args(),
                        **({"shared": "1"} if shown.shared else {}))
 
-    type_persons = [shown.total(PERSONS, kind.code) for kind in report.types]
+    type_persons = [shown.total(PERSONS, assistance_type.code) for assistance_type in report.types]
     return render_template(
         "reports/index.html", shown=shown, report=report, filters=filters, errors=errors,
         offices=_office_choices(current_user), sex_choices=Sex.choices(),
@@ -90,7 +90,7 @@ def index():
         drill=sees_personal_data(current_user) and not shown.shared, pipeline_statuses=PIPELINE,
         drill_url=drill_url, export_url=export_url, month_chart=month_chart(shown),
         max_type_persons=max([v for v in type_persons if isinstance(v, int)] + [0]),
-        breakdown_types=[kind for kind in report.types if report.total(EVENTS, kind.code)],
+        breakdown_types=[assistance_type for assistance_type in report.types if report.total(EVENTS, assistance_type.code)],
     )
 
 
@@ -123,7 +123,7 @@ def drilldown():
         abort(400)
     page_number, per_page = requested_page(args, per_page=DRILL_PAGE_SIZE)
     try:
-        kind = type_by_code(type_code) if type_code else None
+        assistance_type = type_by_code(type_code) if type_code else None
         if measure == EVENTS:
             currency = args.get("currency") or None
             if currency is not None and currency not in set(Currency):
@@ -141,7 +141,7 @@ def drilldown():
         abort(400)
     report_args = filters.query_args()
     return render_template(
-        "reports/drilldown.html", filters=filters, measure=measure, kind=kind, status=status, funnel=funnel,
+        "reports/drilldown.html", filters=filters, measure=measure, assistance_type=assistance_type, status=status, funnel=funnel,
         currency=currency, total=page.total, returnees=returnees, records=rows, sums=sums,
         page=page, args=args.to_dict(), report_args=report_args,
         office_name=db.session.get(FieldOffice, filters.office_id).name if filters.office_id else None,
