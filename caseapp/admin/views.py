@@ -1,10 +1,11 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from caseapp.admin import services
 from caseapp.admin.forms import AssistanceTypeForm, OfficeForm, ThresholdForm
+from caseapp.admin.queries import get_or_404
 from caseapp.assistance.models import (
     ApprovalThreshold,
     AssistanceRecord,
@@ -32,13 +33,6 @@ def only_admins():
     """Every page of this blueprint is for administrators."""
 
 
-def _get_or_404(model, object_id):
-    found = db.session.get(model, object_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _office_choices():
     offices = db.session.scalars(select(FieldOffice).order_by(FieldOffice.name))
     return [(0, "—")] + [(o.id, o.name) for o in offices]
@@ -53,7 +47,7 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"])
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_form(user_id=None):
-    user = _get_or_404(User, user_id) if user_id else None
+    user = get_or_404(User, user_id) if user_id else None
     form = UserForm(obj=user if request.method == "GET" else None)
     form.field_office_id.choices = _office_choices()
     if request.method == "GET" and user is not None:
@@ -78,7 +72,7 @@ def user_form(user_id=None):
             return redirect(url_for("admin.users"))
         except ValidationFailed as failure:
             db.session.rollback()
-            user = _get_or_404(User, user_id) if user_id else None
+            user = get_or_404(User, user_id) if user_id else None
             apply_errors(form, failure.errors)
     return render_template("admin/user_form.html", form=form, user=user)
 
@@ -95,7 +89,7 @@ def offices():
 @bp.route("/offices/new", methods=["GET", "POST"])
 @bp.route("/offices/<int:office_id>", methods=["GET", "POST"])
 def office_form(office_id=None):
-    office = _get_or_404(FieldOffice, office_id) if office_id else None
+    office = get_or_404(FieldOffice, office_id) if office_id else None
     form = OfficeForm(obj=office)
     if form.validate_on_submit():
         try:
@@ -111,7 +105,7 @@ def office_form(office_id=None):
 
 @bp.route("/offices/<int:office_id>/thresholds", methods=["GET", "POST"])
 def office_thresholds(office_id):
-    office = _get_or_404(FieldOffice, office_id)
+    office = get_or_404(FieldOffice, office_id)
     current = {threshold.currency: threshold.amount for threshold in db.session.scalars(
         select(ApprovalThreshold).where(ApprovalThreshold.field_office_id == office.id))}
     form = ThresholdForm(data={c.value: str(current[c]) if c in current else "" for c in Currency}
@@ -156,7 +150,7 @@ def catalog():
 @bp.route("/catalog/new", methods=["GET", "POST"])
 @bp.route("/catalog/<int:type_id>", methods=["GET", "POST"])
 def type_form(type_id=None):
-    assistance_type = _get_or_404(AssistanceType, type_id) if type_id else None
+    assistance_type = get_or_404(AssistanceType, type_id) if type_id else None
     form = AssistanceTypeForm(obj=assistance_type)
     if request.method == "GET" and assistance_type is not None:
         form.category.data = assistance_type.category.value

@@ -21,17 +21,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from caseapp.auth.policies import office_scope, require
+from caseapp.auth.policies import require
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.imports import exports
 from caseapp.imports.forms import UploadForm
-from caseapp.imports.models import ImportBatch
 from caseapp.imports.policies import (
     can_export_all_data,
     can_import_data,
     can_undo_imports,
 )
+from caseapp.imports.queries import get_batch_or_404, scoped_batches
 from caseapp.imports.readers import sources_for
 from caseapp.imports.services import import_files, undo_batch, undo_blockers
 from caseapp.inputs import db_int
@@ -45,19 +45,6 @@ PROBLEMS_SHOWN = 50
 #: uploads not confirmed within this time are deleted
 PENDING_MAX_AGE_S = 24 * 3600
 TOKEN_LENGTH = 32
-
-
-def scoped_batches():
-    query = select(ImportBatch).order_by(ImportBatch.id.desc())
-    scope = office_scope(current_user)
-    return query if scope is None else query.where(ImportBatch.field_office_id == scope)
-
-
-def get_batch_or_404(batch_id: int) -> ImportBatch:
-    batch = db.session.scalar(scoped_batches().where(ImportBatch.id == batch_id))
-    if batch is None:
-        abort(404)
-    return batch
 
 
 # --- pending uploads: the files between the preview and the confirmation --------------------------------
@@ -130,7 +117,7 @@ def index():
         (folder / "problems.csv").write_text(_problems_csv(outcome), encoding="utf-8")
         return render_template("imports/preview.html", outcome=outcome, token=token,
                                problems=outcome.problems[:PROBLEMS_SHOWN])
-    batches = db.session.scalars(scoped_batches().limit(100))
+    batches = db.session.scalars(scoped_batches(current_user).limit(100))
     return render_template("imports/index.html", form=form, batches=list(batches))
 
 
@@ -161,7 +148,7 @@ def confirm(token):
 @bp.get("/<int:batch_id>")
 @require(can_import_data)
 def show(batch_id):
-    batch = get_batch_or_404(batch_id)
+    batch = get_batch_or_404(batch_id, current_user)
     blockers = undo_blockers(batch) if can_undo_imports(current_user) else []
     return render_template("imports/show.html", batch=batch, blockers=blockers)
 
@@ -169,7 +156,7 @@ def show(batch_id):
 @bp.post("/<int:batch_id>/undo")
 @require(can_undo_imports)
 def undo(batch_id):
-    batch = get_batch_or_404(batch_id)
+    batch = get_batch_or_404(batch_id, current_user)
     try:
         undo_batch(current_user, batch)
         db.session.commit()

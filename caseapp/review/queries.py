@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, g
+from flask import abort, current_app, g
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +18,7 @@ from caseapp.audit.models import AuditEntry
 from caseapp.auth.models import User
 from caseapp.auth.policies import has_own_requests, has_review_queue, office_scope
 from caseapp.cases.models import Case, CaseStatus
+from caseapp.cases.queries import get_case_or_404
 from caseapp.extensions import db
 from caseapp.returnees.models import Returnee
 from caseapp.review.models import CaseReview, ReviewOutcome
@@ -197,3 +198,12 @@ def home_context(user) -> dict:
         context["reviews_to_answer"] = list(db.session.scalars(reviews_awaiting_answer_query(user)))
         context["my_requests"] = list(db.session.scalars(my_requests_query(user).limit(10)))
     return context
+
+
+def get_review_or_404(review_id: int, user: User) -> CaseReview:
+    """Load a review of a case the user may see; anything else is 'not found'."""
+    review = db.session.get(CaseReview, review_id)
+    if review is None:
+        abort(404)
+    get_case_or_404(review.case_id, user)  # office scoping
+    return review

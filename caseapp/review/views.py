@@ -23,7 +23,7 @@ from caseapp.pagination import paginate, requested_page
 from caseapp.returnees.models import Returnee
 from caseapp.review import queries, services
 from caseapp.review.forms import CaseReviewForm, ReassignForm, ReviewAnswerForm
-from caseapp.review.models import CaseReview, ReviewOutcome
+from caseapp.review.models import ReviewOutcome
 from caseapp.ui import is_safe_redirect
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -130,10 +130,7 @@ def review_case(case_id):
 @bp.post("/reviews/<int:review_id>/answer")
 @require(can_edit_case_data)
 def answer(review_id):
-    review = db.session.get(CaseReview, review_id)
-    if review is None:
-        abort(404)
-    get_case_or_404(review.case_id, current_user)  # office scoping
+    review = queries.get_review_or_404(review_id, current_user)
     form = ReviewAnswerForm()
     if form.validate_on_submit():
         run_and_flash(lambda: services.answer_review(current_user, review, form.answer.data),
