@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from caseapp.audit.models import AuditAction, AuditEntry
-from caseapp.audit.services import record_change, snapshot
+from caseapp.audit.services import record_change, record_event, snapshot
 from caseapp.auth.models import Role
 from caseapp.cases.models import CaseStatus
 from caseapp.cases.services import change_case_status
@@ -49,6 +49,25 @@ def test_details_that_are_not_fields_leave_the_version_alone(make):
     entry = record_change(None, person.current_case, AuditAction.CASE_REVIEW, fields=(), details={"outcome": "fine"})
     assert entry.changes == {"outcome": "fine"} and entry.entity_version is None
     assert entry.label == f"{person.full_name}, case {person.current_case.id}"
+
+
+def test_an_event_that_changes_no_record_is_logged_with_its_details(make):
+    admin = make.user(Role.ADMIN, None)
+    entry = record_event(
+        admin,
+        AuditAction.IMPORT_UNDO,
+        entity_type="import_batch",
+        entity_id=3,
+        label="batch 3",
+        details={"returnees_deleted": 2},
+    )
+    assert (entry.user_name, entry.entity_type, entry.entity_id, entry.label) == (
+        admin.username,
+        "import_batch",
+        3,
+        "batch 3",
+    )
+    assert entry.changes == {"returnees_deleted": 2} and entry.entity_version is None and entry.returnee_id is None
 
 
 def test_an_unknown_action_is_refused_before_anything_is_written(make):

@@ -73,6 +73,7 @@ def record_change(
 
     Flushes first, so that the entry carries the record's id and its new version (the version only when a
     field of the record changed: a review leaves the case's version alone)."""
+    action = AuditAction(action)  # an unknown action is refused before anything is flushed
     if before is None:
         changes = snapshot(instance, fields if fields is not None else None)
     else:
@@ -82,18 +83,52 @@ def record_change(
     if before is not None and not changes:
         return None
     db.session.flush()
-    entry = AuditEntry(
-        user_id=actor_id(actor),
-        user_name=getattr(actor, "username", None) or "system",
-        action=AuditAction(action),
+    return _write_entry(
+        actor,
+        action,
         entity_type=instance.audit_entity,
         entity_id=instance.id,
-        label=(getattr(instance, "audit_label", None) or str(instance))[:200],
+        label=getattr(instance, "audit_label", None) or str(instance),
         returnee_id=getattr(instance, "audit_returnee_id", None),
         entity_version=getattr(instance, "version", None) if own_changes else None,
         changes=changes,
         comment=comment,
+    )
+
+
+def record_event(
+    actor,
+    action: AuditAction | str,
+    *,
+    entity_type: str,
+    entity_id: int | None = None,
+    label: str | None = None,
+    details: dict[str, Any] | None = None,
+    comment: str | None = None,
+) -> AuditEntry:
+    """Record something that happened without changing a record of the database (an export, a backup, a
+    refused login): who, what, and its details. A change of a record goes through record_change."""
+    return _write_entry(
+        actor,
+        action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        label=label,
+        returnee_id=None,
+        entity_version=None,
+        changes={key: _plain(value) for key, value in (details or {}).items()},
+        comment=comment,
+    )
+
+
+def _write_entry(actor, action, *, label, **columns) -> AuditEntry:
+    entry = AuditEntry(
+        user_id=actor_id(actor),
+        user_name=getattr(actor, "username", None) or "system",
+        action=AuditAction(action),
+        label=label[:200] if label else None,
         request_id=current_request_id(),
+        **columns,
     )
     db.session.add(entry)
     return entry
