@@ -47,6 +47,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    if not app.config.get("BACKUP_DIR"):
+        app.config["BACKUP_DIR"] = str(Path(app.instance_path) / "backups")
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
 
@@ -82,6 +84,8 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.admin.views import bp as admin_bp
     from caseapp.assistance.views import bp as assistance_bp
     from caseapp.auth.views import bp as auth_bp
+    from caseapp.backup.cli import register_backup_commands
+    from caseapp.backup.views import bp as backup_bp
     from caseapp.casefile.views import bp as returnees_bp
     from caseapp.cases.views import bp as cases_bp
     from caseapp.demo.cli import register_demo_commands
@@ -99,10 +103,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(backup_bp)
     register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)
     register_report_commands(app)
+    register_backup_commands(app)
 
     @app.get("/healthz")
     def healthz():

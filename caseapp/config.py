@@ -26,6 +26,9 @@ class DefaultConfig:
     INACTIVITY_DAYS = 60
     #: days an open case may go without a written plan before the review queue shows it
     PLAN_GRACE_DAYS = 14
+    #: where backups go (default: instance/backups) and how many of them stay (older ones are deleted)
+    BACKUP_DIR = None
+    BACKUP_KEEP = 14
 
 
 def load_secret_key(instance_path: str) -> str:

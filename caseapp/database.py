@@ -13,7 +13,7 @@ import contextvars
 from contextlib import contextmanager
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 #: False while a request that cannot write is handled; then SQLite transactions begin deferred.
 _may_write: contextvars.ContextVar[bool] = contextvars.ContextVar("caseapp_may_write", default=True)
@@ -67,3 +67,43 @@ def set_request_may_write(may_write: bool):
 
 def reset_request_may_write(token) -> None:
     _may_write.reset(token)
+
+
+class ForeignKeyViolation(RuntimeError):
+    """Rows point at rows that do not exist (SQLite's PRAGMA foreign_key_check found them)."""
+
+
+@contextmanager
+def foreign_keys_off(connection: Connection):
+    """On SQLite, run the block with foreign-key enforcement off; elsewhere, just run it.
+
+    Migrations rebuild SQLite tables (copy, DROP the old one, rename the copy). With enforcement on, the
+    DROP deletes the old table's rows one by one and ON DELETE CASCADE empties every table that refers
+    to it: a downgrade or upgrade silently deleted every case and record. The pragma is a no-op inside a
+    transaction, so it is set here, before the migration's transaction begins, and checked.
+    Call check_foreign_keys() before the transaction commits.
+    """
+    if not is_sqlite(connection.engine):
+        yield
+        return
+    if connection.in_transaction():
+        raise RuntimeError("foreign keys can only be switched off outside a transaction")
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    if raw.execute("PRAGMA foreign_keys").fetchone()[0] != 0:
+        raise RuntimeError("SQLite refused to switch foreign keys off; nothing was migrated")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def check_foreign_keys(connection: Connection) -> None:
+    """Raise ForeignKeyViolation if any row of a SQLite database points at a missing row."""
+    if not is_sqlite(connection.engine):
+        return  # PostgreSQL checks every foreign key at every statement
+    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if problems:
+        shown = "; ".join(f"{table} row {rowid} -> {parent}" for table, rowid, parent, _ in problems[:10])
+        raise ForeignKeyViolation(
+            f"{len(problems)} row(s) point at missing rows ({shown}); the migration was rolled back")

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from caseapp import database
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -90,15 +92,20 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # SQLite: table rebuilds must not cascade (foreign keys off around the whole run), the run is one
+    # transaction (SQLite's DDL is transactional once pysqlite no longer commits behind our back, see
+    # caseapp/database.py), and it commits only if every row still points at an existing row.
+    with connectable.connect() as connection, database.foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            transactional_ddl=True,
             **conf_args
         )
 
         with context.begin_transaction():
             context.run_migrations()
+            database.check_foreign_keys(connection)
 
 
 if context.is_offline_mode():

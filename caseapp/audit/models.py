@@ -39,6 +39,8 @@ class AuditAction(ChoiceEnum):
     USER_UPDATE = "user.update"
     IMPORT_APPLY = "import.apply"
     IMPORT_UNDO = "import.undo"
+    BACKUP_CREATE = "backup.create"
+    BACKUP_DOWNLOAD = "backup.download"
 
 
 class AuditEntry(db.Model):
