@@ -92,10 +92,12 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    # SQLite: table rebuilds must not cascade (foreign keys off around the whole run), the run is one
-    # transaction (SQLite's DDL is transactional once pysqlite no longer commits behind our back, see
-    # caseapp/database.py), and it commits only if every row still points at an existing row.
-    with connectable.connect() as connection, database.foreign_keys_off(connection):
+    # The migrations may create the SQLite file (a fresh install), and may run longer than the statement
+    # timeout that protects the web pages (caseapp/database.py). SQLite: table rebuilds must not cascade
+    # (foreign keys off around the whole run), the run is one transaction, and it commits only if every
+    # row still points at an existing row.
+    with database.allow_create(), connectable.connect() as connection, \
+            database.without_statement_timeout(connection), database.foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -37,7 +37,6 @@ from caseapp.cases.models import CaseStatus
 from caseapp.cases.queries import assignable_caseworkers
 from caseapp.cases.services import open_new_case
 from caseapp.cases.workflow import CASE_TRANSITIONS
-from caseapp.errors import StaleEdit, ValidationFailed, apply_errors
 from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
@@ -54,6 +53,8 @@ from caseapp.returnees.services import (
 )
 from caseapp.review.forms import CaseReviewForm
 from caseapp.review.queries import case_reviews
+from caseapp.submissions import submitted_once
+from caseapp.unit_of_work import attempt
 
 bp = Blueprint("returnees", __name__, url_prefix="/returnees")
 
@@ -116,41 +117,39 @@ def _form_input(form: ReturneeForm) -> ReturneeInput:
     )
 
 
+def _register(form: ReturneeForm, confirm: bool):
+    """Register the person and, when asked, open their first case: one use case of two features."""
+    returnee = register_returnee(current_user, _form_input(form), confirm_duplicate=confirm)
+    if form.open_case.data:
+        open_new_case(current_user, returnee)
+    return returnee
+
+
 def _save_returnee(form: ReturneeForm, returnee=None):
     """Run the register/update use case; on a rule broken, put the messages on the form."""
+    confirm = form.confirm_duplicate.data == "yes"
+    if returnee is None:
+        done = attempt(lambda: _register(form, confirm), form=form)
+    else:
+        done = attempt(lambda: update_returnee(current_user, returnee, _form_input(form),
+                                               expected_version=form.version.data, confirm_duplicate=confirm),
+                       form=form)
     context = {}
-    try:
-        confirm = form.confirm_duplicate.data == "yes"
-        if returnee is None:
-            saved = register_returnee(current_user, _form_input(form), confirm_duplicate=confirm)
-            if form.open_case.data:
-                open_new_case(current_user, saved)
-        else:
-            saved = update_returnee(current_user, returnee, _form_input(form),
-                                    expected_version=form.version.data, confirm_duplicate=confirm)
-        db.session.commit()
-        return saved, context
-    except DuplicatePersonalNumber as duplicate:
-        db.session.rollback()
-        apply_errors(form, duplicate.errors)
-        context["existing"] = duplicate.existing
-        context["existing_visible"] = duplicate.existing.field_office_id == office_scope(current_user) \
-            or office_scope(current_user) is None
-    except PossibleDuplicate as possible:
-        db.session.rollback()
-        context["possible_duplicates"] = possible.matches
+    if isinstance(done.failure, DuplicatePersonalNumber):
+        existing = done.failure.existing
+        context["existing"] = existing
+        context["existing_visible"] = office_scope(current_user) in (None, existing.field_office_id)
+    elif isinstance(done.failure, PossibleDuplicate):
+        context["possible_duplicates"] = done.failure.matches
         form.confirm_duplicate.data = "yes"
-    except ValidationFailed as failure:
-        db.session.rollback()
-        apply_errors(form, failure.errors)
-    except StaleEdit as stale:
-        db.session.rollback()
-        context["stale"] = stale.changes
-    return None, context
+    elif done.stale is not None:
+        context["stale"] = done.stale
+    return done.result, context
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def create():
     form = ReturneeForm()
     form.field_office_id.choices = office_choices(current_user)
@@ -231,6 +230,7 @@ def _user_names(ids):
 
 @bp.route("/<int:returnee_id>/edit", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def edit(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
     form = ReturneeForm(obj=returnee if request.method == "GET" else None)
