@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from caseapp.backup import services
 from caseapp.backup.services import BackupError
+from caseapp.database import sqlite_path
 from caseapp.extensions import db
 
 
@@ -69,8 +70,8 @@ def guarded_migration_commands() -> click.Group:
 
     @with_appcontext
     def guarded_upgrade(**options):
-        if not options["sql"] and db.engine.dialect.name == "sqlite" and not _at_head() \
-                and services.holds_data(db.engine):
+        if not options["sql"] and db.engine.dialect.name == "sqlite" and _sqlite_file_exists() \
+                and not _at_head() and services.holds_data(db.engine):
             _backup_before("before-upgrade")
         click.get_current_context().invoke(upgrade.callback, **options)
 
@@ -91,6 +92,12 @@ def guarded_migration_commands() -> click.Group:
         params=[*downgrade.params, click.Option(["--yes"], is_flag=True, help="Do not ask for confirmation.")],
         help=f"{downgrade.help} (asks first when the database holds data; a backup first)"))
     return group
+
+
+def _sqlite_file_exists() -> bool:
+    """A missing SQLite file holds nothing to back up (and looking would be refused: the migration creates it)."""
+    path = sqlite_path(db.engine.url)
+    return path is None or path.exists()
 
 
 def _at_head() -> bool:
