@@ -8,6 +8,7 @@ from caseapp.audit.services import record_event
 from caseapp.auth.policies import can_administer, require
 from caseapp.backup import services
 from caseapp.extensions import db
+from caseapp.submissions import submitted_once
 
 bp = Blueprint("backup", __name__, url_prefix="/admin/backups")
 
@@ -26,6 +27,7 @@ def index():
 
 
 @bp.post("/")
+@submitted_once
 def create():
     try:
         backup = services.take_backup(db.engine, services.backup_directory(current_app.config),
@@ -35,7 +37,6 @@ def create():
         return redirect(url_for("backup.index"))
     record_event(current_user, AuditAction.BACKUP_CREATE, entity_type="backup", label=backup.name,
                  details={"file": backup.name, "revision": backup.revision, "bytes": backup.size})
-    db.session.commit()
     flash(_("Backup %(name)s made.", name=backup.name), "success")
     return redirect(url_for("backup.index"))
 
@@ -47,6 +48,5 @@ def download(name):
         abort(404)
     record_event(current_user, AuditAction.BACKUP_DOWNLOAD, entity_type="backup", label=backup.name,
                  details={"file": backup.name})
-    db.session.commit()
     return send_file(backup.path, as_attachment=True, download_name=backup.name,
                      mimetype="application/octet-stream")
