@@ -4,7 +4,7 @@ checked in Python, without a CHECK constraint, so new actions need no migration)
 
 Existing entries keep every row; their label is filled in from the records that still exist.
 
-Revision ID: h9_audit_entry_label_request_id
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-25 12:40:00
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "h9_audit_entry_label_request_id"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
