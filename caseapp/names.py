@@ -19,6 +19,7 @@ Known limits (deliberate, a key must not join different people too eagerly): "ch
 ხ (German "Wachtang"), "q" is not folded into "k", and a Latin "x" is always ხ, so "Alexandre" does not
 meet "ალექსანდრე" (the national spelling "Aleksandre" does).
 """
+
 from __future__ import annotations
 
 import re
@@ -26,18 +27,59 @@ import unicodedata
 
 #: the national romanisation of the 33 letters of the modern Georgian alphabet (Mkhedruli)
 GEORGIAN_TO_LATIN: dict[str, str] = {
-    "ა": "a", "ბ": "b", "გ": "g", "დ": "d", "ე": "e", "ვ": "v", "ზ": "z", "თ": "t", "ი": "i", "კ": "k'",
-    "ლ": "l", "მ": "m", "ნ": "n", "ო": "o", "პ": "p'", "ჟ": "zh", "რ": "r", "ს": "s", "ტ": "t'", "უ": "u",
-    "ფ": "p", "ქ": "k", "ღ": "gh", "ყ": "q'", "შ": "sh", "ჩ": "ch", "ც": "ts", "ძ": "dz", "წ": "ts'",
-    "ჭ": "ch'", "ხ": "kh", "ჯ": "j", "ჰ": "h",
+    "ა": "a",
+    "ბ": "b",
+    "გ": "g",
+    "დ": "d",
+    "ე": "e",
+    "ვ": "v",
+    "ზ": "z",
+    "თ": "t",
+    "ი": "i",
+    "კ": "k'",
+    "ლ": "l",
+    "მ": "m",
+    "ნ": "n",
+    "ო": "o",
+    "პ": "p'",
+    "ჟ": "zh",
+    "რ": "r",
+    "ს": "s",
+    "ტ": "t'",
+    "უ": "u",
+    "ფ": "p",
+    "ქ": "k",
+    "ღ": "gh",
+    "ყ": "q'",
+    "შ": "sh",
+    "ჩ": "ch",
+    "ც": "ts",
+    "ძ": "dz",
+    "წ": "ts'",
+    "ჭ": "ch'",
+    "ხ": "kh",
+    "ჯ": "j",
+    "ჰ": "h",
 }
 _GEORGIAN_TABLE = str.maketrans(GEORGIAN_TO_LATIN)
 
 #: Latin letters with a mark that stand for a Georgian digraph (Turkish, Czech/Slovak, Azerbaijani ...)
-_LATIN_LETTERS = str.maketrans({
-    "ş": "sh", "š": "sh", "ș": "sh", "č": "ch", "ç": "ch", "ž": "zh", "ğ": "gh", "ǯ": "j", "x": "kh",
-    "w": "v", "y": "i", "ı": "i",
-})
+_LATIN_LETTERS = str.maketrans(
+    {
+        "ş": "sh",
+        "š": "sh",
+        "ș": "sh",
+        "č": "ch",
+        "ç": "ch",
+        "ž": "zh",
+        "ğ": "gh",
+        "ǯ": "j",
+        "x": "kh",
+        "w": "v",
+        "y": "i",
+        "ı": "i",
+    }
+)
 #: apostrophes and look-alikes (ejective marks) are dropped; other punctuation separates words
 _APOSTROPHES = re.compile(r"['’ʼ‘`´ʻ]")
 _SEPARATORS = re.compile(r"[^\w ]|_")

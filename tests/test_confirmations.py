@@ -1,5 +1,6 @@
 """Nothing irreversible in one click: cancel, deliver, approve, reject, close and reassign say what will happen
 to which record and wait for a confirmation (without JavaScript); delivering asks what happened."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -13,10 +14,10 @@ from caseapp.assistance.models import AssistanceStatus as S
 from caseapp.assistance.services import deliver_assistance
 from caseapp.audit.models import AuditEntry
 from caseapp.auth.models import Role
+from caseapp.cases.models import CaseStatus
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.reports.counting import EVENTS, ReportFilters, build_report
-from caseapp.returnees.models import CaseStatus
 
 TODAY = date.today()
 
@@ -35,20 +36,30 @@ def test_cancel_shows_the_record_and_changes_nothing_until_confirmed(client, mak
     link = f"/assistance/{record.id}/status?status=cancelled&amp;version={record.version}"
     assert link in timeline and "Cancel request…" in timeline  # a link to the confirmation, not a one-click form
 
-    page = client.get(f"/assistance/{record.id}/status", query_string={"status": "cancelled",
-                                                                      "version": record.version})
+    page = client.get(
+        f"/assistance/{record.id}/status", query_string={"status": "cancelled", "version": record.version}
+    )
     assert page.status_code == 200
-    for words in ("Cancel this request?", "Nino Beridze", "Medical assistance", "1,481.00 GEL", "cannot be changed",
-                  ">Cancel this request</button>", ">Back</a>"):
+    for words in (
+        "Cancel this request?",
+        "Nino Beridze",
+        "Medical assistance",
+        "1,481.00 GEL",
+        "cannot be changed",
+        ">Cancel this request</button>",
+        ">Back</a>",
+    ):
         assert words in page.text, words
-    unconfirmed = client.post(f"/assistance/{record.id}/status", data={"status": "cancelled",
-                                                                       "version": record.version})
+    unconfirmed = client.post(
+        f"/assistance/{record.id}/status", data={"status": "cancelled", "version": record.version}
+    )
     assert unconfirmed.status_code == 200 and "Cancel this request?" in unconfirmed.text
     db.session.refresh(record)
     assert record.status == S.REQUESTED
 
-    done = client.post(f"/assistance/{record.id}/status", data={"status": "cancelled", "version": record.version,
-                                                                "confirmed": "yes"})
+    done = client.post(
+        f"/assistance/{record.id}/status", data={"status": "cancelled", "version": record.version, "confirmed": "yes"}
+    )
     assert done.status_code == 302
     db.session.refresh(record)
     assert record.status == S.CANCELLED
@@ -56,8 +67,10 @@ def test_cancel_shows_the_record_and_changes_nothing_until_confirmed(client, mak
 
 
 def _deliver(client, record, **data):
-    return client.post(f"/assistance/{record.id}/status", data={
-        "status": "delivered", "version": record.version, "confirmed": "yes", **data})
+    return client.post(
+        f"/assistance/{record.id}/status",
+        data={"status": "delivered", "version": record.version, "confirmed": "yes", **data},
+    )
 
 
 def test_deliver_asks_the_date_defaulting_to_today_and_the_amount(client, make, login, gori):
@@ -72,13 +85,17 @@ def test_deliver_asks_the_date_defaulting_to_today_and_the_amount(client, make, 
     assert record.status == S.PLANNED
 
 
-@pytest.mark.parametrize("delivered_on,message", [
-    (TODAY + timedelta(days=1), "cannot be in the future"),
-    (date(2024, 3, 31), "cannot be before the record was made"),
-    (None, "Required"),
-])
-def test_a_wrong_delivery_date_is_named_next_to_its_field_and_nothing_changes(client, make, login, gori,
-                                                                              delivered_on, message):
+@pytest.mark.parametrize(
+    "delivered_on,message",
+    [
+        (TODAY + timedelta(days=1), "cannot be in the future"),
+        (date(2024, 3, 31), "cannot be before the record was made"),
+        (None, "Required"),
+    ],
+)
+def test_a_wrong_delivery_date_is_named_next_to_its_field_and_nothing_changes(
+    client, make, login, gori, delivered_on, message
+):
     caseworker, _ = gori
     person = make.returnee("Gori", caseworker=caseworker)
     record = make.record(person, "tools", status=S.PLANNED, amount="300", on=date(2024, 4, 1))
@@ -99,8 +116,9 @@ def test_a_grant_delivered_late_is_dated_and_counted_on_its_delivery_date(client
     assert response.status_code == 302
     db.session.refresh(record)
     assert (record.status, record.provided_on) == (S.DELIVERED, date(2024, 11, 25))
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_id == record.id,
-                                                       AuditEntry.action == "assistance.status"))
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.entity_id == record.id, AuditEntry.action == "assistance.status")
+    )
     assert entry.changes["provided_on"] == ["2024-11-20", "2024-11-25"]  # the planned date stays in the history
     page = client.get(response.location).text
     assert f"Micro-business grant (3,500.00 GEL) for {person.full_name} is delivered on" in page
@@ -124,8 +142,9 @@ def test_less_than_approved_is_paid_and_counted_more_needs_a_new_approval(client
     assert _deliver(client, record, delivered_on="2024-11-25", amount="3200.50").status_code == 302
     db.session.refresh(record)
     assert (record.status, record.amount) == (S.DELIVERED, Decimal("3200.50"))
-    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_id == record.id,
-                                                       AuditEntry.action == "assistance.status"))
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.entity_id == record.id, AuditEntry.action == "assistance.status")
+    )
     assert entry.changes["amount"] == ["3500.00", "3200.50"]
 
 
@@ -134,8 +153,9 @@ def test_more_than_recorded_is_allowed_where_no_approval_is_needed_but_not_above
     tools = make.record(person, "tools", status=S.PLANNED, amount="300", on=date(2024, 4, 1))
     deliver_assistance(None, tools, delivered_on=date(2024, 4, 2), paid=Decimal("320.00"))
     assert (tools.status, tools.amount) == (S.DELIVERED, Decimal("320.00"))
-    db.session.add(ApprovalThreshold(field_office_id=make.office("Gori").id, currency=Currency.GEL,
-                                     amount=Decimal("500")))
+    db.session.add(
+        ApprovalThreshold(field_office_id=make.office("Gori").id, currency=Currency.GEL, amount=Decimal("500"))
+    )
     more_tools = make.record(person, "tools", status=S.PLANNED, amount="450", on=date(2024, 4, 1))
     with pytest.raises(ValidationFailed) as refused:
         deliver_assistance(None, more_tools, delivered_on=date(2024, 4, 2), paid=Decimal("501.00"))
@@ -148,17 +168,26 @@ def test_approve_and_reject_ask_first_and_a_rejection_without_reason_stays_on_it
     person = make.returnee("Gori", first_name="Levan", last_name="Kapanadze", caseworker=caseworker)
     record = make.record(person, "business_grant", status=S.REQUESTED, amount="3000", recorded_by=caseworker)
     login(supervisor)
-    asked = client.post(f"/assistance/{record.id}/decision", data={"decision": "approved", "comment": "fine",
-                                                                   "version": record.version, "next": "/review/"})
+    asked = client.post(
+        f"/assistance/{record.id}/decision",
+        data={"decision": "approved", "comment": "fine", "version": record.version, "next": "/review/"},
+    )
     assert asked.status_code == 200
     assert "Approve this request?" in asked.text and "Levan Kapanadze" in asked.text and "3,000.00 GEL" in asked.text
     assert ">Approve this request</button>" in asked.text and 'value="fine"' not in asked.text.split("<textarea")[0]
     db.session.refresh(record)
     assert record.status == S.REQUESTED
 
-    rejected = client.post(f"/assistance/{record.id}/decision", data={"decision": "rejected", "comment": " ",
-                                                                      "version": record.version, "next": "/review/",
-                                                                      "confirmed": "yes"})
+    rejected = client.post(
+        f"/assistance/{record.id}/decision",
+        data={
+            "decision": "rejected",
+            "comment": " ",
+            "version": record.version,
+            "next": "/review/",
+            "confirmed": "yes",
+        },
+    )
     assert rejected.status_code == 200
     assert "Reject this request?" in rejected.text  # the chosen decision is kept
     assert "is-invalid" in rejected.text and "Give the reason for rejecting the request." in rejected.text
@@ -171,13 +200,17 @@ def test_closing_a_case_without_a_reason_keeps_the_choice_and_names_the_field(cl
     person = make.returnee("Gori", caseworker=caseworker)
     case = person.current_case
     login(caseworker)
-    response = client.post(f"/returnees/cases/{case.id}/status", data={
-        "case-status": "closed", "case-reason": "", "case-version": case.version})
+    response = client.post(
+        f"/returnees/cases/{case.id}/status",
+        data={"case-status": "closed", "case-reason": "", "case-version": case.version},
+    )
     assert response.status_code == 200
     assert '<option selected value="closed">' in response.text or 'value="closed" selected' in response.text
     assert "is-invalid" in response.text and "Give the reason for closing the case." in response.text
-    other = client.post(f"/returnees/cases/{case.id}/status", data={
-        "case-status": "closed", "case-reason": "other", "case-note": "", "case-version": case.version})
+    other = client.post(
+        f"/returnees/cases/{case.id}/status",
+        data={"case-status": "closed", "case-reason": "other", "case-note": "", "case-version": case.version},
+    )
     assert "Describe the reason when it is" in other.text
     db.session.refresh(case)
     assert case.status == CaseStatus.OPEN
@@ -205,8 +238,9 @@ def test_moving_a_case_on_does_not_ask(client, make, login, gori):
     caseworker, _ = gori
     case = make.returnee("Gori", caseworker=caseworker).current_case
     login(caseworker)
-    response = client.post(f"/returnees/cases/{case.id}/status", data={"case-status": "active",
-                                                                        "case-version": case.version})
+    response = client.post(
+        f"/returnees/cases/{case.id}/status", data={"case-status": "active", "case-version": case.version}
+    )
     assert response.status_code == 302
     db.session.refresh(case)
     assert case.status == CaseStatus.ACTIVE
@@ -222,8 +256,9 @@ def test_reassigning_one_case_asks_first_naming_both_caseworkers(client, make, l
     assert caseworker.display_name in asked.text and f"Reassign to {other.display_name}" in asked.text
     db.session.refresh(case)
     assert case.caseworker_id == caseworker.id
-    client.post(f"/returnees/cases/{case.id}/assign", data={"assign-caseworker_id": other.id,
-                                                            "assign-confirmed": "yes"})
+    client.post(
+        f"/returnees/cases/{case.id}/assign", data={"assign-caseworker_id": other.id, "assign-confirmed": "yes"}
+    )
     db.session.refresh(case)
     assert case.caseworker_id == other.id
 

@@ -1,4 +1,5 @@
 """Counts that are true: a list that shows fewer rows than there are says so and links to all of them."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -22,7 +23,7 @@ def test_my_open_cases_badge_counts_all_and_the_list_says_how_many_it_shows(clie
     assert "Showing 2 of 3." in home and f'href="/returnees/?caseworker={worker.id}">Show all 3</a>' in home
     everything = client.get("/returnees/", query_string={"caseworker": worker.id}).text
     assert "3 matching returnees" in everything
-    assert all(f"/returnees/{p.id}\"" in everything for p in people)
+    assert all(f'/returnees/{p.id}"' in everything for p in people)
 
 
 def test_every_and_n_more_of_the_review_queue_links_to_the_whole_list(client, make, login):
@@ -37,14 +38,13 @@ def test_every_and_n_more_of_the_review_queue_links_to_the_whole_list(client, ma
     assert '/review/cases?attention=plan_missing">… and 2 more: all 12</a>' in queue
     full = client.get("/review/cases", query_string={"attention": "plan_missing"}).text
     assert "12 cases" in full and "No plan 14 days after opening" in full
-    assert all(f"/returnees/{p.id}\"" in full for p in people)
+    assert all(f'/returnees/{p.id}"' in full for p in people)
 
 
-def test_the_review_queue_pages_through_every_request_and_the_home_page_links_to_it(client, make, login,
-                                                                                    monkeypatch):
-    from caseapp.review import views
+def test_the_review_queue_pages_through_every_request_and_the_home_page_links_to_it(client, make, login, monkeypatch):
+    from caseapp.review import queries
 
-    monkeypatch.setattr(views, "APPROVALS_PER_PAGE", 2)
+    monkeypatch.setattr(queries, "APPROVALS_PER_PAGE", 2)
     supervisor = make.user(Role.SUPERVISOR, "Gori")
     person = make.returnee("Gori")
     records = [make.record(person, "business_grant", status=S.REQUESTED, amount="1000") for _ in range(3)]

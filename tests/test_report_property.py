@@ -9,9 +9,17 @@ from hypothesis import strategies as st
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus
 from caseapp.assistance.services import deliver_assistance
+from caseapp.cases.models import Case
 from caseapp.extensions import db
-from caseapp.reports.counting import ASSISTED, EVENTS, PERSONS, RETURNED, ReportFilters, build_report
-from caseapp.returnees.models import Case, Returnee, ReturneeVulnerability
+from caseapp.reports.counting import (
+    ASSISTED,
+    EVENTS,
+    PERSONS,
+    RETURNED,
+    ReportFilters,
+    build_report,
+)
+from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from tests import factories
 
 OFFICES = ["Gori", "Poti", "Telavi"]

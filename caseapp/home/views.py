@@ -3,11 +3,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from caseapp.assistance.models import AssistanceType
-from caseapp.audit.labels import describe
 from caseapp.auth.models import Role, User
 from caseapp.extensions import db
+from caseapp.history import describe
 from caseapp.home import queries
 from caseapp.offices.models import FieldOffice
+from caseapp.review.queries import home_context
 
 bp = Blueprint("home", __name__)
 
@@ -28,8 +29,6 @@ def index():
     if role in (Role.MANAGER, Role.ADMIN):
         context["totals"] = queries.headline_totals()
         context["case_counts"] = queries.office_case_counts(None)
-    from caseapp.review.views import home_context
-
     context.update(home_context(current_user))
     if role == Role.ADMIN:
         context["user_count"] = db.session.scalar(select(func.count(User.id)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, g
+from flask import abort, current_app, g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -18,8 +18,11 @@ from caseapp.assistance.workflow import OPEN
 from caseapp.audit.models import AuditEntry
 from caseapp.auth.models import User
 from caseapp.auth.policies import has_own_requests, has_review_queue, office_scope
+from caseapp.cases.models import Case, CaseStatus
+from caseapp.cases.queries import get_case_or_404
 from caseapp.extensions import db
-from caseapp.returnees.models import Case, CaseStatus, Returnee
+from caseapp.pagination import Page, count_rows
+from caseapp.returnees.models import Returnee
 from caseapp.review.models import CaseReview, ReviewOutcome
 from caseapp.timeutil import today
 
@@ -158,11 +161,6 @@ def my_requests_query(user: User):
     )
 
 
-def count_of(query) -> int:
-    """How many rows a SELECT gives (the true total behind a shortened list)."""
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-
-
 @dataclass
 class QueueCounts:
     approvals: int = 0
@@ -175,12 +173,12 @@ def queue_counts(user: User) -> QueueCounts:
     """The waiting items shown in the navigation bar."""
     counts = QueueCounts()
     if has_review_queue(user):
-        counts.approvals = count_of(pending_approvals_query(user.field_office_id))
+        counts.approvals = count_rows(pending_approvals_query(user.field_office_id))
         counts.attention = attention_count(user.field_office_id)
     if has_own_requests(user):
-        counts.my_pending = count_of(
+        counts.my_pending = count_rows(
             my_requests_query(user).where(AssistanceRecord.status == AssistanceStatus.REQUESTED))
-        counts.reviews_to_answer = count_of(reviews_awaiting_answer_query(user))
+        counts.reviews_to_answer = count_rows(reviews_awaiting_answer_query(user))
     return counts
 
 
@@ -195,3 +193,39 @@ def case_reviews(case: Case) -> list[CaseReview]:
     return list(db.session.scalars(
         select(CaseReview).where(CaseReview.case_id == case.id).order_by(CaseReview.reviewed_at.desc(), CaseReview.id.desc())
     ))
+
+
+#: requests shown per page of the review queue (the page says "50 of 61" and pages through the rest)
+APPROVALS_PER_PAGE = 50
+
+
+def queue_context(user, page_number: int = 1) -> dict:
+    """What the review queue shows; also rendered on the supervisor's home page (its first page)."""
+    page = Page(page_number, APPROVALS_PER_PAGE, queue_counts_for_request(user).approvals)
+    return {
+        "approvals": pending_approvals(user.field_office_id, page.per_page, offset=page.offset),
+        "approvals_page": page,
+        "attention": cases_needing_attention(user.field_office_id),
+        "attention_titles": attention_titles(),
+    }
+
+
+def home_context(user) -> dict:
+    """The review parts of the home page: the queue for supervisors, reviews and requests for staff."""
+    context = {}
+    if has_review_queue(user):
+        context["queue"] = queue_context(user)
+    if has_own_requests(user):
+        context["reviews_to_answer"] = list(db.session.scalars(reviews_awaiting_answer_query(user)))
+        context["my_requests"] = list(db.session.scalars(my_requests_query(user).limit(10)))
+        context["my_requests_total"] = count_rows(my_requests_query(user))
+    return context
+
+
+def get_review_or_404(review_id: int, user: User) -> CaseReview:
+    """Load a review of a case the user may see; anything else is 'not found'."""
+    review = db.session.get(CaseReview, review_id)
+    if review is None:
+        abort(404)
+    get_case_or_404(review.case_id, user)  # office scoping
+    return review

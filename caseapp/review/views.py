@@ -1,7 +1,7 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from caseapp.auth.models import User
 from caseapp.auth.policies import (
@@ -12,51 +12,26 @@ from caseapp.auth.policies import (
     office_scope,
     require,
 )
+from caseapp.cases.models import Case, CaseStatus
+from caseapp.cases.queries import assignable_caseworkers, get_case_or_404
+from caseapp.cases.services import reassign_cases
 from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
-from caseapp.pagination import Page
-from caseapp.returnees import services as case_services
-from caseapp.returnees.models import Case, CaseStatus, Returnee
-from caseapp.returnees.queries import assignable_caseworkers
-from caseapp.returnees.views import get_case_or_404
+from caseapp.pagination import paginate, requested_page
+from caseapp.returnees.models import Returnee
 from caseapp.review import queries, services
 from caseapp.review.forms import CaseReviewForm, ReassignForm, ReviewAnswerForm
-from caseapp.review.models import CaseReview, ReviewOutcome
+from caseapp.review.models import ReviewOutcome
 from caseapp.submissions import submitted_once
 from caseapp.ui import is_safe_redirect
 from caseapp.unit_of_work import attempt
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
-
-#: requests shown per page of the review queue (the page says "50 of 61" and pages through the rest)
-APPROVALS_PER_PAGE = 50
-
-
-def queue_context(user, page_number: int = 1) -> dict:
-    """What the review queue shows; also rendered on the supervisor's home page (its first page)."""
-    total = queries.queue_counts_for_request(user).approvals
-    page = Page(page_number, APPROVALS_PER_PAGE, total)
-    return {
-        "approvals": queries.pending_approvals(user.field_office_id, page.per_page,
-                                               offset=(page.number - 1) * page.per_page),
-        "approvals_page": page,
-        "attention": queries.cases_needing_attention(user.field_office_id),
-        "attention_titles": queries.attention_titles(),
-    }
-
-
-def home_context(user) -> dict:
-    """The review parts of the home page: the queue for supervisors, reviews and requests for staff."""
-    context = {}
-    if has_review_queue(user):
-        context["queue"] = queue_context(user)
-    if has_own_requests(user):
-        context["reviews_to_answer"] = list(db.session.scalars(queries.reviews_awaiting_answer_query(user)))
-        context["my_requests"] = list(db.session.scalars(queries.my_requests_query(user).limit(10)))
-        context["my_requests_total"] = queries.count_of(queries.my_requests_query(user))
-    return context
+CASES_PER_PAGE = 50
+#: requests per page of "My requests"
+REQUESTS_PER_PAGE = 50
 
 
 def _back(default: str):
@@ -67,21 +42,16 @@ def _back(default: str):
 @bp.get("/")
 @require(has_review_queue)
 def queue():
-    page_number = max(request.args.get("page", 1, type=db_int), 1)
-    return render_template("review/queue.html", queue=queue_context(current_user, page_number))
-
-
-#: requests per page of "My requests"
-REQUESTS_PER_PAGE = 50
+    page_number, _per_page = requested_page(request.args, per_page=queries.APPROVALS_PER_PAGE)
+    return render_template("review/queue.html", queue=queries.queue_context(current_user, page_number))
 
 
 @bp.get("/my-requests")
 @require(has_own_requests)
 def my_requests():
-    query = queries.my_requests_query(current_user)
-    page = Page(max(request.args.get("page", 1, type=db_int), 1), REQUESTS_PER_PAGE, queries.count_of(query))
-    records = db.session.scalars(query.limit(REQUESTS_PER_PAGE).offset((page.number - 1) * REQUESTS_PER_PAGE))
-    return render_template("review/my_requests.html", records=list(records), page=page)
+    records, page = paginate(queries.my_requests_query(current_user),
+                             *requested_page(request.args, per_page=REQUESTS_PER_PAGE))
+    return render_template("review/my_requests.html", records=records, page=page)
 
 
 def _cases_office_id() -> int:
@@ -114,18 +84,14 @@ def cases():
         query = query.where(Case.caseworker_id.is_(None))
     elif caseworker_id is not None:
         query = query.where(Case.caseworker_id == caseworker_id)
-    per_page = 50
-    page_number = max(request.args.get("page", 1, type=db_int), 1)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.order_by(Returnee.last_name, Returnee.first_name, Case.id).limit(per_page).offset((page_number - 1) * per_page)
-    ).all()
+    rows, page = paginate(query.order_by(Returnee.last_name, Returnee.first_name, Case.id),
+                          *requested_page(request.args, per_page=CASES_PER_PAGE))
     staff = assignable_caseworkers(office_id)
     form = ReassignForm()
     form.caseworker_id.choices = [(u.id, u.display_name) for u in staff]
     offices = [] if office_scope(current_user) is not None else db.session.execute(
         select(FieldOffice.id, FieldOffice.name).order_by(FieldOffice.name)).all()
-    return render_template("review/cases.html", cases=rows, page=Page(page_number, per_page, total), form=form,
+    return render_template("review/cases.html", cases=rows, page=page, form=form,
                            staff=staff, caseworker=caseworker, office_id=office_id, offices=offices,
                            attention=attention, attention_titles=queries.attention_titles())
 
@@ -158,7 +124,7 @@ def reassign():
         return render_template("review/confirm_reassign.html", cases=sorted(
             selected, key=lambda c: (c.returnee.last_name, c.returnee.first_name, c.id)), caseworker=caseworker,
             office_id=office_id if office_scope(current_user) is None else None, back=back)
-    attempt(lambda: case_services.reassign_cases(current_user, list(selected), caseworker),
+    attempt(lambda: reassign_cases(current_user, list(selected), caseworker),
             success=lambda moved: _("%(moved)s of %(selected)s selected cases moved to %(name)s.", moved=moved,
                                     selected=len(selected), name=caseworker.display_name))
     return redirect(back)
@@ -168,7 +134,7 @@ def reassign():
 @require(has_review_queue)
 @submitted_once
 def review_case(case_id):
-    case = get_case_or_404(case_id)
+    case = get_case_or_404(case_id, current_user)
     form = CaseReviewForm()
     if form.validate_on_submit():
         attempt(lambda: services.review_case(current_user, case, ReviewOutcome(form.outcome.data),
@@ -183,10 +149,7 @@ def review_case(case_id):
 @require(can_edit_case_data)
 @submitted_once
 def answer(review_id):
-    review = db.session.get(CaseReview, review_id)
-    if review is None:
-        abort(404)
-    get_case_or_404(review.case_id)  # office scoping
+    review = queries.get_review_or_404(review_id, current_user)
     form = ReviewAnswerForm()
     if form.validate_on_submit():
         attempt(lambda: services.answer_review(current_user, review, form.answer.data),

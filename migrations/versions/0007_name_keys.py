@@ -3,8 +3,8 @@ caseapp/names.py) and search_name_reversed ("last first") is added, both indexed
 compared byte by byte (collation "C" on PostgreSQL), so that a name search is an index range scan and
 "კაპანაძე" finds "Kapanadze". Every existing returnee's keys are computed here.
 
-Revision ID: h11b_name_keys
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-25 12:40:00
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'h11b_name_keys'
-down_revision = '0005'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
