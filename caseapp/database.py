@@ -19,6 +19,9 @@ from sqlalchemy.engine import Engine
 _may_write: contextvars.ContextVar[bool] = contextvars.ContextVar("caseapp_may_write", default=True)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: SQLite's page cache of a connection writing a large import (KiB), and everyone else's (SQLite's default)
+BULK_CACHE_KIB = 262_144
+DEFAULT_CACHE_KIB = 2_000
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -41,6 +44,11 @@ def configure_engine(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @event.listens_for(engine, "checkin")
+    def _sqlite_on_checkin(dbapi_connection, connection_record):
+        if connection_record is not None and connection_record.info.pop("caseapp_bulk_cache", False):
+            dbapi_connection.execute(f"PRAGMA cache_size=-{DEFAULT_CACHE_KIB}")
+
     @event.listens_for(engine, "begin")
     def _sqlite_on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write.get() else "BEGIN")
@@ -49,6 +57,19 @@ def configure_engine(engine: Engine) -> None:
 def _is_memory(engine: Engine) -> bool:
     database = engine.url.database
     return not database or database == ":memory:"
+
+
+def use_bulk_cache(connection) -> None:
+    """Give this connection a large page cache until it goes back to the pool (SQLite).
+
+    With the default 2 MB, a bulk insert into tables with several indexes evicts the same index pages again
+    and again, and each eviction writes them to the WAL while the write lock is held; with a large cache
+    they are written once, at commit (a 100,000-row import's apply took half the time). The cache only grows
+    as pages are used, and goes back to the default when the connection returns to the pool."""
+    if not is_sqlite(connection.engine):
+        return
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    connection.connection.info["caseapp_bulk_cache"] = True
 
 
 @contextmanager
