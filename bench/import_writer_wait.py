@@ -88,7 +88,6 @@ def run(url: str, files: tuple[Path, Path], writers: int, instance: str) -> dict
     from caseapp.extensions import db
     from caseapp.imports.readers import sources_for
     from caseapp.imports.services import import_files
-    from bench.import_bench import fresh_app  # noqa: F401 (the same app set-up as prepare)
     from caseapp import create_app
 
     returnee_ids, type_id = prepare(url)
