@@ -74,6 +74,7 @@ def test_an_edit_between_the_check_and_the_apply_is_what_undo_puts_back(app, app
 
     existing = make.returnee("Gori", external_id="GE-1", phone="+995555000001")
     existing_id = existing.id
+    db.session.commit()  # as the command does: no write transaction of the caller during the check
 
     def edit_the_phone():
         person = db.session.get(Returnee, existing_id)

@@ -24,6 +24,7 @@ import pickle
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
@@ -243,6 +244,10 @@ class _ImportRun:
         self.on = on
         self.now = utcnow()
         self.actor_id = getattr(actor, "id", None)
+        self.actor_name = getattr(actor, "username", None) or "command line"
+        self.scope = office_scope(actor) if actor is not None else None
+        #: the session the checks read through: the check's own, then the caller's (the apply)
+        self.session = db.session
         self.outcome = ImportOutcome()
         self.rules: RowRules | None = None
         #: external ids of the returnees table -> first row; -> returnee id once known (None if new)
@@ -279,7 +284,6 @@ class _ImportRun:
 
     def execute(self, dry_run: bool) -> ImportOutcome:
         self.outcome.dry_run = dry_run
-        db.session.commit()  # the import's transactions are its own (module docstring)
         if not _take_import_lock():
             self.problem(Problem("", 0, "", "", _(
                 "Another import or undo is running right now. Nothing was written: try again when it has "
@@ -288,14 +292,17 @@ class _ImportRun:
         # a dry run stages nothing
         with contextlib.nullcontext() if dry_run else _Staging(Path(current_app.instance_path)) as staging:
             started = time.perf_counter()
-            with database.read_only():
-                self._check(staging)
+            with _reading_session() as reader:
+                self.session = reader
+                try:
+                    self._check(staging)
+                finally:
+                    self.session = db.session
             self.outcome.check_seconds = time.perf_counter() - started
             if not self.outcome.ok or dry_run:
-                db.session.rollback()
                 return self.outcome
-            if database.is_sqlite(db.session.get_bind()):
-                db.session.rollback()  # end the read transaction: the apply begins one holding the write lock
+            # a read transaction of the caller (SQLite) would fail to become a write one: the apply begins anew
+            database.end_read_transaction(db.session())
             started = time.perf_counter()
             self._apply(staging)
             self.outcome.apply_seconds = time.perf_counter() - started
@@ -303,11 +310,10 @@ class _ImportRun:
 
     def _check(self, staging: _Staging | None) -> None:
         """Step 1: read and check every row, without writing; stage the rows for the apply."""
-        scope = office_scope(self.actor) if self.actor is not None else None
         self.rules = RowRules(
-            office_ids={office.name.casefold(): office.id for office in db.session.scalars(select(FieldOffice))},
-            types={kind.code: kind for kind in db.session.scalars(select(AssistanceType))},
-            scope_office_id=scope,
+            office_ids={office.name.casefold(): office.id for office in self.session.scalars(select(FieldOffice))},
+            types={kind.code: kind for kind in self.session.scalars(select(AssistanceType))},
+            scope_office_id=self.scope,
             today=self.on,
         )
         earlier = self._earlier_batches()
@@ -505,12 +511,12 @@ class _ImportRun:
     def _existing_returnees(self, external_ids: list[str]) -> dict[str, dict]:
         columns = [returnee_table.c[name] for name in ("id", "external_id", "version", "updated_at",
                                                         "updated_by_id", *RETURNEE_FIELDS)]
-        rows = db.session.execute(select(*columns).where(returnee_table.c.external_id.in_(external_ids)))
+        rows = self.session.execute(select(*columns).where(returnee_table.c.external_id.in_(external_ids)))
         found = {row.external_id: dict(row._mapping) for row in rows}
         if found:
             codes: dict[int, list[str]] = {}
             ids = [current["id"] for current in found.values()]
-            for returnee_id, code in db.session.execute(
+            for returnee_id, code in self.session.execute(
                 select(vulnerability_table.c.returnee_id, vulnerability_table.c.code)
                 .where(vulnerability_table.c.returnee_id.in_(ids))
             ):
@@ -524,7 +530,7 @@ class _ImportRun:
         supervisor is told that a number is taken, not by whom in another office."""
         if not numbers:
             return {}
-        rows = db.session.execute(
+        rows = self.session.execute(
             select(returnee_table.c.personal_number, returnee_table.c.id, returnee_table.c.external_id,
                    returnee_table.c.field_office_id)
             .where(returnee_table.c.personal_number.in_(numbers)))
@@ -538,12 +544,12 @@ class _ImportRun:
         (row, returnee id, date of their latest assistance in the database)."""
         if not kept:
             return []
-        current = _current_cases([returnee_id for _returnee, returnee_id in kept])
+        current = _current_cases(self.session, [returnee_id for _returnee, returnee_id in kept])
         self.case_of.update(current)
         caseless = [(returnee, returnee_id) for returnee, returnee_id in kept if current.get(returnee_id) is None]
         if not caseless:
             return []
-        latest = dict(db.session.execute(
+        latest = dict(self.session.execute(
             select(record_table.c.returnee_id, func.max(record_table.c.provided_on))
             .where(record_table.c.returnee_id.in_([returnee_id for _returnee, returnee_id in caseless]))
             .group_by(record_table.c.returnee_id)).all())
@@ -672,8 +678,8 @@ class _ImportRun:
             returnee_table.c.external_id.in_(wanted))
         if self.rules.scope_office_id is not None:  # another office's returnee is unknown to a supervisor
             query = query.where(returnee_table.c.field_office_id == self.rules.scope_office_id)
-        found = dict((external_id, returnee_id) for returnee_id, external_id in db.session.execute(query))
-        cases = _current_cases(list(found.values()))
+        found = dict((external_id, returnee_id) for returnee_id, external_id in self.session.execute(query))
+        cases = _current_cases(self.session, list(found.values()))
         for external_id in wanted:
             returnee_id = found.get(external_id)
             self.database_returnees[external_id] = (returnee_id, cases.get(returnee_id)) if returnee_id else None
@@ -683,7 +689,7 @@ class _ImportRun:
     def _earlier_batches(self) -> dict[str, ImportBatch]:
         """Applied batches that imported one of these files (same checksum), by checksum."""
         checksums = {source.sha256 for source in self.sources}
-        batches = db.session.scalars(
+        batches = self.session.scalars(
             select(ImportBatch).where(ImportBatch.status == BatchStatus.APPLIED,
                                       or_(ImportBatch.returnees_sha256.in_(checksums),
                                           ImportBatch.assistance_sha256.in_(checksums)))
@@ -712,7 +718,7 @@ class _ImportRun:
         returnees, assistance = by_table.get("returnees"), by_table.get("assistance")
         batch = ImportBatch(
             created_at=self.now, created_by_id=self.actor_id,
-            created_by_name=getattr(self.actor, "username", None) or "command line",
+            created_by_name=self.actor_name,
             field_office_id=self.rules.scope_office_id,
             returnees_file=returnees.file_name[-255:] if returnees else None,
             returnees_sha256=returnees.sha256 if returnees else None,
@@ -735,6 +741,17 @@ class _ImportRun:
             "assistance_sha256": batch.assistance_sha256,
             **{name: counts[name] for name in counts if name != "returnees_unchanged"},
         })
+
+
+@contextmanager
+def _reading_session() -> Iterator[sa.orm.Session]:
+    """The check's own session, on a connection of its own, in a read-only transaction: on SQLite it takes
+    no write lock (and the caller's transaction, which may hold one, is left alone)."""
+    with database.read_only(), sa.orm.Session(bind=db.engine) as reader:
+        try:
+            yield reader
+        finally:
+            reader.rollback()
 
 
 def _take_import_lock() -> bool:
@@ -772,12 +789,12 @@ def _json_value(value):
     return getattr(value, "value", value)
 
 
-def _current_cases(returnee_ids: list[int]) -> dict[int, int]:
+def _current_cases(session, returnee_ids: list[int]) -> dict[int, int]:
     """returnee id -> the case that is not closed, else the latest one (as Returnee.current_case)."""
     if not returnee_ids:
         return {}
     chosen: dict[int, tuple[bool, int]] = {}
-    rows = db.session.execute(
+    rows = session.execute(
         select(case_table.c.id, case_table.c.returnee_id, case_table.c.status)
         .where(case_table.c.returnee_id.in_(returnee_ids))
         .order_by(case_table.c.opened_on, case_table.c.id))
