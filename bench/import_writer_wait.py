@@ -11,6 +11,7 @@ timing every request, while the main process imports the generated files through
 and commits. A writer's wait is the time of one "log assistance" request; the target is that none waits
 more than 2 s and none gets an error (a 5xx, or no redirect).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,9 +44,15 @@ def _writer(url: str, instance: str, returnee_ids: list[int], type_id: int, read
         n += 1
         started = time.perf_counter()
         try:
-            response = client.post(f"/returnees/{returnee_id}/assistance/new", data={
-                "type_id": type_id, "provided_on": time.strftime("%Y-%m-%d"), "status": "delivered",
-                "notes": f"bench write {os.getpid()}-{n}"})
+            response = client.post(
+                f"/returnees/{returnee_id}/assistance/new",
+                data={
+                    "type_id": type_id,
+                    "provided_on": time.strftime("%Y-%m-%d"),
+                    "status": "delivered",
+                    "notes": f"bench write {os.getpid()}-{n}",
+                },
+            )
             status = response.status_code
         except Exception as error:  # the writer's error is the finding, not a crash of the bench
             status = repr(error)
@@ -64,12 +71,12 @@ def prepare(url: str) -> tuple[list[int], int]:
     """A migrated database with the demo users and returnees; the Gori returnees with an open case."""
     from sqlalchemy import select
 
+    from bench.import_bench import fresh_app
     from caseapp.assistance.models import AssistanceType
     from caseapp.demo.data import seed_demo
     from caseapp.extensions import db
     from caseapp.offices.models import FieldOffice
     from caseapp.returnees.models import Case, CaseStatus, Returnee
-    from bench.import_bench import fresh_app
 
     app = fresh_app(url)
     with app.app_context():
@@ -77,24 +84,27 @@ def prepare(url: str) -> tuple[list[int], int]:
         db.session.commit()
         gori = db.session.scalar(select(FieldOffice.id).where(FieldOffice.name == "Gori"))
         open_cases = select(Case.returnee_id).where(Case.status != CaseStatus.CLOSED)
-        returnee_ids = list(db.session.scalars(
-            select(Returnee.id).where(Returnee.field_office_id == gori, Returnee.id.in_(open_cases))))
+        returnee_ids = list(
+            db.session.scalars(select(Returnee.id).where(Returnee.field_office_id == gori, Returnee.id.in_(open_cases)))
+        )
         type_id = db.session.scalar(select(AssistanceType.id).where(AssistanceType.code == "business_counselling"))
         db.engine.dispose()
     return returnee_ids, type_id
 
 
 def run(url: str, files: tuple[Path, Path], writers: int, instance: str) -> dict:
+    from caseapp import create_app
     from caseapp.extensions import db
     from caseapp.imports.readers import sources_for
     from caseapp.imports.services import import_files
-    from caseapp import create_app
 
     returnee_ids, type_id = prepare(url)
     context = multiprocessing.get_context("spawn")
     ready, stop, results = context.Semaphore(0), context.Event(), context.Queue()
-    processes = [context.Process(target=_writer, args=(url, instance, returnee_ids, type_id, ready, stop, results))
-                 for _ in range(writers)]
+    processes = [
+        context.Process(target=_writer, args=(url, instance, returnee_ids, type_id, ready, stop, results))
+        for _ in range(writers)
+    ]
     for process in processes:
         process.start()
     for _ in processes:
@@ -116,9 +126,11 @@ def run(url: str, files: tuple[Path, Path], writers: int, instance: str) -> dict
         "import_s": imported,
         "longest_wait_s": max(report[0] for report in reports),
         "writes": sum(report[1] for report in reports),
-        "slow_writes": sorted((round(at - started_at, 1), round(waited, 1)) for report in reports
-                              for at, waited in report[2]),
-        "check_s": outcome.check_seconds, "apply_s": outcome.apply_seconds,
+        "slow_writes": sorted(
+            (round(at - started_at, 1), round(waited, 1)) for report in reports for at, waited in report[2]
+        ),
+        "check_s": outcome.check_seconds,
+        "apply_s": outcome.apply_seconds,
         "errors": [error for report in reports for error in report[3]],
         "counts": outcome.counts,
     }
@@ -143,13 +155,17 @@ def main(argv=None) -> int:
         url = args.database_url or f"sqlite:///{folder / 'writer-wait.sqlite'}"
         figures = run(url, files, args.writers, instance)
     backend = "PostgreSQL" if args.database_url else "SQLite"
-    verdict = ("met" if figures["longest_wait_s"] <= TARGET_WAIT_S and not figures["errors"] else "NOT met")
+    verdict = "met" if figures["longest_wait_s"] <= TARGET_WAIT_S and not figures["errors"] else "NOT met"
     print(f"\n{backend}: import of {rows:,} rows with {args.writers} writers logging assistance meanwhile")
-    print(f"import: {figures['import_s']:.1f} s (check {figures['check_s']:.1f} s without the write lock, "
-          f"apply {figures['apply_s']:.1f} s holding it, then commit)")
-    print(f"writes acknowledged: {figures['writes']}, of them slower than {TARGET_WAIT_S:.0f} s: "
-          f"{len(figures['slow_writes'])} (started at s after the import began, waited s: "
-          f"{figures['slow_writes'][:8]})")
+    print(
+        f"import: {figures['import_s']:.1f} s (check {figures['check_s']:.1f} s without the write lock, "
+        f"apply {figures['apply_s']:.1f} s holding it, then commit)"
+    )
+    print(
+        f"writes acknowledged: {figures['writes']}, of them slower than {TARGET_WAIT_S:.0f} s: "
+        f"{len(figures['slow_writes'])} (started at s after the import began, waited s: "
+        f"{figures['slow_writes'][:8]})"
+    )
     print(f"longest writer wait: {figures['longest_wait_s']:.2f} s")
     print(f"writer errors: {len(figures['errors'])} {sorted(set(map(str, figures['errors'])))[:5]}")
     print(f"target (no wait over {TARGET_WAIT_S:.0f} s, no error): {verdict}")

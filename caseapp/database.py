@@ -19,6 +19,7 @@ The app never creates a database by accident: a missing SQLite file is refused a
 `allow_create()` or the SQLITE_CREATE setting says otherwise), so that a wrong path or a lost disk gives
 an error, not an empty database that answers "up".
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -49,7 +50,8 @@ class DatabaseMissing(RuntimeError):
         super().__init__(
             f"The database file {path} does not exist. Create it with `flask --app caseapp db upgrade` "
             f"(`make run` does it), or point DATABASE_URL / CASEAPP_INSTANCE_PATH at the existing one. "
-            f"(SQLITE_CREATE = True lets the app create an empty file.)")
+            f"(SQLITE_CREATE = True lets the app create an empty file.)"
+        )
         self.path = path
 
 
@@ -66,7 +68,7 @@ def sqlite_path(url: URL | str) -> Path | None:
         return None
     database = url.database or ""
     if database.startswith("file:"):  # a URI filename (uri=true), e.g. file:/srv/caseapp.sqlite?mode=ro
-        database = database[len("file:"):].split("?", 1)[0]
+        database = database[len("file:") :].split("?", 1)[0]
     if not database or database == ":memory:" or url.query.get("mode") == "memory":
         return None
     return Path(database)
@@ -243,4 +245,5 @@ def check_foreign_keys(connection: Connection) -> None:
     if problems:
         shown = "; ".join(f"{table} row {rowid} -> {parent}" for table, rowid, parent, _ in problems[:10])
         raise ForeignKeyViolation(
-            f"{len(problems)} row(s) point at missing rows ({shown}); the migration was rolled back")
+            f"{len(problems)} row(s) point at missing rows ({shown}); the migration was rolled back"
+        )

@@ -1,5 +1,6 @@
 """An import checks its files without the write lock and applies them in one short transaction: other
 writers go on meanwhile, and whatever they write between the check and the apply is checked again."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -35,6 +36,7 @@ class DuringTheCheck:
 
 def test_another_user_writes_while_a_file_is_checked(app, app_ctx, files):
     """On SQLite the check holds no write lock: a caseworker's save goes through at once, not after the import."""
+
     def register_someone():
         with db.engine.connect() as connection:
             if connection.dialect.name == "sqlite":  # fail at once rather than wait for a lock
@@ -54,9 +56,13 @@ def test_another_user_writes_while_a_file_is_checked(app, app_ctx, files):
 
 def test_a_personal_number_registered_between_the_check_and_the_apply_refuses_the_import(app, app_ctx, files):
     hook = DuringTheCheck(app, lambda: factories.returnee("Tbilisi", personal_number="01001012345").id)
-    outcome = import_files(None, sources_for(**files(
-        [returnee_row("GE-1"), returnee_row("GE-2", personal_number="01001012345")], [record_row("GE-1")])),
-        progress=hook)
+    outcome = import_files(
+        None,
+        sources_for(
+            **files([returnee_row("GE-1"), returnee_row("GE-2", personal_number="01001012345")], [record_row("GE-1")])
+        ),
+        progress=hook,
+    )
     db.session.rollback()
     assert not outcome.ok
     [problem] = outcome.problems
@@ -64,8 +70,7 @@ def test_a_personal_number_registered_between_the_check_and_the_apply_refuses_th
     assert "already registered" in problem.message
     assert "01001012345" in problem.value
     # nothing of the import: the returnee registered meanwhile and their case alone
-    assert table_counts() == {"returnee": 1, "reintegration_case": 1, "assistance_record": 0,
-                              "import_batch": 0}
+    assert table_counts() == {"returnee": 1, "reintegration_case": 1, "assistance_record": 0, "import_batch": 0}
 
 
 def test_an_edit_between_the_check_and_the_apply_is_what_undo_puts_back(app, app_ctx, files, make):
@@ -82,8 +87,7 @@ def test_an_edit_between_the_check_and_the_apply_is_what_undo_puts_back(app, app
         db.session.commit()
 
     hook = DuringTheCheck(app, edit_the_phone)
-    outcome = import_files(None, sources_for(**files([returnee_row("GE-1", phone="+995555000003")])),
-                           progress=hook)
+    outcome = import_files(None, sources_for(**files([returnee_row("GE-1", phone="+995555000003")])), progress=hook)
     db.session.commit()
     assert outcome.ok and outcome.counts["returnees_updated"] == 1
     db.session.expire_all()

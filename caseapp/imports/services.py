@@ -38,9 +38,11 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
 from caseapp import database
 from caseapp.assistance.models import AssistanceRecord, AssistanceType
-from caseapp.audit.services import log_change
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import record_change
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
+from caseapp.cases.models import Case, CaseStatus, ClosureReason
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.imports.models import BatchStatus, ImportBatch
@@ -55,7 +57,7 @@ from caseapp.imports.validation import (
     read_returnee,
 )
 from caseapp.offices.models import FieldOffice
-from caseapp.returnees.models import Case, CaseStatus, ClosureReason, Returnee, ReturneeVulnerability
+from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from caseapp.returnees.rules import normalise_name
 from caseapp.review.models import CaseReview
 from caseapp.timeutil import today, utcnow
@@ -144,7 +146,7 @@ class _Staging:
     def __init__(self, folder: Path):
         self.file = tempfile.TemporaryFile(dir=folder, prefix="import-")
 
-    def __enter__(self) -> "_Staging":
+    def __enter__(self) -> _Staging:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -312,7 +314,7 @@ class _ImportRun:
         """Step 1: read and check every row, without writing; stage the rows for the apply."""
         self.rules = RowRules(
             office_ids={office.name.casefold(): office.id for office in self.session.scalars(select(FieldOffice))},
-            types={kind.code: kind for kind in self.session.scalars(select(AssistanceType))},
+            types={known.code: known for known in self.session.scalars(select(AssistanceType))},
             scope_office_id=self.scope,
             today=self.on,
         )
@@ -735,8 +737,7 @@ class _ImportRun:
         for name in ("returnees_created", "returnees_updated", "cases_created", "cases_closed", "records_created"):
             setattr(batch, name, counts[name])
         sa.orm.attributes.flag_modified(batch, "replaced")
-        db.session.flush()
-        log_change(self.actor, "import.apply", "import_batch", batch.id, changes={
+        record_change(self.actor, batch, AuditAction.IMPORT_APPLY, fields=(), details={
             "files": batch.file_names, "returnees_sha256": batch.returnees_sha256,
             "assistance_sha256": batch.assistance_sha256,
             **{name: counts[name] for name in counts if name != "returnees_unchanged"},
@@ -895,8 +896,7 @@ def undo_batch(actor: User | None, batch: ImportBatch) -> ImportBatch:
     batch.status = BatchStatus.UNDONE
     batch.undone_at = utcnow()
     batch.undone_by_name = getattr(actor, "username", None) or "command line"
-    db.session.flush()
-    log_change(actor, "import.undo", "import_batch", batch.id, changes=counts)
+    record_change(actor, batch, AuditAction.IMPORT_UNDO, fields=(), details=counts)
     db.session.expire_all()
     return batch
 

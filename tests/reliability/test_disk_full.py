@@ -2,6 +2,7 @@
 
 SQLite on a small tmpfs (needs root to mount one; skipped otherwise, and on the PostgreSQL pass, whose
 server's disk a test cannot fill)."""
+
 from __future__ import annotations
 
 import errno
@@ -29,8 +30,9 @@ def small_disk(tmp_path):
         pytest.skip("mounting a small tmpfs needs root")
     folder = tmp_path / "small-disk"
     folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={TMPFS_SIZE}", "tmpfs", str(folder)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={TMPFS_SIZE}", "tmpfs", str(folder)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
     try:
@@ -54,8 +56,13 @@ def fill(folder) -> object:
 def test_a_save_on_a_full_disk_is_refused_honestly_and_the_database_stays_whole(small_disk):
     from flask_migrate import upgrade
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{small_disk / 'caseapp.sqlite'}",
-                      "SECRET_KEY": "disk-full", "WTF_CSRF_ENABLED": False})  # not TESTING: errors become pages
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{small_disk / 'caseapp.sqlite'}",
+            "SECRET_KEY": "disk-full",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )  # not TESTING: errors become pages
     try:
         with app.app_context():
             upgrade()
@@ -67,8 +74,10 @@ def test_a_save_on_a_full_disk_is_refused_honestly_and_the_database_stays_whole(
         assert client.post("/login", data={"username": username, "password": factories.PASSWORD}).status_code == 302
 
         def log_assistance(note):
-            return client.post(f"/returnees/{person_id}/assistance/new", data={
-                "type_id": counselling, "provided_on": "2024-05-02", "status": "delivered", "notes": note})
+            return client.post(
+                f"/returnees/{person_id}/assistance/new",
+                data={"type_id": counselling, "provided_on": "2024-05-02", "status": "delivered", "notes": note},
+            )
 
         filler = fill(small_disk)
         refused = log_assistance("written on a full disk " + "x" * 4000)

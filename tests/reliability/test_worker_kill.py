@@ -5,6 +5,7 @@ TEST_DATABASE_URL names one. Clients log in and post the real "log assistance" f
 a write counts as acknowledged when the user got the redirect that follows a save. Mid-way one worker is
 killed with SIGKILL; gunicorn starts another and the clients go on. No sleeps decide anything: the clients
 make a fixed number of posts, and the kill happens after a fixed number of acknowledged ones."""
+
 from __future__ import annotations
 
 import http.cookiejar
@@ -56,7 +57,8 @@ class Browser:
     def __init__(self, base: str):
         self.base = base
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect())
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect()
+        )
 
     def get(self, path: str) -> tuple[int, str]:
         return self._open(urllib.request.Request(self.base + path))
@@ -99,13 +101,28 @@ def server(app, tmp_path):
     port = free_port()
     instance = tmp_path / "instance"
     instance.mkdir()
-    environment = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-                   "CASEAPP_INSTANCE_PATH": str(instance), "SECRET_KEY": "reliability-test"}
+    environment = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "CASEAPP_INSTANCE_PATH": str(instance),
+        "SECRET_KEY": "reliability-test",
+    }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     master = subprocess.Popen(
-        [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5",
-         "caseapp:create_app()"],
-        env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            str(gunicorn),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "5",
+            "caseapp:create_app()",
+        ],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -145,17 +162,25 @@ def test_a_killed_worker_loses_and_duplicates_no_acknowledged_write(app, app_ctx
     def caseworker_saves(client: int):
         browser = Browser(base)
         token = browser.csrf_token("/login")
-        status, _page = browser.post("/login", {"username": username, "password": factories.PASSWORD,
-                                                "csrf_token": token})
+        status, _page = browser.post(
+            "/login", {"username": username, "password": factories.PASSWORD, "csrf_token": token}
+        )
         assert status == 302, status
         token = browser.csrf_token(f"/returnees/{person_id}/assistance/new")
         start.wait()
         for n in range(POSTS_PER_CLIENT):
             note = f"client {client} post {n}"
             try:
-                status, _page = browser.post(f"/returnees/{person_id}/assistance/new", {
-                    "csrf_token": token, "type_id": counselling, "provided_on": "2024-05-02",
-                    "status": "delivered", "notes": note})
+                status, _page = browser.post(
+                    f"/returnees/{person_id}/assistance/new",
+                    {
+                        "csrf_token": token,
+                        "type_id": counselling,
+                        "provided_on": "2024-05-02",
+                        "status": "delivered",
+                        "notes": note,
+                    },
+                )
             except OSError:  # the worker died under this request: the user saw no answer
                 status = None
             with lock:
@@ -179,8 +204,9 @@ def test_a_killed_worker_loses_and_duplicates_no_acknowledged_write(app, app_ctx
     # anything else is a refused or lost request, never a page claiming success
     assert all(status in (None, 500, 502, 503) for _note, status in unanswered), unanswered
     db.session.expire_all()
-    stored = Counter(db.session.scalars(
-        sa.select(AssistanceRecord.notes).where(AssistanceRecord.returnee_id == person_id)))
+    stored = Counter(
+        db.session.scalars(sa.select(AssistanceRecord.notes).where(AssistanceRecord.returnee_id == person_id))
+    )
     assert not [note for note, count in stored.items() if count > 1], "a write stored twice"
     assert {note for note, _status in acknowledged} <= set(stored), "an acknowledged write is missing"
     assert set(stored) <= {f"client {c} post {n}" for c in range(CLIENTS) for n in range(POSTS_PER_CLIENT)}
