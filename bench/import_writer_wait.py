@@ -76,7 +76,8 @@ def prepare(url: str) -> tuple[list[int], int]:
     from caseapp.demo.data import seed_demo
     from caseapp.extensions import db
     from caseapp.offices.models import FieldOffice
-    from caseapp.returnees.models import Case, CaseStatus, Returnee
+    from caseapp.cases.models import Case, CaseStatus
+    from caseapp.returnees.models import Returnee
 
     app = fresh_app(url)
     with app.app_context():
