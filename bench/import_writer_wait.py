@@ -73,10 +73,10 @@ def prepare(url: str) -> tuple[list[int], int]:
 
     from bench.import_bench import fresh_app
     from caseapp.assistance.models import AssistanceType
+    from caseapp.cases.models import Case, CaseStatus
     from caseapp.demo.data import seed_demo
     from caseapp.extensions import db
     from caseapp.offices.models import FieldOffice
-    from caseapp.cases.models import Case, CaseStatus
     from caseapp.returnees.models import Returnee
 
     app = fresh_app(url)

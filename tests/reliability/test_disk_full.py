@@ -60,6 +60,7 @@ def test_a_save_on_a_full_disk_is_refused_honestly_and_the_database_stays_whole(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{small_disk / 'caseapp.sqlite'}",
             "SECRET_KEY": "disk-full",
+            "SQLITE_CREATE": True,
             "WTF_CSRF_ENABLED": False,
         }
     )  # not TESTING: errors become pages
