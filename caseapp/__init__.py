@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 
-from caseapp import database
+from caseapp import database, security
 from caseapp.config import DefaultConfig, database_url, load_secret_key
 from caseapp.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from caseapp.inputs import DatabaseIdConverter, refuse_control_characters
@@ -31,7 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(REPO_ROOT / "templates"),
     )
     app.url_map.converters["int"] = DatabaseIdConverter
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Personal data lives here (the SQLite file, pending uploads, the secret key): owner only.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
     if test_config:
@@ -42,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
 
+    security.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -125,15 +127,6 @@ def register_request_hooks(app: Flask) -> None:
         if token is not None:
             database.reset_request_may_write(token)
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if current_user and getattr(current_user, "is_authenticated", False):
-            # Pages with personal data must not be kept by shared office browsers.
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
 
 
 ERROR_TEXTS = {

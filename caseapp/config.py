@@ -15,6 +15,11 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Asia/Tbilisi"
     LANGUAGES = ["en", "ka"]
+    #: reverse proxies in front of the app (0: none) whose X-Forwarded-For and X-Forwarded-Proto are
+    #: trusted; with 1, a request that reached the proxy over HTTPS counts as HTTPS (HSTS, Secure cookies)
+    TRUSTED_PROXIES = 0
+    #: Strict-Transport-Security max-age, sent on HTTPS answers only (0: no HSTS)
+    HSTS_MAX_AGE = 365 * 24 * 3600
     #: werkzeug's scrypt: memory-hard; the tests use a cheaper setting to stay fast
     PASSWORD_HASH_METHOD = "scrypt"
     PAGE_SIZE = 25
