@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import contextvars
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from caseapp.private_files import create_private_file
 
 #: False while a request that cannot write is handled; then SQLite transactions begin deferred.
 _may_write: contextvars.ContextVar[bool] = contextvars.ContextVar("caseapp_may_write", default=True)
@@ -28,6 +31,13 @@ def is_sqlite(engine: Engine) -> bool:
 def configure_engine(engine: Engine) -> None:
     if not is_sqlite(engine):
         return
+
+    @event.listens_for(engine, "do_connect")
+    def _sqlite_file_owner_only(dialect, connection_record, cargs, cparams):
+        # SQLite would create a missing file readable by every local user (umask 022); create it
+        # owner-only first. Its -wal and -shm files take the database file's mode.
+        if not _is_memory(engine) and not engine.url.query.get("uri"):
+            create_private_file(Path(engine.url.database))
 
     @event.listens_for(engine, "connect")
     def _sqlite_on_connect(dbapi_connection, connection_record):
