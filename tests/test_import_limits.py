@@ -156,6 +156,7 @@ def test_the_problem_list_keeps_the_first_thousand_and_counts_them_all(app_ctx, 
     login(make.user(Role.SUPERVISOR, "Gori"))
     bad_rows = [returnee_row(f"GO-{n}", sex="X") for n in range(PROBLEMS_KEPT + 200)]
     response = upload(client, bad_rows)
+    assert "The files are refused: 1,200 problems." in response.text
     assert "The first 50 of 1,200 problems are shown." in response.text
     assert "The CSV holds the first 1,000" in response.text
     problems = client.get(f"/imports/pending/{pending_token(response)}/problems.csv")
@@ -222,6 +223,6 @@ def test_an_uploaded_zip_bomb_gets_a_preview_that_names_the_limit(make, login, c
     response = client.post("/imports/", data={"workbook": (io.BytesIO(huge_cell.read_bytes()), "legacy.xlsx")},
                            content_type="multipart/form-data")
     assert response.status_code == 200
-    assert "The files are refused: 1 problems." in response.text
+    assert "The files are refused: 1 problem." in response.text
     assert "The workbook holds a single row, cell or part larger than 1 MB" in response.text
     assert "Import now" not in response.text
