@@ -7,11 +7,11 @@ Reading is bounded (ReadLimits, from the IMPORT_MAX_* settings) so that a hostil
 server: a workbook is a zip, and a few hundred kilobytes can unpack to gigabytes (one 300 MB cell, a row
 of a million cells). Before openpyxl sees a workbook, the zip's directory is checked (number of parts,
 declared sizes); while openpyxl reads it, every part is read through BoundedPart, which counts the bytes
-actually unpacked and stops at the first of: the total limit, a row of more cells than the columns
-limit, a row or shared string of more than
-ROW_XML_BYTES of XML, or more than PART_XML_BYTES before the first one (a part parsed whole, such as the
-styles): what openpyxl holds in memory at once. CSV lines, rows, columns and cell lengths are bounded too.
-A file over a limit is refused as a whole with one problem that says which limit."""
+actually unpacked and stops at the first of: the total limit; a row of more cells than the columns
+limit; a row or shared string of more than ROW_XML_BYTES of XML, or more than PART_XML_BYTES before the
+first one (a part parsed whole, such as the styles) - what openpyxl holds in memory at once. CSV lines,
+rows, columns and cell lengths are bounded too. A file over a limit is refused as a whole with one
+problem that names the limit."""
 from __future__ import annotations
 
 import csv
