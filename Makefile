@@ -29,11 +29,11 @@ migrate: $(VENV)/.installed
 demo: migrate
 	$(FLASK) seed-demo --if-empty
 
+# gunicorn, not `flask run`: Werkzeug's development server names its and Python's versions in every answer.
 run: demo
 	@echo "caseapp is starting at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	$(BIN)/gunicorn --workers 1 --threads 4 --bind $(HOST):$(PORT) 'caseapp:create_app()'
 
-# gunicorn, not `flask run`: Werkzeug's development server names its and Python's versions in every answer.
 # Production-style server on the same database (several workers; SQLite copes thanks to WAL + BEGIN IMMEDIATE).
 serve: migrate
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'caseapp:create_app()'
