@@ -202,7 +202,7 @@ def test_an_upload_older_than_an_hour_is_gone(app, make, login, client):
 def test_a_new_instance_folder_and_sqlite_database_are_owner_only(app, tmp_path, monkeypatch, everyday_umask):
     instance = tmp_path / "instance"
     monkeypatch.setenv("CASEAPP_INSTANCE_PATH", str(instance))
-    fresh = create_app({"TESTING": True, "SECRET_KEY": "x",
+    fresh = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLITE_CREATE": True,
                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'caseapp.sqlite'}"})
     assert mode_of(instance) == 0o700
     from caseapp.extensions import db
