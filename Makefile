@@ -38,7 +38,11 @@ run: demo
 serve: migrate
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'caseapp:create_app()'
 
+# The architecture and the style are tested too: import contracts (pyproject.toml), lint, format.
 test: $(VENV)/.installed-test
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
 
 # Security checks in a virtualenv of their own: pip-audit brings defusedxml, and openpyxl reads every
@@ -63,4 +67,4 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o caseapp/translations/messages.pot .
 
 clean:
-	rm -rf $(VENV) $(AUDIT_VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(AUDIT_VENV) build *.egg-info .pytest_cache .ruff_cache .import_linter_cache

@@ -3,6 +3,7 @@
 Usage: pip_audit.py APP_PIP PIP_AUDIT. Exit status 1 when a known vulnerability is found; 0 with a line
 saying SKIPPED when the vulnerability service (PyPI's JSON API) cannot be reached or knows none of the
 packages (an offline mirror), so that CI on an isolated network still runs everything else."""
+
 from __future__ import annotations
 
 import json
@@ -15,12 +16,26 @@ from pathlib import Path
 def main(app_pip: str, pip_audit: str) -> int:
     with tempfile.TemporaryDirectory() as folder:
         requirements, report = Path(folder) / "requirements.txt", Path(folder) / "report.json"
-        frozen = subprocess.run([app_pip, "freeze", "--exclude-editable"], capture_output=True, text=True,
-                                check=True)
+        frozen = subprocess.run([app_pip, "freeze", "--exclude-editable"], capture_output=True, text=True, check=True)
         requirements.write_text(frozen.stdout)
-        run = subprocess.run([pip_audit, "-r", str(requirements), "--no-deps", "--disable-pip",
-                              "--progress-spinner", "off", "--format", "json", "-o", str(report)],
-                             capture_output=True, text=True, timeout=300)
+        run = subprocess.run(
+            [
+                pip_audit,
+                "-r",
+                str(requirements),
+                "--no-deps",
+                "--disable-pip",
+                "--progress-spinner",
+                "off",
+                "--format",
+                "json",
+                "-o",
+                str(report),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if not report.exists():
             last = (run.stderr.strip().splitlines() or ["no answer"])[-1]
             print(f"!! pip-audit could not reach its vulnerability data ({last[:200]}): SKIPPED")
@@ -28,13 +43,20 @@ def main(app_pip: str, pip_audit: str) -> int:
         dependencies = json.loads(report.read_text())["dependencies"]
     audited = [d for d in dependencies if "skip_reason" not in d]
     if not audited:
-        print(f"!! pip-audit: none of the {len(dependencies)} packages is known to the vulnerability service "
-              "(an offline mirror?): SKIPPED")
+        print(
+            f"!! pip-audit: none of the {len(dependencies)} packages is known to the vulnerability service "
+            "(an offline mirror?): SKIPPED"
+        )
         return 0
-    found = [(d["name"], d["version"], v["id"], ", ".join(v.get("fix_versions", [])) or "no fix yet")
-             for d in audited for v in d.get("vulns", [])]
-    print(f"== pip-audit: {len(audited)} packages audited, {len(dependencies) - len(audited)} unknown to the "
-          f"service, {len(found)} known vulnerabilities")
+    found = [
+        (d["name"], d["version"], v["id"], ", ".join(v.get("fix_versions", [])) or "no fix yet")
+        for d in audited
+        for v in d.get("vulns", [])
+    ]
+    print(
+        f"== pip-audit: {len(audited)} packages audited, {len(dependencies) - len(audited)} unknown to the "
+        f"service, {len(found)} known vulnerabilities"
+    )
     for name, version, ident, fixes in found:
         print(f"!! {name} {version}: {ident} (fixed in: {fixes})")
     return 1 if found else 0

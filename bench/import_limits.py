@@ -4,6 +4,7 @@ Builds the files of tests/hostile_files.py (a 300 KB workbook holding a 300 MB c
 million cells, a CSV of a million columns) and reads each as the import does, in a fresh process, printing
 the time until it is refused and the peak resident memory of the whole process (Python, Flask and
 openpyxl included) against the same process that only imported the modules."""
+
 from __future__ import annotations
 
 import subprocess
@@ -42,8 +43,7 @@ def main(argv: list[str]) -> None:
         for name, data in files.items():
             path = Path(folder) / name
             path.write_bytes(data)
-            result = subprocess.run([sys.executable, "-c", READ, str(path)], capture_output=True, text=True,
-                                    check=True)
+            result = subprocess.run([sys.executable, "-c", READ, str(path)], capture_output=True, text=True, check=True)
             print(f"{name} ({len(data) / 1024:,.0f} KB): {result.stdout.strip()}")
 
 

@@ -2,6 +2,7 @@
 
 Modes are given when a file is created (never chmod afterwards), so there is no moment at which another
 local user could open it; the process umask can only take permissions away, never add them."""
+
 from __future__ import annotations
 
 import os

@@ -8,23 +8,26 @@ A small after_request rather than Flask-Talisman: Talisman would be configured m
 defaults off (it forces HTTPS and sets Secure cookies for every request, which locks the login out of an
 office network served over plain HTTP), whereas here Secure cookies and HSTS follow the request's scheme,
 as seen through ProxyFix when a reverse proxy terminates TLS."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",  # Bootstrap draws its icons (menu, select arrow, close) as data: SVG
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",  # Bootstrap draws its icons (menu, select arrow, close) as data: SVG
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 #: static files hold nothing personal and may be cached; every other answer may
 CACHEABLE_ENDPOINTS = {"static", "bootstrap.static"}
@@ -71,8 +74,9 @@ class SecureCookiesOverHttps:
             return self.wsgi_app(environ, start_response)
 
         def start_secure_response(status, headers, exc_info=None):
-            headers = [(name, secure_cookie(value) if name.lower() == "set-cookie" else value)
-                       for name, value in headers]
+            headers = [
+                (name, secure_cookie(value) if name.lower() == "set-cookie" else value) for name, value in headers
+            ]
             return start_response(status, headers, exc_info)
 
         return self.wsgi_app(environ, start_secure_response)

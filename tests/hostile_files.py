@@ -3,6 +3,7 @@
 Deflating 300 MB takes seconds, so the huge part is deflated once per megabyte: after a full flush,
 deflate starts afresh, and the same megabyte always gives the same bytes. Repeating them makes a stream
 that unpacks to the whole part. The zip is then written by hand (zipfile can only compress by itself)."""
+
 from __future__ import annotations
 
 import io
@@ -52,14 +53,39 @@ def zip_of(parts: dict[str, Deflated]) -> bytes:
     for name, part in parts.items():
         encoded = name.encode()
         offset = out.tell()
-        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, part.crc, len(part.data),
-                              part.size, len(encoded), 0) + encoded + part.data)
-        directory.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, part.crc,
-                                     len(part.data), part.size, len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+        out.write(
+            struct.pack(
+                "<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, part.crc, len(part.data), part.size, len(encoded), 0
+            )
+            + encoded
+            + part.data
+        )
+        directory.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                8,
+                0,
+                0x21,
+                part.crc,
+                len(part.data),
+                part.size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
     start = out.tell()
     out.write(b"".join(directory))
-    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(directory), len(directory), out.tell() - start,
-                          start, 0))
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(directory), len(directory), out.tell() - start, start, 0))
     return out.getvalue()
 
 
@@ -78,14 +104,14 @@ def _sheet_around(rows_head: bytes, repeated: bytes, times: int, rows_tail: byte
 
 def huge_cell_workbook(megabytes: int = 300) -> bytes:
     """One cell of `megabytes` MB of text in row 1 (about 300 KB of file for 300 MB)."""
-    return workbook_with_sheet(_sheet_around(b'<row r="1"><c r="A1" t="inlineStr"><is><t>', b"A" * MB,
-                                             megabytes, b"</t></is></c></row>"))
+    return workbook_with_sheet(
+        _sheet_around(b'<row r="1"><c r="A1" t="inlineStr"><is><t>', b"A" * MB, megabytes, b"</t></is></c></row>")
+    )
 
 
 def wide_row_workbook(cells: int = 1_000_000) -> bytes:
     """A first row of `cells` numeric cells (about 50 KB of file)."""
-    return workbook_with_sheet(_sheet_around(b'<row r="1">', b'<c t="n"><v>1</v></c>' * 1000, cells // 1000,
-                                             b"</row>"))
+    return workbook_with_sheet(_sheet_around(b'<row r="1">', b'<c t="n"><v>1</v></c>' * 1000, cells // 1000, b"</row>"))
 
 
 def wide_csv(columns: int = 1_000_000) -> bytes:

@@ -1,5 +1,6 @@
 """The Content-Security-Policy in a real browser: the main pages of every role load without a single
 violation, and the behaviour that lives in caseapp/static/*.js still works under it."""
+
 from __future__ import annotations
 
 import pytest
@@ -75,8 +76,7 @@ def office_data(app, make):
     return records
 
 
-def test_main_pages_load_without_a_csp_violation_and_their_scripts_work(app, office_data, live_server,
-                                                                        browser_context):
+def test_main_pages_load_without_a_csp_violation_and_their_scripts_work(app, office_data, live_server, browser_context):
     app.config["WTF_CSRF_ENABLED"] = True
     watched = WatchedPage(browser_context)
     page = watched.page

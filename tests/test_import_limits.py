@@ -1,5 +1,6 @@
 """Reading an import file is bounded: zip bombs, huge rows and cells, too many rows or problems are refused
 early, with one clear problem and little memory; pending uploads and the database are owner-only."""
+
 from __future__ import annotations
 
 import io
@@ -72,7 +73,8 @@ def test_a_workbook_row_of_a_million_cells_is_refused_after_its_first_columns(ap
     outcome = import_files(None, sources_for(workbook=path), dry_run=True)
     assert [problem.message for problem in outcome.problems] == [
         "A row of the workbook has more than 256 columns (setting IMPORT_MAX_COLUMNS): it was not read. "
-        "Nothing was imported."]
+        "Nothing was imported."
+    ]
     # openpyxl holds a row whole (about 16 bytes of memory per byte of XML): it never gets the 20 MB row
     with open(path, "rb") as handle, BoundedZipFile(handle, ReadLimits()) as archive:
         with archive.open("xl/worksheets/sheet1.xml") as part, pytest.raises(UnreadableFile):
@@ -86,8 +88,9 @@ def test_a_csv_of_a_million_columns_is_one_problem_not_a_million(app_ctx, tmp_pa
     path.write_bytes(hostile_files.wide_csv(1_000_000))
     outcome, peak = import_refusal(path, workbook=False)
     assert outcome.problem_count == 1
-    assert outcome.problems[0].message == ("Row 1 has 1,000,000 columns; at most 256 are read (setting "
-                                           "IMPORT_MAX_COLUMNS). Nothing was imported.")
+    assert outcome.problems[0].message == (
+        "Row 1 has 1,000,000 columns; at most 256 are read (setting IMPORT_MAX_COLUMNS). Nothing was imported."
+    )
     assert peak < MEMORY_BOUND
 
 
@@ -101,29 +104,43 @@ def test_workbook_parts_declaring_more_than_the_limit_are_refused_before_reading
         app.config["IMPORT_MAX_UNCOMPRESSED_MB"] = 512
     assert [p.message for p in outcome.problems] == [
         "The workbook unpacks to more than 10 MB (setting IMPORT_MAX_UNCOMPRESSED_MB): it was not read. "
-        "Nothing was imported."]
+        "Nothing was imported."
+    ]
 
 
 def test_a_zip_directory_of_too_many_parts_is_refused_before_reading(app_ctx, tmp_path):
-    data = bytearray(hostile_files.workbook_with_sheet(
-        hostile_files.Deflated(hostile_files.workbook_parts()["xl/worksheets/sheet1.xml"])))
+    data = bytearray(
+        hostile_files.workbook_with_sheet(
+            hostile_files.Deflated(hostile_files.workbook_parts()["xl/worksheets/sheet1.xml"])
+        )
+    )
     end = data.rfind(b"PK\x05\x06")
-    data[end + 12:end + 16] = struct.pack("<I", 50 * 1024 * 1024)  # the directory claims 50 MB
+    data[end + 12 : end + 16] = struct.pack("<I", 50 * 1024 * 1024)  # the directory claims 50 MB
     path = tmp_path / "parts.xlsx"
     path.write_bytes(bytes(data))
     outcome, _ = import_refusal(path, workbook=True)
     assert "too many parts" in outcome.problems[0].message
 
 
-@pytest.mark.parametrize("setting,value,rows,expected", [
-    ("IMPORT_MAX_ROWS", 3, [returnee_row(f"GO-{n}") for n in range(5)],
-     "The table has more than 3 rows (setting IMPORT_MAX_ROWS): nothing was imported. Split the file."),
-    ("IMPORT_MAX_CELL_CHARS", 40, [returnee_row("GO-1"), returnee_row("GO-2", returned_from="x" * 41)],
-     "Row 3, column 10 holds 41 characters; a cell may hold at most 40 (setting IMPORT_MAX_CELL_CHARS). "
-     "Nothing was imported."),
-])
-def test_rows_and_cell_length_are_bounded_by_their_settings(app, app_ctx, tmp_path, setting, value, rows,
-                                                            expected):
+@pytest.mark.parametrize(
+    "setting,value,rows,expected",
+    [
+        (
+            "IMPORT_MAX_ROWS",
+            3,
+            [returnee_row(f"GO-{n}") for n in range(5)],
+            "The table has more than 3 rows (setting IMPORT_MAX_ROWS): nothing was imported. Split the file.",
+        ),
+        (
+            "IMPORT_MAX_CELL_CHARS",
+            40,
+            [returnee_row("GO-1"), returnee_row("GO-2", returned_from="x" * 41)],
+            "Row 3, column 10 holds 41 characters; a cell may hold at most 40 (setting IMPORT_MAX_CELL_CHARS). "
+            "Nothing was imported.",
+        ),
+    ],
+)
+def test_rows_and_cell_length_are_bounded_by_their_settings(app, app_ctx, tmp_path, setting, value, rows, expected):
     path = write_csv(tmp_path / "returnees.csv", RETURNEE_COLUMNS, rows)
     default = app.config[setting]
     app.config[setting] = value
@@ -165,6 +182,7 @@ def test_the_problem_list_keeps_the_first_thousand_and_counts_them_all(app_ctx, 
 
 # --- files of personal data are the app's own -------------------------------------------------------------
 
+
 def mode_of(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
@@ -202,8 +220,14 @@ def test_an_upload_older_than_an_hour_is_gone(app, make, login, client):
 def test_a_new_instance_folder_and_sqlite_database_are_owner_only(app, tmp_path, monkeypatch, everyday_umask):
     instance = tmp_path / "instance"
     monkeypatch.setenv("CASEAPP_INSTANCE_PATH", str(instance))
-    fresh = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLITE_CREATE": True,
-                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'caseapp.sqlite'}"})
+    fresh = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLITE_CREATE": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'caseapp.sqlite'}",
+        }
+    )
     assert mode_of(instance) == 0o700
     from caseapp.extensions import db
 
@@ -213,15 +237,21 @@ def test_a_new_instance_folder_and_sqlite_database_are_owner_only(app, tmp_path,
             connection.execute(sa.text("INSERT INTO t VALUES (1)"))
             database_files = sorted(instance.glob("caseapp.sqlite*"))
             assert [path.name for path in database_files] == [
-                "caseapp.sqlite", "caseapp.sqlite-shm", "caseapp.sqlite-wal"]
+                "caseapp.sqlite",
+                "caseapp.sqlite-shm",
+                "caseapp.sqlite-wal",
+            ]
             assert {mode_of(path) for path in database_files} == {0o600}
         db.engine.dispose()
 
 
 def test_an_uploaded_zip_bomb_gets_a_preview_that_names_the_limit(make, login, client, huge_cell):
     login(make.user(Role.SUPERVISOR, "Gori"))
-    response = client.post("/imports/", data={"workbook": (io.BytesIO(huge_cell.read_bytes()), "legacy.xlsx")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/imports/",
+        data={"workbook": (io.BytesIO(huge_cell.read_bytes()), "legacy.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200
     assert "The files are refused: 1 problem." in response.text
     assert "The workbook holds a single row, cell or part larger than 1 MB" in response.text

@@ -1,4 +1,5 @@
 """Response headers: a CSP without inline code, no caching of pages, HSTS and Secure cookies over HTTPS."""
+
 from __future__ import annotations
 
 import re
@@ -14,13 +15,36 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 #: a sample of each role's pages ({r} a Gori returnee, {a} a record, {b} an import batch)
 PAGES = {
-    "caseworker": ["/", "/returnees/", "/returnees/{r}", "/returnees/new", "/returnees/{r}/assistance/new",
-                   "/assistance/{a}/edit", "/review/my-requests"],
-    "supervisor": ["/", "/review/", "/review/cases", "/reports/?from=2024-01-01&to=2024-12-31", "/imports/",
-                   "/imports/{b}", "/returnees/{r}"],
+    "caseworker": [
+        "/",
+        "/returnees/",
+        "/returnees/{r}",
+        "/returnees/new",
+        "/returnees/{r}/assistance/new",
+        "/assistance/{a}/edit",
+        "/review/my-requests",
+    ],
+    "supervisor": [
+        "/",
+        "/review/",
+        "/review/cases",
+        "/reports/?from=2024-01-01&to=2024-12-31",
+        "/imports/",
+        "/imports/{b}",
+        "/returnees/{r}",
+    ],
     "manager": ["/", "/reports/?from=2024-01-01&to=2024-12-31", "/reports/export.csv"],
-    "admin": ["/", "/admin/users", "/admin/users/new", "/admin/catalog", "/admin/audit", "/admin/offices",
-              "/imports/export", "/imports/export.xlsx", "/reports/drilldown?measure=returned"],
+    "admin": [
+        "/",
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/catalog",
+        "/admin/audit",
+        "/admin/offices",
+        "/imports/export",
+        "/imports/export.xlsx",
+        "/reports/drilldown?measure=returned",
+    ],
 }
 ROLE_PAGES = [(role, url) for role, urls in PAGES.items() for url in urls]
 
@@ -38,8 +62,11 @@ def policy_of(response) -> dict[str, list[str]]:
 
 
 def inline_code_in(html: str) -> list[str]:
-    return [match.group(0) for pattern in (INLINE_SCRIPT, INLINE_STYLE, INLINE_HANDLER, JAVASCRIPT_URL)
-            for match in pattern.finditer(html)]
+    return [
+        match.group(0)
+        for pattern in (INLINE_SCRIPT, INLINE_STYLE, INLINE_HANDLER, JAVASCRIPT_URL)
+        for match in pattern.finditer(html)
+    ]
 
 
 def assert_hardened(response):
@@ -92,19 +119,29 @@ def test_static_files_may_be_cached(client):
 
 def test_no_template_holds_inline_script_style_or_handler():
     """The guard for new templates: behaviour goes in caseapp/static/*.js, data in data- attributes."""
-    found = {str(path.relative_to(TEMPLATES)): inline_code_in(path.read_text(encoding="utf-8"))
-             for path in TEMPLATES.rglob("*.html")}
+    found = {
+        str(path.relative_to(TEMPLATES)): inline_code_in(path.read_text(encoding="utf-8"))
+        for path in TEMPLATES.rglob("*.html")
+    }
     assert {name: code for name, code in found.items() if code} == {}
 
 
-@pytest.mark.parametrize("html", [
-    "<script>alert(1)</script>", '<p style="color: red">', "<style>p {}</style>",
-    '<form onsubmit="return confirm()">', '<a href="javascript:go()">',
-])
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<script>alert(1)</script>",
+        '<p style="color: red">',
+        "<style>p {}</style>",
+        '<form onsubmit="return confirm()">',
+        '<a href="javascript:go()">',
+    ],
+)
 def test_the_inline_code_check_finds_what_the_csp_blocks(html):
     assert inline_code_in(html)
-    assert not inline_code_in('<script src="/static/caseapp.js"></script><p data-style="x" class="one">'
-                              '<script type="application/json" id="series">[1, 2]</script>')
+    assert not inline_code_in(
+        '<script src="/static/caseapp.js"></script><p data-style="x" class="one">'
+        '<script type="application/json" id="series">[1, 2]</script>'
+    )
 
 
 def test_plain_http_gets_no_hsts_and_cookies_as_configured(client, make):
@@ -117,8 +154,9 @@ def test_plain_http_gets_no_hsts_and_cookies_as_configured(client, make):
 
 def test_https_gets_hsts_and_only_secure_cookies(client, make):
     user = make.user(Role.CASEWORKER, "Gori")
-    response = client.post("/login", base_url="https://localhost",
-                           data={"username": user.username, "password": "correct horse battery"})
+    response = client.post(
+        "/login", base_url="https://localhost", data={"username": user.username, "password": "correct horse battery"}
+    )
     assert response.status_code == 302
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
     cookies = response.headers.getlist("Set-Cookie")
@@ -128,9 +166,20 @@ def test_https_gets_hsts_and_only_secure_cookies(client, make):
 
 
 def proxied_app(app, proxies: int):
-    return create_app({key: app.config[key] for key in (
-        "TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED", "SERVER_NAME",
-        "PASSWORD_HASH_METHOD")} | {"TRUSTED_PROXIES": proxies})
+    return create_app(
+        {
+            key: app.config[key]
+            for key in (
+                "TESTING",
+                "SECRET_KEY",
+                "SQLALCHEMY_DATABASE_URI",
+                "WTF_CSRF_ENABLED",
+                "SERVER_NAME",
+                "PASSWORD_HASH_METHOD",
+            )
+        }
+        | {"TRUSTED_PROXIES": proxies}
+    )
 
 
 def test_behind_a_trusted_proxy_https_is_read_from_x_forwarded_proto(app):

@@ -29,7 +29,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
 
-from caseapp.exports import unescape_formula
+from caseapp.spreadsheets import unescape_formula
 
 TABLES = ("returnees", "assistance")
 
