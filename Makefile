@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app caseapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve migrate demo bench messages clean
+.PHONY: run test serve migrate demo bench messages audit clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "caseapp needs Python 3.11 or newer (python3.11 on the PATH)"; exit 1; }
@@ -29,9 +29,10 @@ migrate: $(VENV)/.installed
 demo: migrate
 	$(FLASK) seed-demo --if-empty
 
+# gunicorn, not `flask run`: Werkzeug's development server names its and Python's versions in every answer.
 run: demo
 	@echo "caseapp is starting at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(BIN)/gunicorn --workers 1 --threads 4 --bind $(HOST):$(PORT) 'caseapp:create_app()'
 
 # Production-style server on the same database (several workers; SQLite copes thanks to WAL + BEGIN IMMEDIATE).
 serve: migrate
@@ -44,6 +45,21 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
 
+# Security checks in a virtualenv of their own: pip-audit brings defusedxml, and openpyxl reads every
+# workbook through defusedxml's pure-Python parser whenever it is installed (several times slower).
+AUDIT_VENV ?= .venv-audit
+$(AUDIT_VENV)/.installed:
+	@test -n "$(PYTHON)" || { echo "caseapp needs Python 3.11 or newer (python3.11 on the PATH)"; exit 1; }
+	$(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install -q 'bandit>=1.8' 'pip-audit>=2.7'
+	@touch $@
+
+# bandit: no finding of medium or high severity in the app and its migrations; pip-audit: no known
+# vulnerability in the installed packages (skipped, saying so, where its data cannot be reached).
+audit: $(AUDIT_VENV)/.installed $(VENV)/.installed
+	$(AUDIT_VENV)/bin/bandit -q -r caseapp migrations --severity-level medium
+	$(AUDIT_VENV)/bin/python .ci/pip_audit.py $(BIN)/pip $(AUDIT_VENV)/bin/pip-audit
+
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
 
@@ -51,4 +67,4 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o caseapp/translations/messages.pot .
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) $(AUDIT_VENV) build *.egg-info .pytest_cache .ruff_cache .import_linter_cache

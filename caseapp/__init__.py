@@ -9,7 +9,7 @@ from flask import Flask, g, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from caseapp import database, unit_of_work
+from caseapp import database, security, unit_of_work
 from caseapp.config import DefaultConfig, database_url, load_secret_key
 from caseapp.error_pages import register_errorhandlers
 from caseapp.extensions import babel, bootstrap, csrf, db, login_manager, migrate
@@ -31,7 +31,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(REPO_ROOT / "templates"),
     )
     app.url_map.converters["int"] = DatabaseIdConverter
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Personal data lives here (the SQLite file, pending uploads, the secret key): owner only.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
     # Every setting can also come from the environment as CASEAPP_<NAME> (values read as JSON when they
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     refuse_missing_database(app)
 
+    security.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -142,15 +144,6 @@ def register_request_hooks(app: Flask) -> None:
         if token is not None:
             database.reset_request_may_write(token)
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if current_user and getattr(current_user, "is_authenticated", False):
-            # Pages with personal data must not be kept by shared office browsers.
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
 
 
 def register_request_ids(app: Flask) -> None:
