@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -15,11 +15,12 @@ from caseapp import database
 from caseapp.config import DefaultConfig, database_url, load_secret_key
 from caseapp.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from caseapp.inputs import DatabaseIdConverter, refuse_control_characters
+from caseapp.language import LANGUAGE_NAMES, current_language, remember_lang_argument, select_locale
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: endpoints that answer without a login; everything else requires one
-PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "healthz"}
+PUBLIC_ENDPOINTS = {"auth.login", "language.switch", "static", "bootstrap.static", "healthz"}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -55,7 +56,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -76,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.demo.cli import register_demo_commands
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
+    from caseapp.language.views import bp as language_bp
     from caseapp.reports.cli import register_report_commands
     from caseapp.reports.views import bp as reports_bp
     from caseapp.returnees.views import bp as returnees_bp
@@ -88,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(language_bp)
     register_auth_commands(app)
     register_demo_commands(app)
     register_imports(app)
@@ -110,6 +113,7 @@ def register_request_hooks(app: Flask) -> None:
             request.method not in ("GET", "HEAD", "OPTIONS")
         )
         refuse_control_characters()
+        remember_lang_argument()
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
         if not current_user.is_authenticated:
@@ -187,10 +191,7 @@ def register_template_helpers(app: Flask) -> None:
     def inject_policies():
         return {"can": TEMPLATE_POLICIES}
 
+    @app.context_processor
+    def inject_language():
+        return {"current_language": current_language, "language_names": LANGUAGE_NAMES}
 
-def _select_locale():
-    from flask import current_app
-
-    # Outside a request (command line, tests calling services) there is no session: the default locale.
-    chosen = session.get("locale") if has_request_context() else None
-    return chosen or current_app.config["BABEL_DEFAULT_LOCALE"]

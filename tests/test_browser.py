@@ -49,7 +49,7 @@ def log_in(page, base, username):
     assert "/login" in page.url
     page.fill("#username", username)
     page.fill("#password", "correct horse battery")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # not the language switch of the menu
 
 
 def test_gori_caseworker_registers_logs_assistance_and_sees_the_timeline(app, make, live_server, page, tmp_path):

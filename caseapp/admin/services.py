@@ -18,29 +18,34 @@ from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 
-TYPE_FIELDS = ["code", "name", "category", "carries_amount", "needs_approval", "active", "sort_order"]
+TYPE_FIELDS = ["code", "name", "name_ka", "category", "carries_amount", "needs_approval", "active", "sort_order"]
 
 
-def save_office(actor, office: FieldOffice | None, *, name: str, active: bool) -> FieldOffice:
-    name = name.strip()
+OFFICE_FIELDS = ["name", "name_ka", "active"]
+
+
+def save_office(actor, office: FieldOffice | None, *, name: str, active: bool, name_ka: str = "") -> FieldOffice:
+    name, name_ka = name.strip(), (name_ka or "").strip()
     clash = db.session.scalar(select(FieldOffice).where(func.lower(FieldOffice.name) == name.lower()))
     if clash is not None and clash is not office:
         raise ValidationFailed({"name": _l("An office with this name exists.")})
     created = office is None
     office = office or FieldOffice()
-    before = snapshot(office, ["name", "active"]) if not created else {}
+    before = snapshot(office, OFFICE_FIELDS) if not created else {}
     office.name = name
+    office.name_ka = name_ka
     office.active = active
     db.session.add(office)
     db.session.flush()
     log_change(actor, "office.create" if created else "office.update", "office", office.id,
-               changes=diff(before, snapshot(office, ["name", "active"])))
+               changes=diff(before, snapshot(office, OFFICE_FIELDS)))
     return office
 
 
 def save_assistance_type(actor, kind: AssistanceType | None, **values) -> AssistanceType:
     values["code"] = values["code"].strip()
     values["name"] = values["name"].strip()
+    values["name_ka"] = (values.get("name_ka") or "").strip()
     values["category"] = AssistanceCategory(values["category"])
     clash = db.session.scalar(select(AssistanceType).where(AssistanceType.code == values["code"]))
     errors = {}

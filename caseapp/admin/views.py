@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from caseapp.admin import services
 from caseapp.admin.forms import AssistanceTypeForm, OfficeForm, ThresholdForm
 from caseapp.assistance.models import ApprovalThreshold, AssistanceRecord, AssistanceType, Currency
-from caseapp.assistance.services import parse_amount
+from caseapp.forms import parse_typed_amount
 from caseapp.audit.models import AuditEntry
 from caseapp.auth import services as auth_services
 from caseapp.auth.forms import UserForm
@@ -35,7 +35,7 @@ def _get_or_404(model, object_id):
 
 def _office_choices():
     offices = db.session.scalars(select(FieldOffice).order_by(FieldOffice.name))
-    return [(0, "—")] + [(o.id, o.name) for o in offices]
+    return [(0, "—")] + [(o.id, o.label) for o in offices]
 
 
 @bp.get("/users")
@@ -93,7 +93,8 @@ def office_form(office_id=None):
     form = OfficeForm(obj=office)
     if form.validate_on_submit():
         try:
-            services.save_office(current_user, office, name=form.name.data, active=form.active.data)
+            services.save_office(current_user, office, name=form.name.data, name_ka=form.name_ka.data,
+                                 active=form.active.data)
             db.session.commit()
             flash(_("The office is saved."), "success")
             return redirect(url_for("admin.offices"))
@@ -114,15 +115,15 @@ def office_thresholds(office_id):
         limits, errors = {}, {}
         for currency in Currency:
             try:
-                limits[currency] = parse_amount(form[currency.value].data)
-            except ValueError:
-                errors[currency.value] = _("Type the amount as a number with a dot, e.g. 1500.00")
+                limits[currency] = parse_typed_amount(form[currency.value].data)
+            except ValueError as error:
+                errors[currency.value] = str(error)
         try:
             if errors:
                 raise ValidationFailed(errors)
             services.set_approval_thresholds(current_user, office, limits)
             db.session.commit()
-            flash(_("The approval thresholds of %(office)s are saved.", office=office.name), "success")
+            flash(_("The approval thresholds of %(office)s are saved.", office=office.label), "success")
             return redirect(url_for("admin.offices"))
         except ValidationFailed as failure:
             db.session.rollback()
@@ -157,7 +158,8 @@ def type_form(type_id=None):
     if form.validate_on_submit():
         try:
             services.save_assistance_type(
-                current_user, kind, code=form.code.data, name=form.name.data, category=form.category.data,
+                current_user, kind, code=form.code.data, name=form.name.data, name_ka=form.name_ka.data,
+                category=form.category.data,
                 carries_amount=form.carries_amount.data, needs_approval=form.needs_approval.data,
                 active=form.active.data, sort_order=form.sort_order.data)
             db.session.commit()

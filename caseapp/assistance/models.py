@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caseapp.auth.models import User
 from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.extensions import db
+from caseapp.language import BilingualName
 from caseapp.returnees.models import Case, Returnee
 from caseapp.timeutil import utcnow
 
@@ -66,7 +67,7 @@ class Currency(ChoiceEnum):
         return self.value
 
 
-class AssistanceType(db.Model):
+class AssistanceType(BilingualName, db.Model):
     """An entry of the assistance catalog (admin-editable; the standard codes come with migrations)."""
 
     __tablename__ = "assistance_type"
@@ -74,7 +75,10 @@ class AssistanceType(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: stable machine code used in reports, imports and exports (e.g. business_grant)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    #: the English name
     name: Mapped[str] = mapped_column(sa.String(120))
+    #: the Georgian name shown on Georgian pages (the English one when empty)
+    name_ka: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     category: Mapped[AssistanceCategory] = mapped_column(
         enum_column_type(AssistanceCategory, "assistance_category")
     )
@@ -90,7 +94,7 @@ class AssistanceType(db.Model):
         return f"<AssistanceType {self.code}>"
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
 
 
 class AssistanceRecord(db.Model):

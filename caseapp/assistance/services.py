@@ -89,7 +89,7 @@ def assistance_errors(values: AssistanceInput, *, on: date | None = None) -> dic
         errors["provided_on"] = _l("Delivered assistance cannot be dated in the future.")
     if values.amount is not None:
         if not kind.carries_amount:
-            errors["amount"] = _l("%(type)s does not carry an amount.", type=kind.name)
+            errors["amount"] = _l("%(type)s does not carry an amount.", type=kind.label)
         elif not isinstance(values.amount, Decimal) or not values.amount.is_finite():
             errors["amount"] = _l("Not a number.")
         elif values.amount < 0:
@@ -129,7 +129,7 @@ def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) 
     if status not in INITIAL:
         errors["status"] = _l("A new record starts as planned, requested or delivered.")
     elif status == AssistanceStatus.DELIVERED and approval and kind.needs_approval:
-        errors["status"] = _l("%(type)s needs a supervisor's approval: record it as requested.", type=kind.name)
+        errors["status"] = _l("%(type)s needs a supervisor's approval: record it as requested.", type=kind.label)
     elif status == AssistanceStatus.DELIVERED and approval:
         errors["status"] = _l("The amount is above the office's approval threshold: record it as requested.")
     case = returnee.current_case

@@ -9,6 +9,7 @@ from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, Assist
 from caseapp.assistance.workflow import DECISIONS, allowed_next, initial_statuses
 from caseapp.auth.policies import can_edit_case_data, has_review_queue, require
 from caseapp.errors import StaleEdit, ValidationFailed, apply_errors, run_and_flash
+from caseapp.forms import parse_typed_amount
 from caseapp.extensions import db
 from caseapp.returnees.queries import get_returnee_or_404
 from caseapp.timeutil import today
@@ -37,9 +38,9 @@ def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType]):
         apply_errors(form, {"type_id": _("Choose a type of assistance.")})
         return None
     try:
-        amount = services.parse_amount(form.amount.data) if kind.carries_amount else None
-    except ValueError:
-        apply_errors(form, {"amount": _("Type the amount as a number with a dot, e.g. 1500.00")})
+        amount = parse_typed_amount(form.amount.data) if kind.carries_amount else None
+    except ValueError as error:
+        apply_errors(form, {"amount": str(error)})
         return None
     return services.AssistanceInput(
         assistance_type=kind,
@@ -59,7 +60,7 @@ def create(returnee_id):
     types = _types()
     types_by_id = {t.id: t for t in types}
     form = AssistanceForm()
-    form.type_id.choices = [(t.id, t.name) for t in types]
+    form.type_id.choices = [(t.id, t.label) for t in types]
     if request.method == "GET":
         form.provided_on.data = today()
         wanted = request.args.get("type")
@@ -75,7 +76,7 @@ def create(returnee_id):
             try:
                 services.record_assistance(current_user, returnee, values)
                 db.session.commit()
-                flash(_("%(type)s is logged.", type=values.assistance_type.name), "success")
+                flash(_("%(type)s is logged.", type=values.assistance_type.label), "success")
                 return redirect(url_for("returnees.show", returnee_id=returnee.id))
             except ValidationFailed as failure:
                 db.session.rollback()
@@ -89,7 +90,7 @@ def edit(record_id):
     record = get_record_or_404(record_id)
     types = _types(include_id=record.type_id)
     form = AssistanceForm(obj=record if request.method == "GET" else None)
-    form.type_id.choices = [(t.id, t.name) for t in types]
+    form.type_id.choices = [(t.id, t.label) for t in types]
     form.status.choices = [(record.status.value, record.status.label)]
     if request.method == "GET":
         form.amount.data = str(record.amount) if record.amount is not None else ""
@@ -140,7 +141,7 @@ def decide(record_id):
         decision = Decision(form.decision.data)
         run_and_flash(lambda: services.decide_request(current_user, record, decision, comment=form.comment.data,
                                                       expected_version=form.version.data),
-                      _("%(type)s for %(name)s is %(decision)s.", type=record.assistance_type.name,
+                      _("%(type)s for %(name)s is %(decision)s.", type=record.assistance_type.label,
                         name=record.returnee.full_name, decision=decision.label.lower()))
     else:
         flash(_("Choose approve or reject."), "danger")

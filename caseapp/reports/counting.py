@@ -37,6 +37,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
+from caseapp.language import local_name
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
@@ -288,6 +289,13 @@ class CatalogType:
     code: str
     name: str
     carries_amount: bool
+    #: the Georgian name (empty: the English one is shown)
+    name_ka: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name in the page's language."""
+        return local_name(self.name, self.name_ka)
 
 
 @dataclass
@@ -352,17 +360,19 @@ class Report:
 
 def load_catalog() -> list[CatalogType]:
     rows = db.session.execute(
-        select(AssistanceType.id, AssistanceType.code, AssistanceType.name, AssistanceType.carries_amount)
+        select(AssistanceType.id, AssistanceType.code, AssistanceType.name, AssistanceType.carries_amount,
+               AssistanceType.name_ka)
         .order_by(AssistanceType.sort_order, AssistanceType.name)
     ).all()
     return [CatalogType(*row) for row in rows]
 
 
 def report_groups(filters: ReportFilters) -> tuple[dict[str, list], dict[int, str]]:
-    offices = select(FieldOffice.id, FieldOffice.name).order_by(FieldOffice.name)
+    offices = select(FieldOffice.id, FieldOffice.name, FieldOffice.name_ka).order_by(FieldOffice.name)
     if filters.office_id is not None:
         offices = offices.where(FieldOffice.id == filters.office_id)
-    office_names = dict(db.session.execute(offices).all())
+    # The names in the page's language (English on the command line).
+    office_names = {id_: local_name(name, name_ka) for id_, name, name_ka in db.session.execute(offices)}
     groups = {
         "office": list(office_names),
         "sex": [s.value for s in Sex] if not filters.sex else [filters.sex],

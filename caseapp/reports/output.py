@@ -89,13 +89,13 @@ def report_sheets(shown: PresentedReport) -> list[tuple[str, list[str], list[lis
             money = [WITHHELD] * len(currencies)
         else:
             money = [amounts.get(c, 0) for c in currencies]
-        summary.append([kind.name, kind.code, shown.total(PERSONS, kind.code), shown.total(EVENTS, kind.code),
+        summary.append([kind.label, kind.code, shown.total(PERSONS, kind.code), shown.total(EVENTS, kind.code),
                         *money])
     sheets = [(_("Summary"), summary_header, summary)]
 
     header = [_("Group"), _("Returned persons"), _("Assisted persons"), _("All events")]
     for kind in report.types:
-        header += [_("%(type)s: persons", type=kind.name), _("%(type)s: events", type=kind.name)]
+        header += [_("%(type)s: persons", type=kind.label), _("%(type)s: events", type=kind.label)]
     for dimension in DIMENSIONS:
         rows = []
         for dimension_key, group, label in [*[(dimension, g, group_code(report, dimension, g))
@@ -109,7 +109,7 @@ def report_sheets(shown: PresentedReport) -> list[tuple[str, list[str], list[lis
 
     sheets.append((_("Funnels"), [_("Counselling"), _("Persons counselled"), _("Grant"),
                                   _("Persons who then received the grant"), _("Share (%)")],
-                   [[f.funnel.counselling.name, f.counselled, f.funnel.grant.name, f.converted,
+                   [[f.funnel.counselling.label, f.counselled, f.funnel.grant.label, f.converted,
                      "" if f.share is None else f.share] for f in shown.funnels()]))
     pipeline = []
     for kind in report.types:
@@ -117,7 +117,7 @@ def report_sheets(shown: PresentedReport) -> list[tuple[str, list[str], list[lis
             persons = shown.pipeline(kind.code, status.value, PERSONS)
             if persons:
                 amounts = shown.pipeline_amounts(kind.code, status.value) or {}
-                pipeline.append([kind.name, str(status.label), persons,
+                pipeline.append([kind.label, str(status.label), persons,
                                  shown.pipeline(kind.code, status.value, EVENTS),
                                  *[amounts.get(c, "") for c in currencies]])
     sheets.append((_("Pipeline"), [_("Type"), _("Status"), _("Persons"), _("Records")]
@@ -192,12 +192,12 @@ def report_text(shown: PresentedReport) -> str:
         lines.append(f"{_('Filters')}: {scope}")
     lines += [f"{_('Returned persons')}: {shown.total(RETURNED)}",
               f"{_('Assisted persons')}: {shown.total(ASSISTED)} ({_('events')}: {shown.total(EVENTS)})", ""]
-    width = max(len(kind.name) for kind in report.types)
+    width = max(len(kind.label) for kind in report.types)
     lines.append(f"{_('Assistance type'):<{width}}  {_('Persons'):>8}  {_('Events'):>8}  {_('Amounts')}")
     for kind in report.types:
         amounts = shown.amounts(kind.code)
         money = ", ".join(f"{_amount_text(a)} {c}" for c, a in sorted((amounts or {}).items()))
-        lines.append(f"{kind.name:<{width}}  {shown.total(PERSONS, kind.code)!s:>8}  "
+        lines.append(f"{kind.label:<{width}}  {shown.total(PERSONS, kind.code)!s:>8}  "
                      f"{shown.total(EVENTS, kind.code)!s:>8}  {money}")
     lines += ["", shown.paragraph()]
     return "\n".join(lines) + "\n"

@@ -77,7 +77,7 @@ def filters_from_request(user) -> tuple[ReportFilters, list[str]]:
 
 
 def _office_choices(user) -> list[tuple[int, str]]:
-    query = select(FieldOffice.id, FieldOffice.name).order_by(FieldOffice.name)
+    query = select(FieldOffice.id, FieldOffice.label).order_by(FieldOffice.name)
     scope = office_scope(user)
     if scope is not None:
         query = query.where(FieldOffice.id == scope)
@@ -155,7 +155,7 @@ def drilldown():
             records = records_behind(filters, type_code=type_code, statuses=statuses, currency=currency)
             total = count_of(records)
             rows = db.session.execute(
-                records.add_columns(Returnee, FieldOffice.name)
+                records.add_columns(Returnee, FieldOffice.label)
                 .join(FieldOffice, FieldOffice.id == Returnee.field_office_id)
                 .order_by(AssistanceRecord.provided_on, AssistanceRecord.id)
                 .limit(DRILL_PAGE_SIZE).offset((page_number - 1) * DRILL_PAGE_SIZE)
@@ -167,7 +167,7 @@ def drilldown():
             people = scoped_returnees(current_user).where(Returnee.id.in_(ids))
             total = count_of(people)
             returnees = db.session.execute(
-                people.join(FieldOffice, FieldOffice.id == Returnee.field_office_id).add_columns(FieldOffice.name)
+                people.join(FieldOffice, FieldOffice.id == Returnee.field_office_id).add_columns(FieldOffice.label)
                 .order_by(Returnee.last_name, Returnee.first_name, Returnee.id)
                 .limit(DRILL_PAGE_SIZE).offset((page_number - 1) * DRILL_PAGE_SIZE)
             ).all()
@@ -179,7 +179,7 @@ def drilldown():
         "reports/drilldown.html", filters=filters, measure=measure, kind=kind, status=status, funnel=funnel,
         currency=currency, total=total, returnees=returnees, records=rows, sums=sums,
         page=Page(page_number, DRILL_PAGE_SIZE, total), args=args.to_dict(), report_args=report_args,
-        office_name=db.session.get(FieldOffice, filters.office_id).name if filters.office_id else None,
+        office_name=db.session.get(FieldOffice, filters.office_id).label if filters.office_id else None,
         status_label=AssistanceStatus(status).label,
         vulnerability_label=Vulnerability(filters.vulnerability).label if filters.vulnerability else "",
     )

@@ -49,7 +49,7 @@ def office_choices(user):
     scope = office_scope(user)
     if scope is not None:
         query = query.where(FieldOffice.id == scope)
-    return [(office.id, office.name) for office in db.session.scalars(query)]
+    return [(office.id, office.label) for office in db.session.scalars(query)]
 
 
 def filters_from_request() -> ReturneeFilters:
