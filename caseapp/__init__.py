@@ -16,6 +16,7 @@ from caseapp.config import DefaultConfig, database_url, load_secret_key
 from caseapp.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from caseapp.inputs import DatabaseIdConverter, refuse_control_characters
 from caseapp.language import LANGUAGE_NAMES, current_language, remember_lang_argument, select_locale
+from caseapp.language.wtforms_messages import translate_wtforms_messages
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,6 +58,7 @@ def register_extensions(app: Flask) -> None:
                      compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    translate_wtforms_messages()
     bootstrap.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -236,3 +236,11 @@ def test_report_exports_and_donor_paragraph_are_in_georgian_for_a_georgian_user(
     assert summary["business_grant"][0] == "მიკრობიზნესის გრანტი"
     offices = [row[0] for row in book["ოფისების მიხედვით"].iter_rows(min_row=2, values_only=True)]
     assert "გორი" in offices
+
+
+def test_wtforms_own_messages_are_in_the_page_language(client, make, login):
+    login(make.user(Role.CASEWORKER, "Gori"))
+    georgian = text_of(client.post("/returnees/new", data={}, headers=GEORGIAN_BROWSER))
+    assert "სავალდებულო ველი." in georgian and "This field is required." not in georgian
+    english = text_of(client.post("/returnees/new", data={}, headers=ENGLISH_BROWSER))
+    assert "This field is required." in english
