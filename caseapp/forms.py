@@ -44,6 +44,12 @@ def parse_typed_amount(text: str | None) -> Decimal | None:
                            example=format_decimal(Decimal("1500"), format="#,##0.00"))) from None
 
 
+def amount_for_input(amount: Decimal | None) -> str:
+    """An amount put back into a form the way the page's language writes it (1 500,00 or 1,500.00);
+    parse_typed_amount reads it back unchanged."""
+    return "" if amount is None else format_decimal(amount, format="#,##0.00")
+
+
 def not_in_future(form, field):
     if field.data and field.data > date.today():
         raise ValidationError(_l("This date cannot be in the future."))

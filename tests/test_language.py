@@ -244,3 +244,14 @@ def test_wtforms_own_messages_are_in_the_page_language(client, make, login):
     assert "სავალდებულო ველი." in georgian and "This field is required." not in georgian
     english = text_of(client.post("/returnees/new", data={}, headers=ENGLISH_BROWSER))
     assert "This field is required." in english
+
+
+def test_an_amount_comes_back_into_the_edit_form_written_the_page_languages_way(client, make, login):
+    person = make.returnee("Gori")
+    record = make.record(person, "reception", status="planned", amount="3500.00")
+    login(make.user(Role.CASEWORKER, "Gori"))
+    georgian = client.get(f"/assistance/{record.id}/edit", headers=GEORGIAN_BROWSER).text
+    assert 'value="3\u00a0500,00"' in georgian
+    english = client.get(f"/assistance/{record.id}/edit", headers=ENGLISH_BROWSER).text
+    assert 'value="3,500.00"' in english
+    assert parse_local_amount("3\u00a0500,00", "ka") == parse_local_amount("3,500.00", "en") == Decimal("3500.00")

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from caseapp.admin import services
 from caseapp.admin.forms import AssistanceTypeForm, OfficeForm, ThresholdForm
 from caseapp.assistance.models import ApprovalThreshold, AssistanceRecord, AssistanceType, Currency
-from caseapp.forms import parse_typed_amount
+from caseapp.forms import amount_for_input, parse_typed_amount
 from caseapp.audit.models import AuditEntry
 from caseapp.auth import services as auth_services
 from caseapp.auth.forms import UserForm
@@ -109,7 +109,7 @@ def office_thresholds(office_id):
     office = _get_or_404(FieldOffice, office_id)
     current = {t.currency: t.amount for t in db.session.scalars(
         select(ApprovalThreshold).where(ApprovalThreshold.field_office_id == office.id))}
-    form = ThresholdForm(data={c.value: str(current[c]) if c in current else "" for c in Currency}
+    form = ThresholdForm(data={c.value: amount_for_input(current.get(c)) for c in Currency}
                          if request.method == "GET" else None)
     if form.validate_on_submit():
         limits, errors = {}, {}

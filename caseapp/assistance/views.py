@@ -9,7 +9,7 @@ from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, Assist
 from caseapp.assistance.workflow import DECISIONS, allowed_next, initial_statuses
 from caseapp.auth.policies import can_edit_case_data, has_review_queue, require
 from caseapp.errors import StaleEdit, ValidationFailed, apply_errors, run_and_flash
-from caseapp.forms import parse_typed_amount
+from caseapp.forms import amount_for_input, parse_typed_amount
 from caseapp.extensions import db
 from caseapp.returnees.queries import get_returnee_or_404
 from caseapp.timeutil import today
@@ -93,7 +93,7 @@ def edit(record_id):
     form.type_id.choices = [(t.id, t.label) for t in types]
     form.status.choices = [(record.status.value, record.status.label)]
     if request.method == "GET":
-        form.amount.data = str(record.amount) if record.amount is not None else ""
+        form.amount.data = amount_for_input(record.amount)
         form.currency.data = record.currency.value if record.currency else ""
         form.status.data = record.status.value
     stale = None
