@@ -255,3 +255,13 @@ def test_an_amount_comes_back_into_the_edit_form_written_the_page_languages_way(
     english = client.get(f"/assistance/{record.id}/edit", headers=ENGLISH_BROWSER).text
     assert 'value="3,500.00"' in english
     assert parse_local_amount("3\u00a0500,00", "ka") == parse_local_amount("3,500.00", "en") == Decimal("3500.00")
+
+
+def test_office_lists_follow_the_alphabet_of_the_page_language(client, make, login):
+    login(make.user(Role.ADMIN, None))
+    georgian = text_of(client.get("/returnees/", headers=GEORGIAN_BROWSER))
+    positions = [georgian.index(f">{name}</option>") for name in ("ახალციხე", "გორი", "თბილისი", "თელავი", "ფოთი", "ქუთაისი")]
+    assert positions == sorted(positions)
+    english = text_of(client.get("/returnees/", headers=ENGLISH_BROWSER))
+    positions = [english.index(f">{name}</option>") for name in ("Akhaltsikhe", "Gori", "Kutaisi", "Poti", "Tbilisi", "Telavi")]
+    assert positions == sorted(positions)

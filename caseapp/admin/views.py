@@ -34,7 +34,7 @@ def _get_or_404(model, object_id):
 
 
 def _office_choices():
-    offices = db.session.scalars(select(FieldOffice).order_by(FieldOffice.name))
+    offices = db.session.scalars(select(FieldOffice).order_by(FieldOffice.label))
     return [(0, "—")] + [(o.id, o.label) for o in offices]
 
 

@@ -368,7 +368,7 @@ def load_catalog() -> list[CatalogType]:
 
 
 def report_groups(filters: ReportFilters) -> tuple[dict[str, list], dict[int, str]]:
-    offices = select(FieldOffice.id, FieldOffice.name, FieldOffice.name_ka).order_by(FieldOffice.name)
+    offices = select(FieldOffice.id, FieldOffice.name, FieldOffice.name_ka).order_by(FieldOffice.label)
     if filters.office_id is not None:
         offices = offices.where(FieldOffice.id == filters.office_id)
     # The names in the page's language (English on the command line).

@@ -77,7 +77,7 @@ def filters_from_request(user) -> tuple[ReportFilters, list[str]]:
 
 
 def _office_choices(user) -> list[tuple[int, str]]:
-    query = select(FieldOffice.id, FieldOffice.label).order_by(FieldOffice.name)
+    query = select(FieldOffice.id, FieldOffice.label).order_by(FieldOffice.label)
     scope = office_scope(user)
     if scope is not None:
         query = query.where(FieldOffice.id == scope)

@@ -45,7 +45,7 @@ STALE_CASE = _l("Someone changed this case meanwhile; nothing was saved. Check t
 
 
 def office_choices(user):
-    query = select(FieldOffice).where(FieldOffice.active.is_(True)).order_by(FieldOffice.name)
+    query = select(FieldOffice).where(FieldOffice.active.is_(True)).order_by(FieldOffice.label)
     scope = office_scope(user)
     if scope is not None:
         query = query.where(FieldOffice.id == scope)
