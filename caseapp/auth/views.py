@@ -34,7 +34,6 @@ def login():
             # One message for every failure: it must not tell which part was wrong.
             flash(_("Invalid username or password."), "danger")
         else:
-            db.session.commit()
             login_user(user)
             target = request.args.get("next")
             return redirect(target if is_safe_redirect(target) else url_for("home.index"))

@@ -21,7 +21,7 @@ def switch():
     session["locale"] = chosen
     if current_user.is_authenticated:
         current_user.locale = chosen
-        db.session.commit()
+        db.session.flush()  # the request commits (caseapp.unit_of_work)
     target = request.form.get("next")
     return redirect(without_lang(target) if is_safe_redirect(target) else url_for("home.index"))
 

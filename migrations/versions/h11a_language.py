@@ -6,7 +6,7 @@ names; the six shipped offices and the fourteen standard assistance types get th
 (rows an administrator added or renamed keep an empty Georgian name until someone types it).
 
 Revision ID: h11a_language
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-25 12:30:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h11a_language'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
