@@ -9,7 +9,6 @@ from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from caseapp import database
 from caseapp.backup import services
 from caseapp.backup.services import BackupError
 from caseapp.extensions import db
@@ -70,9 +69,7 @@ def guarded_migration_commands() -> click.Group:
 
     @with_appcontext
     def guarded_upgrade(**options):
-        # A SQLite file that is not there yet holds nothing to back up (and connecting would refuse it).
-        path = database.sqlite_path(db.engine.url)
-        if not options["sql"] and path is not None and path.exists() and not _at_head() \
+        if not options["sql"] and db.engine.dialect.name == "sqlite" and not _at_head() \
                 and services.holds_data(db.engine):
             _backup_before("before-upgrade")
         click.get_current_context().invoke(upgrade.callback, **options)
