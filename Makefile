@@ -49,7 +49,11 @@ run: demo
 serve: migrate
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'caseapp:create_app()'
 
+# The architecture and the style are tested too: import contracts (pyproject.toml), lint, format.
 test: $(VENV)/.installed-test translations
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
 
 bench: $(VENV)/.installed-test
@@ -65,4 +69,4 @@ messages: $(VENV)/.installed
 	$(BIN)/python -m caseapp.language.catalog || true
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .import_linter_cache

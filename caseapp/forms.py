@@ -2,7 +2,9 @@
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import format_decimal, get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, IntegerField, SelectMultipleField, widgets
 from wtforms.validators import NumberRange, Optional, ValidationError
 

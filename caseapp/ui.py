@@ -5,8 +5,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, request
 from babel.dates import get_datetime_format
+from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 
 

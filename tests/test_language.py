@@ -1,5 +1,6 @@
 """Georgian and English: the language of each page, the switch, Georgian forms of dates and amounts,
 and the Georgian names of the offices and the assistance catalog."""
+
 from __future__ import annotations
 
 import html
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from caseapp.assistance.models import AssistanceRecord
+from caseapp.audit.models import AuditEntry
 from caseapp.auth.models import Role, User
 from caseapp.extensions import db
 from caseapp.language.parsing import local_date_example, parse_local_amount, parse_local_date
@@ -30,6 +32,7 @@ def text_of(response) -> str:
 
 
 # --- which language a page is in ---------------------------------------------------------------------------
+
 
 def test_login_page_follows_a_georgian_browser(client):
     page = client.get("/login", headers=GEORGIAN_BROWSER)
@@ -69,8 +72,7 @@ def test_switch_stores_the_language_on_the_account_for_every_browser(app, client
     assert response.headers["Location"] == "/returnees/"
     assert db.session.get(User, user.id).locale == "ka"
     other_browser = app.test_client()
-    other_browser.post("/login", data={"username": user.username, "password": make.PASSWORD},
-                       headers=ENGLISH_BROWSER)
+    other_browser.post("/login", data={"username": user.username, "password": make.PASSWORD}, headers=ENGLISH_BROWSER)
     home = other_browser.get("/", headers=ENGLISH_BROWSER)
     assert page_language(home) == "ka"
     assert "მთავარი" in text_of(home)
@@ -106,22 +108,34 @@ def test_menu_offers_the_other_language(client, make, login):
 
 # --- dates and amounts ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text,locale,expected", [
-    ("2026-11-25", "ka", date(2026, 11, 25)),
-    ("2026-11-25", "en", date(2026, 11, 25)),
-    ("25.11.2026", "ka", date(2026, 11, 25)),
-    ("5.3.2026", "ka", date(2026, 3, 5)),
-    ("11/25/2026", "en", date(2026, 11, 25)),
-    ("", "ka", None),
-])
+
+@pytest.mark.parametrize(
+    "text,locale,expected",
+    [
+        ("2026-11-25", "ka", date(2026, 11, 25)),
+        ("2026-11-25", "en", date(2026, 11, 25)),
+        ("25.11.2026", "ka", date(2026, 11, 25)),
+        ("5.3.2026", "ka", date(2026, 3, 5)),
+        ("11/25/2026", "en", date(2026, 11, 25)),
+        ("", "ka", None),
+    ],
+)
 def test_dates_are_read_in_iso_and_in_the_usual_form_of_the_language(text, locale, expected):
     assert parse_local_date(text, locale) == expected
 
 
-@pytest.mark.parametrize("text,locale", [
-    ("25.11.2026", "en"), ("11/25/2026", "ka"), ("25.11.26", "ka"), ("31.02.2026", "ka"), ("2026-13-01", "en"),
-    ("25.11.2026.", "ka"), ("٢٥.١١.٢٠٢٦", "ka"),
-])
+@pytest.mark.parametrize(
+    "text,locale",
+    [
+        ("25.11.2026", "en"),
+        ("11/25/2026", "ka"),
+        ("25.11.26", "ka"),
+        ("31.02.2026", "ka"),
+        ("2026-13-01", "en"),
+        ("25.11.2026.", "ka"),
+        ("٢٥.١١.٢٠٢٦", "ka"),
+    ],
+)
 def test_dates_that_are_not_real_or_not_in_either_form_are_refused(text, locale):
     with pytest.raises(ValueError):
         parse_local_date(text, locale)
@@ -132,23 +146,34 @@ def test_the_usual_form_is_shown_as_an_example():
     assert local_date_example("en") == "11/25/2026"
 
 
-@pytest.mark.parametrize("text,locale,expected", [
-    ("3500.00", "en", "3500.00"),
-    ("3500.00", "ka", "3500.00"),
-    ("3,500.00", "en", "3500.00"),
-    ("3 500,00", "ka", "3500.00"),
-    ("3\u00a0500,50", "ka", "3500.50"),
-    ("1,234,567.8", "en", "1234567.8"),
-    ("3500,5", "ka", "3500.5"),
-    ("", "en", None),
-])
+@pytest.mark.parametrize(
+    "text,locale,expected",
+    [
+        ("3500.00", "en", "3500.00"),
+        ("3500.00", "ka", "3500.00"),
+        ("3,500.00", "en", "3500.00"),
+        ("3 500,00", "ka", "3500.00"),
+        ("3\u00a0500,50", "ka", "3500.50"),
+        ("1,234,567.8", "en", "1234567.8"),
+        ("3500,5", "ka", "3500.5"),
+        ("", "en", None),
+    ],
+)
 def test_amounts_are_read_with_the_grouping_and_decimal_signs_of_the_language(text, locale, expected):
     assert parse_local_amount(text, locale) == (Decimal(expected) if expected else None)
 
 
-@pytest.mark.parametrize("text,locale", [
-    ("3 500,00", "en"), ("3,500.00", "ka"), ("35,00.00", "en"), ("1e5", "en"), ("NaN", "en"), ("12abc", "ka"),
-])
+@pytest.mark.parametrize(
+    "text,locale",
+    [
+        ("3 500,00", "en"),
+        ("3,500.00", "ka"),
+        ("35,00.00", "en"),
+        ("1e5", "en"),
+        ("NaN", "en"),
+        ("12abc", "ka"),
+    ],
+)
 def test_amounts_in_another_form_are_refused(text, locale):
     with pytest.raises(ValueError):
         parse_local_amount(text, locale)
@@ -157,9 +182,19 @@ def test_amounts_in_another_form_are_refused(text, locale):
 def test_a_georgian_caseworker_logs_an_amount_and_a_date_typed_the_georgian_way(client, make, login):
     person = make.returnee("Gori")
     login(make.user(Role.CASEWORKER, "Gori"))
-    response = client.post(f"/returnees/{person.id}/assistance/new", headers=GEORGIAN_BROWSER, data={
-        "type_id": make.assistance_type("reception").id, "provided_on": "02.05.2024", "status": "delivered",
-        "amount": "1 250,50", "currency": "GEL", "provider": "", "notes": ""})
+    response = client.post(
+        f"/returnees/{person.id}/assistance/new",
+        headers=GEORGIAN_BROWSER,
+        data={
+            "type_id": make.assistance_type("reception").id,
+            "provided_on": "02.05.2024",
+            "status": "delivered",
+            "amount": "1 250,50",
+            "currency": "GEL",
+            "provider": "",
+            "notes": "",
+        },
+    )
     assert response.status_code == 302
     record = db.session.scalar(select(AssistanceRecord).where(AssistanceRecord.returnee_id == person.id))
     assert (record.provided_on, record.amount) == (date(2024, 5, 2), Decimal("1250.50"))
@@ -171,8 +206,13 @@ def test_a_georgian_caseworker_logs_an_amount_and_a_date_typed_the_georgian_way(
 def test_a_wrong_date_gets_a_message_with_the_forms_to_use_in_the_page_language(client, make, login):
     person = make.returnee("Gori")
     login(make.user(Role.CASEWORKER, "Gori"))
-    data = {"type_id": make.assistance_type("reception").id, "provided_on": "5/2/2024", "status": "delivered",
-            "amount": "35", "currency": "GEL"}
+    data = {
+        "type_id": make.assistance_type("reception").id,
+        "provided_on": "5/2/2024",
+        "status": "delivered",
+        "amount": "35",
+        "currency": "GEL",
+    }
     response = client.post(f"/returnees/{person.id}/assistance/new", headers=GEORGIAN_BROWSER, data=data)
     assert response.status_code == 200
     assert "თარიღი არასწორია: ჩაწერეთ ასე — 25.11.2026 ან წწწწ-თთ-დდ." in text_of(response)
@@ -183,6 +223,7 @@ def test_a_wrong_date_gets_a_message_with_the_forms_to_use_in_the_page_language(
 
 
 # --- names of the offices and the catalog ------------------------------------------------------------------
+
 
 def test_shipped_offices_and_types_have_georgian_names(make):
     assert make.office("Gori").name_ka == "გორი"
@@ -205,9 +246,17 @@ def test_georgian_pages_show_georgian_names_and_english_pages_english_names(clie
 def test_admin_edits_the_georgian_name_and_an_empty_one_falls_back_to_english(client, make, login):
     login(make.user(Role.ADMIN, None))
     kind = make.assistance_type("training")
-    response = client.post(f"/admin/catalog/{kind.id}", data={
-        "code": "training", "name": "Training", "name_ka": "  პროფესიული ტრენინგი ", "category": "education",
-        "active": "y", "sort_order": "130"})
+    response = client.post(
+        f"/admin/catalog/{kind.id}",
+        data={
+            "code": "training",
+            "name": "Training",
+            "name_ka": "  პროფესიული ტრენინგი ",
+            "category": "education",
+            "active": "y",
+            "sort_order": "130",
+        },
+    )
     assert response.status_code == 302
     assert make.assistance_type("training").name_ka == "პროფესიული ტრენინგი"
     office = make.office("Poti")
@@ -216,6 +265,30 @@ def test_admin_edits_the_georgian_name_and_an_empty_one_falls_back_to_english(cl
     offices_page = text_of(client.get("/admin/offices", headers=GEORGIAN_BROWSER))
     assert "Poti" in offices_page and "თბილისი" in offices_page
     assert "პროფესიული ტრენინგი" in text_of(client.get("/admin/catalog", headers=GEORGIAN_BROWSER))
+
+
+def test_a_change_of_a_georgian_name_goes_to_the_change_log(client, make, login):
+    login(make.user(Role.ADMIN, None))
+    office = make.office("Poti")
+    kind = make.assistance_type("training")
+    client.post(f"/admin/offices/{office.id}", data={"name": "Poti", "name_ka": "ფოთის ოფისი", "active": "y"})
+    data = {
+        "code": "training",
+        "name": kind.name,
+        "name_ka": "პროფესიული ტრენინგი",
+        "category": "education",
+        "active": "y",
+        "sort_order": "130",
+    }
+    response = client.post(f"/admin/catalog/{kind.id}", data=data)
+    assert response.status_code == 302, response.text
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_type.in_(["office", "assistance_type"])).order_by(AuditEntry.id)
+    ).all()
+    assert [(entry.entity_type, entry.changes["name_ka"][1]) for entry in entries] == [
+        ("office", "ფოთის ოფისი"),
+        ("assistance_type", "პროფესიული ტრენინგი"),
+    ]
 
 
 def test_report_exports_and_donor_paragraph_are_in_georgian_for_a_georgian_user(client, make, login):
@@ -260,8 +333,12 @@ def test_an_amount_comes_back_into_the_edit_form_written_the_page_languages_way(
 def test_office_lists_follow_the_alphabet_of_the_page_language(client, make, login):
     login(make.user(Role.ADMIN, None))
     georgian = text_of(client.get("/returnees/", headers=GEORGIAN_BROWSER))
-    positions = [georgian.index(f">{name}</option>") for name in ("ახალციხე", "გორი", "თბილისი", "თელავი", "ფოთი", "ქუთაისი")]
+    positions = [
+        georgian.index(f">{name}</option>") for name in ("ახალციხე", "გორი", "თბილისი", "თელავი", "ფოთი", "ქუთაისი")
+    ]
     assert positions == sorted(positions)
     english = text_of(client.get("/returnees/", headers=ENGLISH_BROWSER))
-    positions = [english.index(f">{name}</option>") for name in ("Akhaltsikhe", "Gori", "Kutaisi", "Poti", "Tbilisi", "Telavi")]
+    positions = [
+        english.index(f">{name}</option>") for name in ("Akhaltsikhe", "Gori", "Kutaisi", "Poti", "Tbilisi", "Telavi")
+    ]
     assert positions == sorted(positions)

@@ -3,6 +3,7 @@
 When this fails after adding or changing strings: `make messages` adds them to
 caseapp/translations/ka/LC_MESSAGES/messages.po and lists them; translate them (caseapp/translations/GLOSSARY.md),
 remove any `#, fuzzy` mark once the text is checked, and run the tests again."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,10 +35,10 @@ def test_georgian_texts_keep_every_placeholder_of_the_english():
 
 def test_extraction_finds_templates_python_lazy_strings_and_plurals():
     ids = extracted_msgids()
-    assert "Log in" in ids                          # a template
-    assert "Invalid username or password." in ids   # gettext in Python
+    assert "Log in" in ids  # a template
+    assert "Invalid username or password." in ids  # gettext in Python
     assert "Please log in to see this page." in ids  # lazy_gettext (_l)
-    assert "%(num)s matching returnee" in ids       # ngettext in a template
+    assert "%(num)s matching returnee" in ids  # ngettext in a template
 
 
 def test_georgian_catalogue_has_one_plural_form_as_babel_defines_for_ka():

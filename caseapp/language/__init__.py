@@ -3,6 +3,7 @@
 Order of choice: the language stored on the signed-in user's account; otherwise the one chosen in this
 browser (the menu switch or `?lang=` on the login page, kept in the session); otherwise the browser's
 Accept-Language (`ka-GE` gives `ka`); otherwise the default (BABEL_DEFAULT_LOCALE)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -5,6 +5,7 @@
 `messages.pot`, adds the new ones to the Georgian catalogue and prints what is left to translate;
 `tests/test_translations.py` fails on any entry that is untranslated, fuzzy or missing. Run as
 `python -m caseapp.language.catalog` to see the list."""
+
 from __future__ import annotations
 
 import functools
@@ -19,8 +20,7 @@ from babel.messages.pofile import read_po
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = REPO_ROOT / "caseapp" / "translations"
 #: the keywords the code uses; the same as the Makefile's `pybabel extract -k ...`
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
-            "lazy_ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 #: the folders that hold strings and how to read them (as in babel.cfg)
 SOURCES = [("caseapp", "**.py", "python"), ("templates", "**.html", "jinja2")]
 
@@ -35,8 +35,8 @@ def extracted_msgids() -> frozenset[str]:
     ids = set()
     for folder, pattern, method in SOURCES:
         for _filename, _lineno, message, _comments, _context in extract_from_dir(
-                str(REPO_ROOT / folder), method_map=[(pattern, method)], keywords=KEYWORDS,
-                directory_filter=_not_hidden):
+            str(REPO_ROOT / folder), method_map=[(pattern, method)], keywords=KEYWORDS, directory_filter=_not_hidden
+        ):
             ids.add(message[0] if isinstance(message, tuple) else message)
     ids.discard("")
     return frozenset(ids)
@@ -89,8 +89,10 @@ def main() -> int:
         for msgid in msgids:
             print(f"{kind}: {msgid!r}")
     total = sum(len(msgids) for msgids in problems.values())
-    print(f"{catalogue_path().relative_to(REPO_ROOT)}: " + (
-        "complete" if not total else ", ".join(f"{len(v)} {k}" for k, v in problems.items())))
+    print(
+        f"{catalogue_path().relative_to(REPO_ROOT)}: "
+        + ("complete" if not total else ", ".join(f"{len(v)} {k}" for k, v in problems.items()))
+    )
     return 1 if total else 0
 
 

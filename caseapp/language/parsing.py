@@ -4,6 +4,7 @@ A date is `YYYY-MM-DD` (what the browser's date picker sends, and what the data 
 short date with a four-digit year (`25.11.2026` in Georgian, `11/25/2026` in English). An amount is
 plain digits with a decimal point (`3500.00`) or the locale's form with grouping (`3,500.00` in English,
 `3 500,00` in Georgian). Both are parsed by Babel's locale data, never guessed."""
+
 from __future__ import annotations
 
 import re

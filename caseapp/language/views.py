@@ -1,4 +1,5 @@
 """The language switch of the menu and the login page: one small POST form."""
+
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, abort, redirect, request, session, url_for

@@ -3,9 +3,11 @@
 WTForms ships no Georgian catalogue, so Flask-WTF would show these in English on Georgian pages. The
 messages are listed here so that `make messages` extracts them into our catalogue, and every form reads
 them through Flask-Babel (our catalogue) instead of WTForms' files."""
+
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_gettext as _l, lazy_ngettext, ngettext
+from flask_babel import gettext, lazy_ngettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 #: the messages of the WTForms validators and fields (WTForms 3.1-3.2), for the extractor
@@ -13,12 +15,13 @@ WTFORMS_MESSAGES = (
     _l("This field is required."),
     _l("Invalid input."),
     _l("Field must be equal to %(other_name)s."),
-    lazy_ngettext("Field must be at least %(min)d character long.",
-                  "Field must be at least %(min)d characters long.", 1),
-    lazy_ngettext("Field cannot be longer than %(max)d character.",
-                  "Field cannot be longer than %(max)d characters.", 1),
-    lazy_ngettext("Field must be exactly %(max)d character long.",
-                  "Field must be exactly %(max)d characters long.", 1),
+    lazy_ngettext(
+        "Field must be at least %(min)d character long.", "Field must be at least %(min)d characters long.", 1
+    ),
+    lazy_ngettext(
+        "Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters.", 1
+    ),
+    lazy_ngettext("Field must be exactly %(max)d character long.", "Field must be exactly %(max)d characters long.", 1),
     _l("Field must be between %(min)d and %(max)d characters long."),
     _l("Number must be at least %(min)s."),
     _l("Number must be at most %(max)s."),
@@ -39,8 +42,9 @@ WTFORMS_MESSAGES = (
     _l("Invalid Choice: could not coerce."),
     _l("Not a valid choice."),
     _l("Invalid choice(s): one or more data inputs could not be coerced."),
-    lazy_ngettext("'%(value)s' is not a valid choice for this field.",
-                  "'%(value)s' are not valid choices for this field.", 1),
+    lazy_ngettext(
+        "'%(value)s' is not a valid choice for this field.", "'%(value)s' are not valid choices for this field.", 1
+    ),
     _l("Not a valid datetime value."),
     _l("Not a valid date value."),
     _l("Not a valid time value."),

@@ -5,8 +5,8 @@
 names; the six shipped offices and the fourteen standard assistance types get their Georgian names
 (rows an administrator added or renamed keep an empty Georgian name until someone types it).
 
-Revision ID: h11a_language
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-25 12:30:00
 
 """
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'h11a_language'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
