@@ -232,7 +232,7 @@ def donor_paragraph(shown: PresentedReport) -> str:
             details = _("%(details)s; %(money)s", details=details, money=money)
         sentences.append(_("%(persons)s received %(type)s (%(details)s).",
                            persons=_persons(shown.total(PERSONS, assistance_type.code)),
-                           type=_lower_first(assistance_type.name), details=details))
+                           type=_lower_first(assistance_type.label), details=details))
     for figures in shown.funnels():
         if figures.funnel.counselled == 0:
             continue
@@ -240,10 +240,19 @@ def donor_paragraph(shown: PresentedReport) -> str:
         sentences.append(_("Of the %(counselled)s who received %(counselling)s, %(converted)s%(share)s then "
                            "received %(grant)s.",
                            counselled=_persons(figures.counselled),
-                           counselling=_lower_first(figures.funnel.counselling.name),
+                           counselling=_lower_first(figures.funnel.counselling.label),
                            converted=_number(figures.converted), share=share,
-                           grant=_lower_first(figures.funnel.grant.name)))
-    return " ".join(sentence[:1].upper() + sentence[1:] for sentence in sentences)
+                           grant=_lower_first(figures.funnel.grant.label)))
+    return " ".join(_capitalise(sentence) for sentence in sentences)
+
+
+def _capitalise(sentence: str) -> str:
+    """The first letter in upper case, where the script has cases: Georgian has none in running text
+    (Python would turn მ into the display capital Მ, which no one writes at the start of a sentence)."""
+    first = sentence[:1]
+    if "\u10a0" <= first <= "\u10ff" or "\u1c90" <= first <= "\u1cbf":
+        return sentence
+    return first.upper() + sentence[1:]
 
 
 @dataclass
