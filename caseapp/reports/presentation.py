@@ -252,4 +252,5 @@ def month_chart(shown: PresentedReport) -> ColumnChart:
         [group_label(shown.report, "month", month) for month in months],
         [Series(_("returned (by return date)"), "bar-returned", [shown.cell("month", m, RETURNED) for m in months]),
          Series(_("assisted (by date of assistance)"), "bar-assisted",
-                [shown.cell("month", m, ASSISTED) for m in months])])
+                [shown.cell("month", m, ASSISTED) for m in months])],
+        bar_width=22, gap=22)
