@@ -30,7 +30,7 @@ def index():
         counts = context["case_counts"]
         context["case_chart"] = column_chart([status.label for status in counts],
                                              [Series(_("Cases"), "bar-cases", list(counts.values()))],
-                                             plot_height=110, bar_width=30, gap=20)
+                                             plot_height=110, bar_width=30, gap=36)
     from caseapp.review.views import home_context
 
     context.update(home_context(current_user))
