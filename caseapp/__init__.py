@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
+    register_request_ids(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     unit_of_work.init_app(app)  # last: its commit runs before the other after-request hooks
@@ -87,29 +88,31 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from caseapp.admin.cli import register_admin_commands
     from caseapp.admin.views import bp as admin_bp
     from caseapp.assistance.views import bp as assistance_bp
-    from caseapp.auth.cli import register_auth_commands
     from caseapp.auth.views import bp as auth_bp
     from caseapp.backup.cli import register_backup_commands
     from caseapp.backup.views import bp as backup_bp
+    from caseapp.casefile.views import bp as returnees_bp
+    from caseapp.cases.views import bp as cases_bp
     from caseapp.demo.cli import register_demo_commands
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
     from caseapp.reports.cli import register_report_commands
     from caseapp.reports.views import bp as reports_bp
-    from caseapp.returnees.views import bp as returnees_bp
     from caseapp.review.views import bp as review_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(returnees_bp)
+    app.register_blueprint(cases_bp)
     app.register_blueprint(assistance_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(backup_bp)
-    register_auth_commands(app)
+    register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)
     register_report_commands(app)
@@ -148,11 +151,24 @@ def register_request_hooks(app: Flask) -> None:
         return response
 
 
+def register_request_ids(app: Flask) -> None:
+    """One id per request, written into every change-log entry of the request and sent back in X-Request-ID."""
+    from caseapp.audit.services import assign_request_id, echo_request_id
+
+    app.before_request(assign_request_id)
+    app.after_request(echo_request_id)
+
+
 def register_template_helpers(app: Flask) -> None:
-    from caseapp.auth.policies import TEMPLATE_POLICIES
+    from caseapp.auth import policies as auth_policies
+    from caseapp.cases import policies as case_policies
+    from caseapp.imports import policies as import_policies
     from caseapp.ui import register_filters
 
     register_filters(app)
+    # Each feature names its own policies; only the top of the stack puts them together.
+    policies = {**auth_policies.TEMPLATE_POLICIES, **case_policies.TEMPLATE_POLICIES,
+                **import_policies.TEMPLATE_POLICIES}
 
     from caseapp.submissions import submit_key_field
 
@@ -160,7 +176,7 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_policies():
-        return {"can": TEMPLATE_POLICIES}
+        return {"can": policies}
 
 
 def _select_locale():

@@ -147,8 +147,8 @@ def init_app(app: Flask) -> None:
             rollback_quietly()
             # The messages the view flashed ("... is saved") would now be lies.
             session.pop("_flashes", None)
-            from caseapp.error_pages import render_error
-
+            # error_pages (which imports this module) hands its renderer over in register_errorhandlers.
+            render_error = current_app.extensions["caseapp.render_error"]
             # Locked, gone or too slow: a retry may succeed (the one-time submit key makes it safe even
             # when the connection died during the commit and nobody can know whether it was saved).
             return current_app.make_response(render_error(503 if is_unavailable(error) else 500, plain=True))

@@ -3,9 +3,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from caseapp.auth.forms import LoginForm
+from caseapp.auth.models import User
 from caseapp.auth.services import authenticate
 from caseapp.extensions import db, login_manager
-from caseapp.auth.models import User
 from caseapp.ui import is_safe_redirect
 
 bp = Blueprint("auth", __name__)

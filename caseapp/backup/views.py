@@ -3,7 +3,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from caseapp.audit.services import log_change
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import record_event
 from caseapp.auth.policies import can_administer, require
 from caseapp.backup import services
 from caseapp.extensions import db
@@ -34,8 +35,8 @@ def create():
     except services.BackupError as error:
         flash(_("No backup was made: %(reason)s", reason=str(error)), "danger")
         return redirect(url_for("backup.index"))
-    log_change(current_user, "backup.create", "backup", None,
-               changes={"file": backup.name, "revision": backup.revision, "bytes": backup.size})
+    record_event(current_user, AuditAction.BACKUP_CREATE, entity_type="backup", label=backup.name,
+                 details={"file": backup.name, "revision": backup.revision, "bytes": backup.size})
     flash(_("Backup %(name)s made.", name=backup.name), "success")
     return redirect(url_for("backup.index"))
 
@@ -45,6 +46,7 @@ def download(name):
     backup = services.find_backup(services.backup_directory(current_app.config), name)
     if backup is None:
         abort(404)
-    log_change(current_user, "backup.download", "backup", None, changes={"file": backup.name})
+    record_event(current_user, AuditAction.BACKUP_DOWNLOAD, entity_type="backup", label=backup.name,
+                 details={"file": backup.name})
     return send_file(backup.path, as_attachment=True, download_name=backup.name,
                      mimetype="application/octet-stream")

@@ -9,6 +9,7 @@ from caseapp.charts import Series, column_chart
 from caseapp.extensions import db
 from caseapp.home import queries
 from caseapp.offices.models import FieldOffice
+from caseapp.review.queries import home_context
 
 bp = Blueprint("home", __name__)
 
@@ -31,8 +32,6 @@ def index():
         context["case_chart"] = column_chart([status.label for status in counts],
                                              [Series(_("Cases"), "bar-cases", list(counts.values()))],
                                              plot_height=110, bar_width=30, gap=36)
-    from caseapp.review.views import home_context
-
     context.update(home_context(current_user))
     if role == Role.ADMIN:
         context["user_count"] = db.session.scalar(select(func.count(User.id)))
