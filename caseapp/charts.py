@@ -5,6 +5,7 @@ SVG. No chart library and no script: the chart prints, works without JavaScript 
 Content-Security-Policy. A value given as None (withheld for privacy) gets no bar and no printed value,
 since its length would tell the number.
 """
+
 from __future__ import annotations
 
 import math
@@ -72,8 +73,9 @@ def nice_step(top: int, most_ticks: int = 5) -> int:
     return int(10 * magnitude)  # pragma: no cover - the loop always returns
 
 
-def column_chart(categories: list[str], series: list[Series], *, plot_height: int = 160, bar_width: int = 18,
-                 gap: int = 14) -> ColumnChart:
+def column_chart(
+    categories: list[str], series: list[Series], *, plot_height: int = 160, bar_width: int = 18, gap: int = 14
+) -> ColumnChart:
     """One group of bars per category (one bar per series), scaled to a round top value on the y-axis."""
     values = [v for s in series for v in s.values if isinstance(v, int)]
     step = nice_step(max(values + [0]))
@@ -82,8 +84,10 @@ def column_chart(categories: list[str], series: list[Series], *, plot_height: in
     width = LEFT + max(len(categories), 1) * group_width + gap
     plot_bottom = TOP + plot_height
     chart = ColumnChart(width=width, height=plot_bottom + BOTTOM, plot_bottom=plot_bottom, series=series)
-    chart.ticks = [Tick(y=round(plot_bottom - plot_height * value / top, 1), text=format_decimal(value))
-                   for value in range(0, top + 1, step)]
+    chart.ticks = [
+        Tick(y=round(plot_bottom - plot_height * value / top, 1), text=format_decimal(value))
+        for value in range(0, top + 1, step)
+    ]
     for index, category in enumerate(categories):
         left = LEFT + gap + index * group_width
         chart.categories.append(Category(x=left + len(series) * bar_width / 2, text=category))
@@ -92,7 +96,16 @@ def column_chart(categories: list[str], series: list[Series], *, plot_height: in
             if not isinstance(value, int):
                 continue
             height = round(plot_height * value / top, 1)
-            chart.bars.append(Bar(x=left + position * bar_width, y=round(plot_bottom - height, 1), width=bar_width,
-                                  height=height, value=value, text=format_decimal(value), css_class=one.css_class,
-                                  title=f"{category}: {one.name} {format_decimal(value)}"))
+            chart.bars.append(
+                Bar(
+                    x=left + position * bar_width,
+                    y=round(plot_bottom - height, 1),
+                    width=bar_width,
+                    height=height,
+                    value=value,
+                    text=format_decimal(value),
+                    css_class=one.css_class,
+                    title=f"{category}: {one.name} {format_decimal(value)}",
+                )
+            )
     return chart

@@ -6,8 +6,8 @@ from decimal import Decimal
 from urllib.parse import urljoin, urlsplit
 
 from flask import Flask, request
-from markupsafe import Markup
 from flask_babel import format_date, format_datetime, format_decimal
+from markupsafe import Markup
 
 
 def money(amount: Decimal | None, currency) -> str:

@@ -1,6 +1,7 @@
 """Every role's main pages as a user sees them, in Debian's chromium at 1366x768 and on a 390x844 phone:
 axe-core (from the axe-playwright-python package, no download) finds no serious or critical violation, no page
 is wider than the screen, and the supervisor's Approve/Reject buttons are on screen without sideways scrolling."""
+
 from __future__ import annotations
 
 import os
@@ -26,12 +27,24 @@ def gori_office(make):
     make.user(Role.MANAGER, None, username="giorgi")
     make.user(Role.ADMIN, None, username="admin")
     today = date.today()
-    nino = make.returnee("Gori", first_name="Nino", last_name="Kapanadze-Tsereteli", caseworker=caseworker,
-                         return_date=today - timedelta(days=90))
+    nino = make.returnee(
+        "Gori",
+        first_name="Nino",
+        last_name="Kapanadze-Tsereteli",
+        caseworker=caseworker,
+        return_date=today - timedelta(days=90),
+    )
     for days in (80, 50, 20):
         make.record(nino, "business_counselling", on=today - timedelta(days=days), recorded_by=caseworker)
-    make.record(nino, "business_grant", on=today - timedelta(days=5), status=S.REQUESTED, amount="3500",
-                currency="GEL", recorded_by=caseworker)
+    make.record(
+        nino,
+        "business_grant",
+        on=today - timedelta(days=5),
+        status=S.REQUESTED,
+        amount="3500",
+        currency="GEL",
+        recorded_by=caseworker,
+    )
     make.returnee("Gori", first_name="Levan", caseworker=caseworker, return_date=today - timedelta(days=200))
     db.session.commit()
     return nino

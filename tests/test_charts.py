@@ -1,4 +1,5 @@
 """Server-drawn column charts: round axis steps, bars to scale, every value printed, withheld values hidden."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,9 +15,11 @@ def test_axis_steps_are_round_and_at_most_five(top, step):
 
 def test_bars_are_drawn_to_scale_with_their_values_printed(app):
     with app.test_request_context():
-        chart = column_chart(["Jan 2025", "Feb 2025"], [Series("returned", "bar-returned", [40, 1_250]),
-                                                        Series("assisted", "bar-assisted", [0, 600])],
-                             plot_height=100)
+        chart = column_chart(
+            ["Jan 2025", "Feb 2025"],
+            [Series("returned", "bar-returned", [40, 1_250]), Series("assisted", "bar-assisted", [0, 600])],
+            plot_height=100,
+        )
     assert [tick.text for tick in chart.ticks] == ["0", "500", "1,000", "1,500"]
     assert [bar.text for bar in chart.bars] == ["40", "0", "1,250", "600"]
     heights = {bar.title: bar.height for bar in chart.bars}

@@ -29,9 +29,13 @@ def index():
         context["case_counts"] = queries.office_case_counts(None)
     if role in (Role.SUPERVISOR, Role.MANAGER):
         counts = context["case_counts"]
-        context["case_chart"] = column_chart([status.label for status in counts],
-                                             [Series(_("Cases"), "bar-cases", list(counts.values()))],
-                                             plot_height=110, bar_width=30, gap=36)
+        context["case_chart"] = column_chart(
+            [status.label for status in counts],
+            [Series(_("Cases"), "bar-cases", list(counts.values()))],
+            plot_height=110,
+            bar_width=30,
+            gap=36,
+        )
     context.update(home_context(current_user))
     if role == Role.ADMIN:
         context["user_count"] = db.session.scalar(select(func.count(User.id)))

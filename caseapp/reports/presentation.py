@@ -10,8 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 
-from caseapp.charts import ColumnChart, Series, column_chart
 from caseapp.assistance.models import AssistanceStatus
+from caseapp.charts import ColumnChart, Series, column_chart
 from caseapp.reports.counting import (
     ASSISTED,
     DIMENSIONS,
