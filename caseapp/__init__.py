@@ -34,6 +34,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
+    # Every setting can also come from the environment as CASEAPP_<NAME> (values read as JSON when they
+    # parse: CASEAPP_BACKUP_KEEP=30, CASEAPP_SQLITE_SYNCHRONOUS=NORMAL); the environment wins.
+    app.config.from_prefixed_env("CASEAPP")
     if test_config:
         app.config.update(test_config)
     app.config.setdefault("SECRET_KEY", None)
@@ -124,9 +127,8 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def require_login_by_default():
-        g.may_write_token = database.set_request_may_write(
-            request.method not in ("GET", "HEAD", "OPTIONS")
-        )
+        view = app.view_functions.get(request.endpoint)
+        g.may_write_token = database.set_request_may_write(unit_of_work.may_write(view, request.method))
         refuse_control_characters()
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None

@@ -13,6 +13,7 @@ A request's writes are saved together or not at all. Views and services never co
 Nothing that could fail runs after the commit: the page was rendered before it, and a failure in what
 little remains (other after-request hooks) is reported as "saved, but the page failed" (see `committed`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -73,6 +74,21 @@ def attempt(use_case: Callable[[], Any], *, form=None, success=None, refusal=Non
     if success is not None:
         flash(str(success(result) if callable(success) else success), "success")
     return Attempt(saved=True, result=result)
+
+
+def writes_on_read(view):
+    """Mark a GET view that writes (an audit entry for a download, say).
+
+    On SQLite a GET begins a deferred (read) transaction, which cannot become a write once another
+    worker has committed: the write would fail with "database is locked" whatever the busy timeout.
+    The request hook asks this mark and begins such a request's transaction with the write lock."""
+    view.writes_on_read = True
+    return view
+
+
+def may_write(view, method: str) -> bool:
+    """Whether the request's SQLite transaction begins with the write lock (BEGIN IMMEDIATE)."""
+    return method not in ("GET", "HEAD", "OPTIONS") or getattr(view, "writes_on_read", False)
 
 
 def _stale_message():
@@ -159,4 +175,3 @@ def init_app(app: Flask) -> None:
             except Exception:  # the write is saved; the user must hear that, not an error
                 logger.exception("An after-commit step failed")
         return response
-
