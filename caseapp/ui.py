@@ -8,6 +8,7 @@ from urllib.parse import urljoin, urlsplit
 from babel.dates import get_datetime_format
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
+from markupsafe import Markup
 
 
 def money(amount: Decimal | None, currency) -> str:
@@ -43,9 +44,17 @@ def is_safe_redirect(target: str | None) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc == urlsplit(request.host_url).netloc
 
 
+def current_page(*endpoints: str) -> Markup:
+    """`aria-current="page"` on the menu link of the page being shown (screen readers announce it)."""
+    if request.endpoint in endpoints:
+        return Markup(' aria-current="page"')
+    return Markup("")
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["localdate"] = localdate
     app.jinja_env.filters["localdatetime"] = localdatetime
     app.jinja_env.filters["label"] = label
     app.jinja_env.globals["format_decimal"] = format_decimal
+    app.jinja_env.globals["current_page"] = current_page

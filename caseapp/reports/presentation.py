@@ -11,6 +11,7 @@ from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 
 from caseapp.assistance.models import AssistanceStatus
+from caseapp.charts import ColumnChart, Series, column_chart
 from caseapp.reports.counting import (
     ASSISTED,
     DIMENSIONS,
@@ -255,34 +256,12 @@ def _capitalise(sentence: str) -> str:
     return first.upper() + sentence[1:]
 
 
-@dataclass
-class MonthChart:
-    width: int
-    height: int
-    bar_width: int
-    top: int
-    bars: list[dict]
-
-
-def month_chart(shown: PresentedReport, height: int = 160) -> MonthChart:
-    """Two bars per month (returned, assisted), scaled to the highest shown value. A withheld figure gets no
-    bar, since its length would tell the number."""
-    report = shown.report
-    months = report.groups["month"]
-    bar_width, gap = 8, 6
-    series = [(month, shown.cell("month", month, RETURNED), shown.cell("month", month, ASSISTED))
-              for month in months]
-    top = max([v for _m, *values in series for v in values if isinstance(v, int)] + [0])
-    label_every = 3  # a label is wider than one month's two bars
-    bars = []
-    for index, (month, returned, assisted) in enumerate(series):
-        bars.append({
-            "x": index * (2 * bar_width + gap),
-            "label": group_label(report, "month", month),
-            "show_label": index % label_every == 0,
-            "returned": returned,
-            "assisted": assisted,
-            "returned_height": round(height * returned / top, 1) if isinstance(returned, int) and top else None,
-            "assisted_height": round(height * assisted / top, 1) if isinstance(assisted, int) and top else None,
-        })
-    return MonthChart(max(len(months) * (2 * bar_width + gap), 100), height, bar_width, top, bars)
+def month_chart(shown: PresentedReport) -> ColumnChart:
+    """Persons returned and assisted per month, as shown (a withheld figure gets no bar)."""
+    months = shown.report.groups["month"]
+    return column_chart(
+        [group_label(shown.report, "month", month) for month in months],
+        [Series(_("returned (by return date)"), "bar-returned", [shown.cell("month", m, RETURNED) for m in months]),
+         Series(_("assisted (by date of assistance)"), "bar-assisted",
+                [shown.cell("month", m, ASSISTED) for m in months])],
+        bar_width=22, gap=22)
