@@ -5,21 +5,23 @@ import os
 from pathlib import Path
 
 import click
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from caseapp import database, unit_of_work
+from caseapp import database, security, unit_of_work
 from caseapp.config import DefaultConfig, database_url, load_secret_key
 from caseapp.error_pages import register_errorhandlers
 from caseapp.extensions import babel, bootstrap, csrf, db, login_manager, migrate
 from caseapp.health import register_healthz
 from caseapp.inputs import DatabaseIdConverter, refuse_control_characters
+from caseapp.language import LANGUAGE_NAMES, current_language, remember_lang_argument, select_locale
+from caseapp.language.wtforms_messages import translate_wtforms_messages
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: endpoints that answer without a login; everything else requires one
-PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "healthz"}
+PUBLIC_ENDPOINTS = {"auth.login", "language.switch", "static", "bootstrap.static", "healthz"}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -31,7 +33,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(REPO_ROOT / "templates"),
     )
     app.url_map.converters["int"] = DatabaseIdConverter
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Personal data lives here (the SQLite file, pending uploads, the secret key): owner only.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
     # Every setting can also come from the environment as CASEAPP_<NAME> (values read as JSON when they
@@ -49,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     refuse_missing_database(app)
 
+    security.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -77,7 +81,8 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=select_locale)
+    translate_wtforms_messages()
     bootstrap.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -102,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.demo.cli import register_demo_commands
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
+    from caseapp.language.views import bp as language_bp
     from caseapp.reports.cli import register_report_commands
     from caseapp.reports.views import bp as reports_bp
     from caseapp.review.views import bp as review_bp
@@ -115,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(backup_bp)
+    app.register_blueprint(language_bp)
     register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)
@@ -130,6 +137,7 @@ def register_request_hooks(app: Flask) -> None:
         view = app.view_functions.get(request.endpoint)
         g.may_write_token = database.set_request_may_write(unit_of_work.may_write(view, request.method))
         refuse_control_characters()
+        remember_lang_argument()
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
         if not current_user.is_authenticated:
@@ -142,15 +150,6 @@ def register_request_hooks(app: Flask) -> None:
         if token is not None:
             database.reset_request_may_write(token)
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if current_user and getattr(current_user, "is_authenticated", False):
-            # Pages with personal data must not be kept by shared office browsers.
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
 
 
 def register_request_ids(app: Flask) -> None:
@@ -180,10 +179,7 @@ def register_template_helpers(app: Flask) -> None:
     def inject_policies():
         return {"can": policies}
 
+    @app.context_processor
+    def inject_language():
+        return {"current_language": current_language, "language_names": LANGUAGE_NAMES}
 
-def _select_locale():
-    from flask import current_app
-
-    # Outside a request (command line, tests calling services) there is no session: the default locale.
-    chosen = session.get("locale") if has_request_context() else None
-    return chosen or current_app.config["BABEL_DEFAULT_LOCALE"]

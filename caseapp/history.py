@@ -177,8 +177,8 @@ def _lookup(entries: list[AuditEntry]) -> _Names:
     )
     return _Names(
         users=by_id((User.id, User.display_name), user_ids),
-        offices=by_id((FieldOffice.id, FieldOffice.name), office_ids),
-        types=by_id((AssistanceType.id, AssistanceType.name), type_ids),
+        offices=by_id((FieldOffice.id, FieldOffice.label), office_ids),
+        types=by_id((AssistanceType.id, AssistanceType.label), type_ids),
         returnees=returnees,
         records=records,
     )

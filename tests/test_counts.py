@@ -19,7 +19,7 @@ def test_my_open_cases_badge_counts_all_and_the_list_says_how_many_it_shows(clie
     db.session.commit()
     login(worker)
     home = client.get("/").text
-    assert 'My open cases <span class="badge text-bg-secondary">3</span>' in home
+    assert 'My open cases <span class="badge text-bg-secondary">3 cases</span>' in home
     assert "Showing 2 of 3." in home and f'href="/returnees/?caseworker={worker.id}">Show all 3</a>' in home
     everything = client.get("/returnees/", query_string={"caseworker": worker.id}).text
     assert "3 matching returnees" in everything
@@ -51,7 +51,7 @@ def test_the_review_queue_pages_through_every_request_and_the_home_page_links_to
     login(supervisor)
     home = client.get("/").text
     assert "Showing 2 of 3." in home and 'href="/review/">Show all 3</a>' in home
-    assert 'Requests waiting for approval <span class="badge text-bg-warning">3</span>' in home
+    assert 'Requests waiting for approval <span class="badge text-bg-warning">3 to review</span>' in home
     second = client.get("/review/", query_string={"page": 2}).text
     assert f"/assistance/{records[2].id}/decision" in second and f"/assistance/{records[0].id}/decision" not in second
 

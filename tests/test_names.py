@@ -191,7 +191,7 @@ def test_migration_computes_the_keys_of_existing_returnees(tmp_path):
         {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'keys.sqlite'}", "SECRET_KEY": "x", "TESTING": True}
     )
     with other.app_context():
-        before = _revision_before("0007")
+        before = _revision_before("0008")
         upgrade(revision=before)
         with db.engine.begin() as connection:
             office = connection.scalar(sa.text("SELECT id FROM field_office WHERE name = 'Gori'"))
@@ -211,7 +211,7 @@ def test_migration_computes_the_keys_of_existing_returnees(tmp_path):
                     " '2024-01-01', '2024-01-01', 1)"
                 )
             )
-        upgrade(revision="0007")
+        upgrade(revision="0008")
         with db.engine.connect() as connection:
             assert connection.execute(sa.text("SELECT search_name, search_name_reversed FROM returnee")).one() == (
                 "nodar tsereteli",

@@ -18,6 +18,7 @@ from caseapp.assistance.workflow import DECISIONS, allowed_next, initial_statuse
 from caseapp.auth.policies import approval_refusal, can_edit_case_data, has_review_queue, require
 from caseapp.errors import ValidationFailed, apply_errors
 from caseapp.extensions import db
+from caseapp.forms import amount_for_input, parse_typed_amount
 from caseapp.returnees.queries import get_returnee_or_404
 from caseapp.submissions import submitted_once
 from caseapp.timeutil import today
@@ -40,9 +41,9 @@ def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType]):
         apply_errors(form, {"type_id": _("Choose a type of assistance.")})
         return None
     try:
-        amount = services.parse_amount(form.amount.data) if assistance_type.carries_amount else None
-    except ValueError:
-        apply_errors(form, {"amount": _("Type the amount as a number with a dot, e.g. 1500.00")})
+        amount = parse_typed_amount(form.amount.data) if assistance_type.carries_amount else None
+    except ValueError as error:
+        apply_errors(form, {"amount": str(error)})
         return None
     return services.AssistanceInput(
         assistance_type=assistance_type,
@@ -63,7 +64,7 @@ def create(returnee_id):
     types = _types()
     types_by_id = {assistance_type.id: assistance_type for assistance_type in types}
     form = AssistanceForm()
-    form.type_id.choices = [(assistance_type.id, assistance_type.name) for assistance_type in types]
+    form.type_id.choices = [(assistance_type.id, assistance_type.label) for assistance_type in types]
     if request.method == "GET":
         form.provided_on.data = today()
         wanted = request.args.get("type")
@@ -77,7 +78,7 @@ def create(returnee_id):
         values = _form_input(form, types_by_id)
         if values is not None:
             done = attempt(lambda: services.record_assistance(current_user, returnee, values), form=form,
-                           success=_("%(type)s is logged.", type=values.assistance_type.name))
+                           success=_("%(type)s is logged.", type=values.assistance_type.label))
             if done.saved:
                 return redirect(url_for("returnees.show", returnee_id=returnee.id))
     return render_template("assistance/form.html", form=form, returnee=returnee, record=None, types=types)
@@ -90,10 +91,10 @@ def edit(record_id):
     record = get_record_or_404(record_id, current_user)
     types = _types(include_id=record.type_id)
     form = AssistanceForm(obj=record if request.method == "GET" else None)
-    form.type_id.choices = [(assistance_type.id, assistance_type.name) for assistance_type in types]
+    form.type_id.choices = [(assistance_type.id, assistance_type.label) for assistance_type in types]
     form.status.choices = [(record.status.value, record.status.label)]
     if request.method == "GET":
-        form.amount.data = str(record.amount) if record.amount is not None else ""
+        form.amount.data = amount_for_input(record.amount)
         form.currency.data = record.currency.value if record.currency else ""
         form.status.data = record.status.value
     stale = None
@@ -118,9 +119,9 @@ CONFIRMED_STEPS = {AssistanceStatus.CANCELLED, AssistanceStatus.DELIVERED}
 def record_label(record: AssistanceRecord) -> str:
     """Which record a message is about: "Business grant (3,000.00 GEL) for Nino Beridze"."""
     if record.amount is not None:
-        return _("%(type)s (%(amount)s) for %(name)s", type=record.assistance_type.name,
+        return _("%(type)s (%(amount)s) for %(name)s", type=record.assistance_type.label,
                  amount=money(record.amount, record.currency), name=record.returnee.full_name)
-    return _("%(type)s for %(name)s", type=record.assistance_type.name, name=record.returnee.full_name)
+    return _("%(type)s for %(name)s", type=record.assistance_type.label, name=record.returnee.full_name)
 
 
 def step_form(form_class, posted: bool):
@@ -155,7 +156,7 @@ def change_status(record_id):
     if new_status == AssistanceStatus.DELIVERED and not form.confirmed.data:
         form.delivered_on.data = form.delivered_on.data or today()
         if not form.amount.data and record.amount is not None:
-            form.amount.data = str(record.amount)
+            form.amount.data = amount_for_input(record.amount)
     if new_status not in CONFIRMED_STEPS:
         if posted:
             attempt(lambda: services.change_assistance_status(
@@ -198,9 +199,9 @@ def _take_confirmed_step(record: AssistanceRecord, new_status: AssistanceStatus,
             current_user, record, new_status, comment=form.comment.data, expected_version=form.version.data),
             form=form, success=_("%(record)s is cancelled.", record=label))
     try:
-        paid = services.parse_amount(form.amount.data) if record.amount is not None else None
-    except ValueError:
-        apply_errors(form, {"amount": _("Type the amount as a number, e.g. 1500.00")})
+        paid = parse_typed_amount(form.amount.data) if record.amount is not None else None
+    except ValueError as problem:
+        apply_errors(form, {"amount": str(problem)})
         return Attempt(saved=False)
     return attempt(lambda: services.deliver_assistance(
         current_user, record, delivered_on=form.delivered_on.data, paid=paid, comment=form.comment.data,

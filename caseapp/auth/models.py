@@ -56,6 +56,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: the language of this user's pages (`ka` or `en`); empty: the browser's language
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
 
     field_office: Mapped[FieldOffice | None] = relationship(lazy="joined")
 

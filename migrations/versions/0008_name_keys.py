@@ -3,8 +3,8 @@ caseapp/names.py) and search_name_reversed ("last first") is added, both indexed
 compared byte by byte (collation "C" on PostgreSQL), so that a name search is an index range scan and
 "კაპანაძე" finds "Kapanadze". Every existing returnee's keys are computed here.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-25 12:40:00
 
 """
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
