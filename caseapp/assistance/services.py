@@ -260,7 +260,7 @@ def delivery_errors(record: AssistanceRecord, delivered_on: date | None, paid: D
     if paid is not None and paid != record.amount:
         assistance_type = record.assistance_type
         if not assistance_type.carries_amount or record.currency is None:
-            errors["amount"] = _l("%(type)s does not carry an amount.", type=assistance_type.name)
+            errors["amount"] = _l("%(type)s does not carry an amount.", type=assistance_type.label)
         elif not paid.is_finite() or paid < 0:
             errors["amount"] = _l("The amount cannot be negative.")
         elif paid > AMOUNT_MAX or paid != paid.quantize(Decimal("0.01")):
