@@ -130,7 +130,8 @@ def time_executemany(url: str, returnees_path: Path, assistance_path: Path) -> f
             next(rows)
             for n, r in enumerate(rows, start=1):
                 ids[r[0]] = n
-                people.append((n, r[1], r[2], f"{r[1]} {r[2]}".casefold(), r[3], day(r[4]), r[5] or None,
+                people.append((n, r[1], r[2], f"{r[1]} {r[2]}".casefold(), f"{r[2]} {r[1]}".casefold(), r[3],
+                               day(r[4]), r[5] or None,
                                r[6] or None, offices[r[7]], day(r[8]), r[9], False, r[0], now, now, 1))
         records = []
         with open(assistance_path, encoding="utf-8", newline="") as handle:
@@ -139,9 +140,10 @@ def time_executemany(url: str, returnees_path: Path, assistance_path: Path) -> f
             for r in rows:
                 records.append((ids[r[0]], types[r[1]], day(r[2]), r[3], r[4] or None, r[5] or None, r[6], r[7],
                                 now, now, 1))
-        people_sql = ("INSERT INTO returnee (id, first_name, last_name, search_name, sex, date_of_birth, "
+        people_sql = ("INSERT INTO returnee (id, first_name, last_name, search_name, search_name_reversed, sex, "
+                      "date_of_birth, "
                       "personal_number, phone, field_office_id, return_date, returned_from, consent_given, "
-                      "external_id, created_at, updated_at, version) VALUES (" + ", ".join([mark] * 16) + ")")
+                      "external_id, created_at, updated_at, version) VALUES (" + ", ".join([mark] * 17) + ")")
         records_sql = ("INSERT INTO assistance_record (returnee_id, type_id, provided_on, status, amount, currency, "
                        "provider, notes, created_at, updated_at, version) VALUES (" + ", ".join([mark] * 11) + ")")
         raw = engine.raw_connection()

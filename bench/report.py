@@ -51,14 +51,16 @@ def build(path: Path, returnees: int, records: int, seed: int = 4) -> None:
             returned = start + timedelta(days=rng.randrange(5 * 365))
             born = returned - timedelta(days=rng.randrange(1, 80 * 365))
             return_dates.append(returned)
-            rows.append((n, f"First{n}", f"Last{n % 977}", f"first{n} last{n % 977}", rng.choice("FM"),
+            rows.append((n, f"First{n}", f"Last{n % 977}", f"first{n} last{n % 977}", f"last{n % 977} first{n}",
+                         rng.choice("FM"),
                          born.isoformat(), rng.choice(offices), returned.isoformat(), "Germany", 1,
                          returned.isoformat(), now, now, 1))
             if len(rows) == CHUNK or n == returnees:
                 connection.executemany(
-                    "INSERT INTO returnee (id, first_name, last_name, search_name, sex, date_of_birth,"
+                    "INSERT INTO returnee (id, first_name, last_name, search_name, search_name_reversed, sex,"
+                    " date_of_birth,"
                     " field_office_id, return_date, returned_from, consent_given, consent_date, created_at,"
-                    " updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                    " updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
                 rows = []
         vulnerable = [(n, rng.choice(["disability", "chronic_illness", "single_parent", "elderly"]))
                       for n in range(1, returnees + 1) if rng.random() < 0.1]

@@ -18,7 +18,7 @@ from caseapp.cases.models import Case, CaseStatus
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex
-from caseapp.returnees.rules import normalise_name
+from caseapp.returnees.rules import name_columns
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
@@ -33,12 +33,12 @@ def assistance_type(code: str) -> AssistanceType:
 
 
 def user(role: Role | str = Role.CASEWORKER, office_name: str | None = "Gori", *, username: str | None = None,
-         password: str = PASSWORD, active: bool = True) -> User:
+         password: str = PASSWORD, active: bool = True, display_name: str | None = None) -> User:
     role = Role(role)
     n = next(_sequence)
     account = User(
         username=username or f"{role.value}{n}",
-        display_name=f"{role.value.title()} {n}",
+        display_name=display_name or f"{role.value.title()} {n}",
         role=role,
         field_office_id=office(office_name).id if role.belongs_to_office and office_name else None,
         active=active,
@@ -56,7 +56,7 @@ def returnee(office_name: str = "Gori", *, first_name: str | None = None, last_n
     n = next(_sequence)
     first_name = first_name or f"Nino{n}"
     person = Returnee(
-        first_name=first_name, last_name=last_name, search_name=normalise_name(first_name, last_name),
+        first_name=first_name, last_name=last_name, **name_columns(first_name, last_name),
         sex=Sex(sex), date_of_birth=date_of_birth, return_date=return_date, returned_from="Germany",
         field_office_id=office(office_name).id, consent_given=True, consent_date=return_date, **extra,
     )

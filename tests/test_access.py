@@ -17,7 +17,15 @@ ROUTES = [
     ("GET", "/returnees/{r}", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
     ("GET", "/returnees/{r}/edit", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
     ("POST", "/returnees/{r}/cases", dict(anonymous=302, caseworker=302, supervisor=302, manager=403, admin=302)),
-    ("POST", "/returnees/cases/{c}/status", dict(anonymous=302, caseworker=302, supervisor=302, manager=403, admin=302)),
+    # an empty status form comes back with its errors next to the fields
+    ("POST", "/returnees/cases/{c}/status", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/returnees/cases/{c}/status?case-status=closed",
+     dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    # confirmation pages: what a step will do, before it is done
+    ("GET", "/assistance/{a}/status?status=cancelled",
+     dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/assistance/{a}/decision?decision=rejected",
+     dict(anonymous=302, caseworker=403, supervisor=200, manager=403, admin=403)),
     ("GET", "/returnees/cases/{c}/plan", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
     ("POST", "/returnees/cases/{c}/assign", dict(anonymous=302, caseworker=403, supervisor=302, manager=403, admin=302)),
     ("GET", "/returnees/{r}/assistance/new", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),

@@ -93,7 +93,9 @@ def test_planned_session_can_be_marked_delivered(client, make, caseworker):
     person = make.returnee("Gori")
     log(client, make, person, "medical_counselling", status="planned")
     record = records_of(person)[0]
-    response = client.post(f"/assistance/{record.id}/status", data={"status": "delivered", "version": record.version})
+    response = client.post(f"/assistance/{record.id}/status", data={"status": "delivered", "version": record.version,
+                                                                    "delivered_on": date.today().isoformat(),
+                                                                    "confirmed": "yes"})
     assert response.status_code == 302
     db.session.refresh(record)
     assert record.status == AssistanceStatus.DELIVERED
@@ -102,7 +104,8 @@ def test_planned_session_can_be_marked_delivered(client, make, caseworker):
 def test_requested_grant_cannot_be_delivered_before_approval(client, make, caseworker):
     person = make.returnee("Gori")
     record = make.record(person, "business_grant", status="requested", amount="3000")
-    client.post(f"/assistance/{record.id}/status", data={"status": "delivered", "version": record.version})
+    client.post(f"/assistance/{record.id}/status", data={"status": "delivered", "version": record.version,
+                                                         "delivered_on": date.today().isoformat(), "confirmed": "yes"})
     db.session.refresh(record)
     assert record.status == AssistanceStatus.REQUESTED
 

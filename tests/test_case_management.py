@@ -24,7 +24,13 @@ def test_bulk_reassignment_moves_the_selected_cases_and_nothing_else(make, login
     chosen = [people[0].current_case.id, people[2].current_case.id]
     login(supervisor)
     assert "Reassign selected" in client.get("/review/cases").text
-    response = client.post("/review/cases/reassign", data={"case_id": chosen, "caseworker_id": second.id})
+    asked = client.post("/review/cases/reassign", data={"case_id": chosen, "caseworker_id": second.id})
+    assert asked.status_code == 200 and "Move 2 cases to" in asked.text
+    assert people[0].full_name in asked.text and people[1].full_name not in asked.text
+    db.session.expire_all()
+    assert {p.current_case.caseworker_id for p in people} == {first.id}  # nothing moved before the confirmation
+    response = client.post("/review/cases/reassign", data={"case_id": chosen, "caseworker_id": second.id,
+                                                           "confirmed": "yes"})
     assert response.status_code == 302
     db.session.expire_all()
     assert [p.current_case.caseworker_id for p in people] == [second.id, first.id, second.id, first.id]
@@ -40,7 +46,8 @@ def test_bulk_reassignment_with_a_case_of_another_office_moves_nothing(make, log
     theirs = make.returnee("Tbilisi", caseworker=make.user(Role.CASEWORKER, "Tbilisi"))
     login(supervisor)
     response = client.post("/review/cases/reassign",
-                           data={"case_id": [mine.current_case.id, theirs.current_case.id], "caseworker_id": second.id})
+                           data={"case_id": [mine.current_case.id, theirs.current_case.id], "caseworker_id": second.id,
+                                 "confirmed": "yes"})
     assert response.status_code == 404
     db.session.expire_all()
     assert mine.current_case.caseworker_id == first.id
@@ -50,7 +57,7 @@ def test_bulk_reassignment_refuses_a_caseworker_of_another_office(make, login, c
     first, _, supervisor = gori
     mine = make.returnee("Gori", caseworker=first)
     login(supervisor)
-    client.post("/review/cases/reassign", data={"case_id": [mine.current_case.id],
+    client.post("/review/cases/reassign", data={"case_id": [mine.current_case.id], "confirmed": "yes",
                                                 "caseworker_id": make.user(Role.CASEWORKER, "Tbilisi").id})
     db.session.expire_all()
     assert mine.current_case.caseworker_id == first.id
@@ -76,7 +83,8 @@ def test_supervisor_of_another_office_sees_no_case_of_this_one(make, login, clie
 
 def _close(client, case, **data):
     return client.post(f"/returnees/cases/{case.id}/status", data={
-        "case-status": "closed", "case-reason": "reintegration_completed", "case-version": case.version, **data})
+        "case-status": "closed", "case-reason": "reintegration_completed", "case-version": case.version,
+        "case-confirmed": "yes", **data})
 
 
 def test_closed_case_is_read_only_for_caseworkers(app, make, login, client, gori):
@@ -172,6 +180,6 @@ def test_administrator_reassigns_cases_of_the_office_they_pick(make, login, clie
     login(make.user(Role.ADMIN, None))
     assert person.full_name.split()[0] in client.get(f"/review/cases?office={gori_office}").text
     client.post("/review/cases/reassign", data={"office": gori_office, "case_id": [person.current_case.id],
-                                                "caseworker_id": second.id})
+                                                "caseworker_id": second.id, "confirmed": "yes"})
     db.session.expire_all()
     assert person.current_case.caseworker_id == second.id

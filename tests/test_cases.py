@@ -61,12 +61,14 @@ def test_caseworker_closes_a_case_from_the_returnee_page(client, make, login):
     person = make.returnee("Gori", caseworker=worker)
     case = person.current_case
     response = client.post(f"/returnees/cases/{case.id}/status",
-                           data={"case-status": "closed", "case-reason": "", "case-version": case.version})
-    assert response.status_code == 302
+                           data={"case-status": "closed", "case-reason": "", "case-version": case.version,
+                                 "case-confirmed": "yes"})
+    assert response.status_code == 200
     db.session.refresh(case)
     assert case.status == CaseStatus.OPEN  # no reason: refused
     client.post(f"/returnees/cases/{case.id}/status",
-                data={"case-status": "closed", "case-reason": "reintegration_completed", "case-version": case.version})
+                data={"case-status": "closed", "case-reason": "reintegration_completed", "case-version": case.version,
+                      "case-confirmed": "yes"})
     db.session.refresh(case)
     assert case.status == CaseStatus.CLOSED
     page = client.get(f"/returnees/{person.id}")
@@ -88,9 +90,11 @@ def test_supervisor_assigns_a_case_to_a_caseworker_of_the_office_only(client, ma
     tbilisi_worker = make.user(Role.CASEWORKER, "Tbilisi")
     login(supervisor)
     case = make.returnee("Gori").current_case
-    client.post(f"/returnees/cases/{case.id}/assign", data={"assign-caseworker_id": tbilisi_worker.id})
+    client.post(f"/returnees/cases/{case.id}/assign", data={"assign-caseworker_id": tbilisi_worker.id,
+                                                             "assign-confirmed": "yes"})
     assert db.session.get(Case, case.id).caseworker_id is None
-    client.post(f"/returnees/cases/{case.id}/assign", data={"assign-caseworker_id": gori_worker.id})
+    client.post(f"/returnees/cases/{case.id}/assign", data={"assign-caseworker_id": gori_worker.id,
+                                                             "assign-confirmed": "yes"})
     assert db.session.get(Case, case.id).caseworker_id == gori_worker.id
 
 

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus
+from caseapp.assistance.services import deliver_assistance
 from caseapp.cases.models import Case
 from caseapp.extensions import db
 from caseapp.reports.counting import (
@@ -51,9 +52,19 @@ records = st.lists(
         "amount": st.sampled_from([None, Decimal("10.00"), Decimal("1500.50"), Decimal("0.10"), Decimal("0.20"),
                                    Decimal("0.29"), Decimal("1234.57"), Decimal("999999.99")]),
         "currency": st.sampled_from(["GEL", "EUR"]),
+        # days between the planned date ("on") and the delivery: a record delivered late counts on the day it
+        # was delivered (often in another month or outside the period), never on its planned date
+        "late": st.sampled_from([0, 0, 0, 1, 5, 31]),
     }),
     max_size=30,
 )
+
+
+def counted_on(entry) -> date:
+    """The date the report counts a record on, by the documented rule: its delivery date once delivered."""
+    if entry["status"] == AssistanceStatus.DELIVERED:
+        return entry["on"] + timedelta(days=entry.get("late", 0))
+    return entry["on"]
 periods = st.tuples(days, days).map(sorted)
 
 
@@ -72,16 +83,21 @@ def _store(people, entries):
     db.session.flush()
     for entry in entries:
         entry["person"] %= len(people)
-        factories.record(stored[entry["person"]], entry["type"], on=entry["on"], status=entry["status"],
-                         amount=entry["amount"], currency=entry["currency"] if entry["amount"] else None,
-                         commit=False)
+        late = entry.get("late", 0) and entry["status"] == AssistanceStatus.DELIVERED
+        record = factories.record(stored[entry["person"]], entry["type"], on=entry["on"],
+                                  status=AssistanceStatus.APPROVED if late else entry["status"],
+                                  amount=entry["amount"], currency=entry["currency"] if entry["amount"] else None,
+                                  commit=False)
+        if late:  # delivered through the use case, on its own date
+            db.session.flush()
+            deliver_assistance(None, record, delivered_on=counted_on(entry))
     db.session.commit()
 
 
 def brute_force(people, entries, start, end, keep):
     """Counts by the rules of the issue, written again without SQL."""
     chosen = {i for i, p in enumerate(people) if keep(p)}
-    delivered = [e for e in entries if e["status"] == AssistanceStatus.DELIVERED and start <= e["on"] <= end
+    delivered = [e for e in entries if e["status"] == AssistanceStatus.DELIVERED and start <= counted_on(e) <= end
                  and e["person"] in chosen]
     counts = {
         RETURNED: sum(1 for i in chosen if start <= people[i]["returned"] <= end),
@@ -99,7 +115,7 @@ def brute_force(people, entries, start, end, keep):
     counselled = {e["person"] for e in delivered if e["type"] == "business_counselling"}
     converted = {e["person"] for e in delivered if e["type"] == "business_counselling" and any(
         g["person"] == e["person"] and g["type"] == "business_grant" and g["status"] == AssistanceStatus.DELIVERED
-        and e["on"] <= g["on"] <= end for g in entries)}
+        and counted_on(e) <= counted_on(g) <= end for g in entries)}
     pipeline = {}
     for e in entries:
         if e["status"] in ("requested", "approved") and start <= e["on"] <= end and e["person"] in chosen:

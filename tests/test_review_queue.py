@@ -31,7 +31,8 @@ def _request_grant(client, person, amount="3000"):
 
 def _decide(client, record, decision, comment=""):
     return client.post(f"/assistance/{record.id}/decision",
-                       data={"decision": decision, "comment": comment, "version": record.version, "next": "/review/"})
+                       data={"decision": decision, "comment": comment, "version": record.version, "next": "/review/",
+                             "confirmed": "yes"})
 
 
 def test_done_when_a_grant_is_requested_approved_by_another_supervisor_and_delivered(app, make, login, client):
@@ -69,7 +70,8 @@ def test_done_when_a_grant_is_requested_approved_by_another_supervisor_and_deliv
     caseworker.role = Role.CASEWORKER
     db.session.commit()
     login(caseworker)
-    client.post(f"/assistance/{record.id}/status", data={"status": "delivered", "version": record.version})
+    client.post(f"/assistance/{record.id}/status", data={"status": "delivered", "version": record.version,
+                                                         "delivered_on": date.today().isoformat(), "confirmed": "yes"})
     db.session.refresh(record)
     assert record.status == S.DELIVERED
     page = client.get(f"/returnees/{person.id}").text
@@ -206,11 +208,12 @@ def test_decision_on_a_changed_request_is_refused(make, login, client, gori_staf
     person = make.returnee("Gori", caseworker=caseworker)
     record = make.record(person, "business_grant", status=S.REQUESTED, amount="3000", recorded_by=caseworker)
     login(supervisor)
-    client.post(f"/assistance/{record.id}/decision",
-                data={"decision": "approved", "version": record.version - 1, "next": "/review/"})
+    response = client.post(f"/assistance/{record.id}/decision",
+                           data={"decision": "approved", "version": record.version - 1, "next": "/review/",
+                                 "confirmed": "yes"})
     db.session.refresh(record)
     assert record.status == S.REQUESTED and record.decisions == []
-    assert "Someone changed this record meanwhile" in client.get("/review/").text
+    assert "Not saved: someone changed this record" in response.text  # the stale banner, on the page
 
 
 @pytest.mark.parametrize("action", ["decision", "review", "answer", "reopen", "follow_up", "assign", "reassign"])

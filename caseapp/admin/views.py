@@ -19,6 +19,7 @@ from caseapp.auth.policies import can_administer, require
 from caseapp.errors import apply_errors
 from caseapp.extensions import db
 from caseapp.forms import amount_for_input, parse_typed_amount
+from caseapp.history import describe
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import paginate, requested_page
 from caseapp.submissions import submitted_once
@@ -162,4 +163,4 @@ def type_form(type_id=None):
 def audit():
     entries, page = paginate(select(AuditEntry).order_by(AuditEntry.id.desc()),
                              *requested_page(request.args, per_page=AUDIT_PER_PAGE))
-    return render_template("admin/audit.html", entries=entries, page=page)
+    return render_template("admin/audit.html", entries=describe(entries), page=page)

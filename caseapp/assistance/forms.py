@@ -20,9 +20,16 @@ class AssistanceForm(FlaskForm):
 
 
 class AssistanceStatusForm(FlaskForm):
+    """A step of the workflow. Cancelling and delivering are shown on a confirmation page first and done
+    only when it is sent back with `confirmed`; delivering asks the date and the amount paid."""
+
     status = SelectField(_l("New status"), choices=AssistanceStatus.choices(), validators=[InputRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+    delivered_on = IsoDateField(_l("Delivered on"), validators=[Optional()])
+    #: typed as text and parsed to Decimal (grouping separators allowed); empty: the amount recorded
+    amount = StringField(_l("Amount paid"), validators=[Optional(), Length(max=20)])
     version = VersionField()
+    confirmed = HiddenField()
 
 
 class DecisionForm(FlaskForm):
@@ -32,3 +39,4 @@ class DecisionForm(FlaskForm):
     comment = TextAreaField(_l("Comment (the reason, to reject)"), validators=[Optional(), Length(max=2000)])
     version = VersionField()
     next = HiddenField()
+    confirmed = HiddenField()

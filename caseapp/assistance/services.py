@@ -25,7 +25,7 @@ from caseapp.auth.policies import approval_refusal
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.returnees.models import Returnee
-from caseapp.timeutil import today
+from caseapp.timeutil import today, utcnow
 
 AMOUNT_MAX = Decimal("9999999999.99")
 
@@ -224,14 +224,77 @@ def change_assistance_status(actor: User, record: AssistanceRecord, new_status: 
     if new_status in DECISIONS:
         return decide_request(actor, record, Decision(new_status.value), comment=comment,
                               expected_version=expected_version)
+    if new_status == AssistanceStatus.DELIVERED:
+        return deliver_assistance(actor, record, delivered_on=today(), comment=comment,
+                                  expected_version=expected_version)
     ensure_current(record, expected_version)
     ensure_transition(record, new_status)
     ensure_case_open(record)
-    if new_status == AssistanceStatus.DELIVERED and record.provided_on > today():
-        record.provided_on = today()
     if new_status == AssistanceStatus.REQUESTED:
         record.requested_by_id = actor_id(actor)
     _set_status(actor, record, new_status, AuditAction.ASSISTANCE_STATUS, comment=comment)
+    return record
+
+
+def requested_on(record: AssistanceRecord) -> date:
+    """The day the record was asked for: when it was made, or its planned date if that is earlier (a plan
+    logged afterwards, imported history). Nothing is delivered before it."""
+    return min((record.created_at or utcnow()).date(), record.provided_on)
+
+
+def delivery_errors(record: AssistanceRecord, delivered_on: date | None, paid: Decimal | None, *,
+                    on: date | None = None) -> dict[str, object]:
+    """What is wrong with a delivery: the date (required, not in the future, not before the request) and the
+    amount paid. Paying less than recorded (or approved) is allowed; paying more is allowed only where the
+    higher amount needs no approval: otherwise the amount must be raised first (Edit), which sends the
+    record back to a supervisor."""
+    on = on or today()
+    errors: dict[str, object] = {}
+    if delivered_on is None:
+        errors["delivered_on"] = _l("Required.")
+    elif delivered_on > on:
+        errors["delivered_on"] = _l("The delivery date cannot be in the future.")
+    elif delivered_on < requested_on(record):
+        errors["delivered_on"] = _l("The delivery date cannot be before the record was made (%(date)s).",
+                                    date=requested_on(record).isoformat())
+    if paid is not None and paid != record.amount:
+        assistance_type = record.assistance_type
+        if not assistance_type.carries_amount or record.currency is None:
+            errors["amount"] = _l("%(type)s does not carry an amount.", type=assistance_type.label)
+        elif not paid.is_finite() or paid < 0:
+            errors["amount"] = _l("The amount cannot be negative.")
+        elif paid > AMOUNT_MAX or paid != paid.quantize(Decimal("0.01")):
+            errors["amount"] = _l("At most two decimals and ten digits before the point.")
+        elif paid > record.amount and needs_approval(
+            assistance_type, paid, record.currency, record.returnee.field_office_id
+        ):
+            errors["amount"] = _l(
+                "More than the %(amount)s recorded needs a supervisor's approval: change the amount with "
+                "Edit first (it goes back for approval), or deliver at most that amount.",
+                amount=f"{record.amount} {record.currency.value}")
+    return errors
+
+
+def deliver_assistance(actor: User, record: AssistanceRecord, *, delivered_on: date | None,
+                       paid: Decimal | None = None, comment: str | None = None,
+                       expected_version: int | None = None) -> AssistanceRecord:
+    """Mark a record delivered on the day it was delivered, with the amount actually paid (None: the
+    amount recorded). The record's date becomes the delivery date, which is the date the reports count
+    it on; the planned date and the amount asked for stay in the change log."""
+    ensure_current(record, expected_version)
+    ensure_transition(record, AssistanceStatus.DELIVERED)
+    ensure_case_open(record)
+    errors = delivery_errors(record, delivered_on, paid)
+    if errors:
+        raise ValidationFailed(errors)
+    # the change log keeps the planned date and the amount asked for: [old, new] when they change
+    before = snapshot(record, ("status", "provided_on", "amount"))
+    record.provided_on = delivered_on
+    if paid is not None:
+        record.amount = paid
+    record.status = AssistanceStatus.DELIVERED
+    record.updated_by_id = actor_id(actor)
+    record_change(actor, record, AuditAction.ASSISTANCE_STATUS, before, comment=(comment or "").strip() or None)
     return record
 
 

@@ -1,5 +1,6 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,15 +15,15 @@ from caseapp.assistance.models import (
 )
 from caseapp.assistance.queries import get_record_or_404
 from caseapp.assistance.workflow import DECISIONS, allowed_next, initial_statuses
-from caseapp.auth.policies import can_edit_case_data, has_review_queue, require
-from caseapp.errors import apply_errors
+from caseapp.auth.policies import approval_refusal, can_edit_case_data, has_review_queue, require
+from caseapp.errors import ValidationFailed, apply_errors
 from caseapp.extensions import db
 from caseapp.forms import amount_for_input, parse_typed_amount
 from caseapp.returnees.queries import get_returnee_or_404
 from caseapp.submissions import submitted_once
 from caseapp.timeutil import today
-from caseapp.ui import is_safe_redirect
-from caseapp.unit_of_work import attempt
+from caseapp.ui import is_safe_redirect, localdate, money
+from caseapp.unit_of_work import Attempt, attempt
 
 bp = Blueprint("assistance", __name__)
 
@@ -110,40 +111,142 @@ def edit(record_id):
                            types=types, stale=stale)
 
 
-@bp.post("/assistance/<int:record_id>/status")
+STALE_RECORD = _l("Someone changed this record meanwhile; nothing was saved. Check it and try again.")
+#: steps that cannot be taken back: done only after a confirmation page (works without JavaScript)
+CONFIRMED_STEPS = {AssistanceStatus.CANCELLED, AssistanceStatus.DELIVERED}
+
+
+def record_label(record: AssistanceRecord) -> str:
+    """Which record a message is about: "Business grant (3,000.00 GEL) for Nino Beridze"."""
+    if record.amount is not None:
+        return _("%(type)s (%(amount)s) for %(name)s", type=record.assistance_type.label,
+                 amount=money(record.amount, record.currency), name=record.returnee.full_name)
+    return _("%(type)s for %(name)s", type=record.assistance_type.label, name=record.returnee.full_name)
+
+
+def step_form(form_class, posted: bool):
+    """A form for a workflow step, read from the POST body, or from the query string of a confirmation
+    page's GET (a link; nothing changes on a GET, so no CSRF token is needed to show the page)."""
+    if posted:
+        return form_class()
+    return form_class(formdata=request.args, meta={"csrf": False})
+
+
+@bp.route("/assistance/<int:record_id>/status", methods=["GET", "POST"])
 @require(can_edit_case_data)
 @submitted_once
 def change_status(record_id):
+    """Move a record along the workflow. Cancel and deliver show what will happen first (GET, or a POST
+    without `confirmed`); the confirmation page's form sends `confirmed` and the step is taken."""
     record = get_record_or_404(record_id, current_user)
-    form = AssistanceStatusForm()
-    if form.validate_on_submit():
-        attempt(lambda: services.change_assistance_status(
-            current_user, record, AssistanceStatus(form.status.data), expected_version=form.version.data,
-            comment=form.comment.data),
-            success=lambda changed: _("The record is now %(status)s.", status=record.status.label),
-            stale_message=_("Someone changed this record meanwhile; nothing was saved. Check it and try again."))
-    else:
+    back = url_for("returnees.show", returnee_id=record.returnee_id)
+    posted = request.method == "POST"
+    form = step_form(AssistanceStatusForm, posted)
+    if not form.validate() and (form.status.errors or form.version.errors):
         flash(_("Choose a valid status."), "danger")
-    return redirect(url_for("returnees.show", returnee_id=record.returnee_id))
+        return redirect(back)
+    new_status = AssistanceStatus(form.status.data)
+    if new_status in CONFIRMED_STEPS:
+        refusal = _step_refusal(record, new_status)
+        if refusal:  # no confirmation page for a step that would be refused
+            flash(refusal, "danger")
+            return redirect(back)
+    if form.version.data is None:
+        form.version.data = record.version
+    if new_status == AssistanceStatus.DELIVERED and not form.confirmed.data:
+        form.delivered_on.data = form.delivered_on.data or today()
+        if not form.amount.data and record.amount is not None:
+            form.amount.data = amount_for_input(record.amount)
+    if new_status not in CONFIRMED_STEPS:
+        if posted:
+            attempt(lambda: services.change_assistance_status(
+                current_user, record, new_status, expected_version=form.version.data, comment=form.comment.data),
+                success=lambda changed: _("%(record)s is now %(status)s.", record=record_label(record),
+                                          status=record.status.label), stale_message=STALE_RECORD)
+        return redirect(back)
+    stale = None
+    if posted and form.confirmed.data == "yes" and not form.errors:
+        done = _take_confirmed_step(record, new_status, form)
+        if done.saved:
+            return redirect(back)
+        stale = done.stale
+    if record.amount is not None:
+        form.amount.label.text = _("Amount paid (%(currency)s)", currency=record.currency.value)
+        form.amount.description = _("Recorded: %(amount)s. Less is fine; more needs a new approval.",
+                                    amount=money(record.amount, record.currency))
+    return render_template("assistance/confirm.html", record=record, form=form, new_status=new_status, back=back,
+                           requested_on=services.requested_on(record), today=today(), stale=stale)
 
 
-@bp.post("/assistance/<int:record_id>/decision")
+def _step_refusal(record: AssistanceRecord, new_status: AssistanceStatus) -> str | None:
+    """Why this user cannot take this step on this record at all (before any detail is asked), or None."""
+    try:
+        services.ensure_transition(record, new_status)
+        services.ensure_case_open(record)
+    except ValidationFailed as failure:
+        return " ".join(str(message) for message in failure.errors.values())
+    if new_status in DECISIONS:
+        refusal = approval_refusal(current_user, record)
+        return str(refusal) if refusal else None
+    return None
+
+
+def _take_confirmed_step(record: AssistanceRecord, new_status: AssistanceStatus, form) -> Attempt:
+    """Cancel or deliver as confirmed; a broken rule puts its messages next to the fields."""
+    label = record_label(record)
+    if new_status == AssistanceStatus.CANCELLED:
+        return attempt(lambda: services.change_assistance_status(
+            current_user, record, new_status, comment=form.comment.data, expected_version=form.version.data),
+            form=form, success=_("%(record)s is cancelled.", record=label))
+    try:
+        paid = parse_typed_amount(form.amount.data) if record.amount is not None else None
+    except ValueError as problem:
+        apply_errors(form, {"amount": str(problem)})
+        return Attempt(saved=False)
+    return attempt(lambda: services.deliver_assistance(
+        current_user, record, delivered_on=form.delivered_on.data, paid=paid, comment=form.comment.data,
+        expected_version=form.version.data), form=form,
+        success=lambda delivered: _("%(record)s is delivered on %(date)s.", record=record_label(delivered),
+                                    date=localdate(delivered.provided_on)))
+
+
+@bp.route("/assistance/<int:record_id>/decision", methods=["GET", "POST"])
 @require(has_review_queue)
 @submitted_once
 def decide(record_id):
-    """A supervisor approves or rejects a request (from the review queue or the returnee's timeline)."""
+    """A supervisor approves or rejects a request (from the review queue or the returnee's timeline): the
+    first step shows what will happen (and a rejection without a reason is sent back to its field); the
+    confirmation page's form sends `confirmed` and the decision is taken."""
     record = get_record_or_404(record_id, current_user)
-    form = DecisionForm()
-    if form.validate_on_submit():
-        decision = Decision(form.decision.data)
-        attempt(lambda: services.decide_request(current_user, record, decision, comment=form.comment.data,
-                                                expected_version=form.version.data),
-                success=_("%(type)s for %(name)s is %(decision)s.", type=record.assistance_type.label,
-                          name=record.returnee.full_name, decision=decision.label.lower()))
-    else:
+    posted = request.method == "POST"
+    form = step_form(DecisionForm, posted)
+    target = form.next.data if is_safe_redirect(form.next.data) else url_for("review.queue")
+    if not form.validate():
         flash(_("Choose approve or reject."), "danger")
-    target = form.next.data
-    return redirect(target if is_safe_redirect(target) else url_for("review.queue"))
+        return redirect(target)
+    decision = Decision(form.decision.data)
+    refusal = _step_refusal(record, AssistanceStatus(decision.value))
+    if refusal:  # no confirmation page for a step that would be refused
+        flash(refusal, "danger")
+        return redirect(target)
+    if form.version.data is None:
+        form.version.data = record.version
+    if decision == Decision.REJECTED and not (form.comment.data or "").strip() and posted:
+        apply_errors(form, {"comment": _("Give the reason for rejecting the request.")})
+    stale = None
+    if posted and form.confirmed.data == "yes" and not form.comment.errors:
+        label = record_label(record)
+        done = attempt(lambda: services.decide_request(current_user, record, decision, comment=form.comment.data,
+                                                       expected_version=form.version.data),
+                       form=form, success=_("%(record)s is %(decision)s.", record=label,
+                                            decision=decision.label.lower()))
+        if done.saved:
+            return redirect(target)
+        stale = done.stale
+    if decision == Decision.REJECTED:
+        form.comment.label.text = _("Reason for rejecting (required)")
+    return render_template("assistance/confirm_decision.html", record=record, form=form, decision=decision,
+                           back=target, stale=stale)
 
 
 @bp.app_template_global()

@@ -15,8 +15,7 @@ from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import Page, count_rows
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
-from caseapp.returnees.queries import scoped_returnees
-from caseapp.returnees.rules import normalise_name
+from caseapp.returnees.queries import scoped_returnees, text_search_ids
 
 SORTS = {
     "name": (Returnee.last_name, Returnee.first_name, Returnee.id),
@@ -37,6 +36,8 @@ class ReturneeFilters:
     sort: str = "name"
     descending: bool = False
     ids: list[int] = field(default_factory=list)  # drill-down from a report: exactly these returnees
+    #: only returnees whose case (not closed) is assigned to this user ("My open cases", all of them)
+    caseworker_id: int | None = None
 
 
 @dataclass
@@ -48,12 +49,6 @@ class ReturneeRow:
     has_closed_case: bool
 
 
-def _contains(column, needle: str):
-    """column LIKE %needle%, with the user's % and _ taken literally."""
-    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(f"%{escaped}%", escape="\\")
-
-
 def filtered_returnees(user: User, filters: ReturneeFilters) -> Select:
     query = scoped_returnees(user)
     text = filters.text.strip()
@@ -63,15 +58,7 @@ def filtered_returnees(user: User, filters: ReturneeFilters) -> Select:
             # digits only: a personal number or an external id, both found through their unique indexes
             query = query.where(or_(Returnee.personal_number == compact, Returnee.external_id == text))
         else:
-            conditions = [
-                _contains(Returnee.search_name, normalise_name(text, "")),
-                Returnee.external_id == text,
-                Returnee.external_id == text.upper(),
-            ]
-            parts = text.split()
-            if len(parts) == 2:  # "last first" typed the other way round still matches
-                conditions.append(_contains(Returnee.search_name, normalise_name(parts[1], parts[0])))
-            query = query.where(or_(*conditions))
+            query = query.where(Returnee.id.in_(text_search_ids(text)))
     if filters.office_id:
         query = query.where(Returnee.field_office_id == filters.office_id)
     # Filters are IN (subquery) rather than correlated EXISTS: the database then reads the few matching
@@ -103,6 +90,14 @@ def filtered_returnees(user: User, filters: ReturneeFilters) -> Select:
         )
     if filters.ids:
         query = query.where(Returnee.id.in_(filters.ids))
+    if filters.caseworker_id:
+        query = query.where(
+            Returnee.id.in_(
+                select(Case.returnee_id).where(
+                    Case.caseworker_id == filters.caseworker_id, Case.status != CaseStatus.CLOSED
+                )
+            )
+        )
     return query
 
 

@@ -38,9 +38,10 @@ from caseapp.cases.queries import assignable_caseworkers
 from caseapp.cases.services import open_new_case
 from caseapp.cases.workflow import CASE_TRANSITIONS
 from caseapp.extensions import db
+from caseapp.history import describe
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
-from caseapp.pagination import requested_page
+from caseapp.pagination import count_rows, requested_page
 from caseapp.returnees.forms import ReturneeForm
 from caseapp.returnees.models import Vulnerability
 from caseapp.returnees.queries import get_returnee_or_404
@@ -57,6 +58,9 @@ from caseapp.submissions import submitted_once
 from caseapp.unit_of_work import attempt
 
 bp = Blueprint("returnees", __name__, url_prefix="/returnees")
+
+#: history entries shown on the returnee page; the heading counts all and a link shows them all
+HISTORY_SHOWN = 50
 
 
 def office_choices(user):
@@ -77,6 +81,7 @@ def filters_from_request() -> ReturneeFilters:
         vulnerability=args.get("vulnerability", "") if args.get("vulnerability") in set(Vulnerability) else "",
         sort=args.get("sort", "name"),
         descending=args.get("dir") == "desc",
+        caseworker_id=args.get("caseworker", type=db_int),
     )
 
 
@@ -87,8 +92,12 @@ def index():
     page_number, per_page = requested_page(request.args, per_page=current_app.config["PAGE_SIZE"], adjustable=True)
     rows, page = search_returnees(current_user, filters, page_number, per_page)
     types = db.session.scalars(select(AssistanceType).order_by(AssistanceType.sort_order, AssistanceType.name))
+    caseworker = db.session.get(User, filters.caseworker_id) if filters.caseworker_id else None
+    if caseworker is not None and office_scope(current_user) not in (None, caseworker.field_office_id):
+        caseworker = None  # another office's staff are not named (the list is empty anyway)
     return render_template(
         "returnees/index.html",
+        caseworker=caseworker,
         rows=rows,
         page=page,
         filters=filters,
@@ -169,9 +178,10 @@ def create():
 def show(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
     case = returnee.current_case
-    history = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.returnee_id == returnee.id).order_by(AuditEntry.id.desc()).limit(50)
-    ).all()
+    history_query = select(AuditEntry).where(AuditEntry.returnee_id == returnee.id)
+    history_total = count_rows(history_query)
+    history = db.session.scalars(history_query.order_by(AuditEntry.id.desc()).limit(
+        None if request.args.get("history") == "all" else HISTORY_SHOWN)).all()
     status_form = CaseStatusForm(prefix="case", version=case.version if case else None)
     if case is not None:
         status_form.status.choices = [
@@ -188,7 +198,8 @@ def show(returnee_id):
         returnee=returnee,
         case=case,
         records=timeline(returnee),
-        history=history,
+        history=describe(history),
+        history_total=history_total,
         status_form=status_form,
         assign_form=assign_form,
         open_case_form=OpenCaseForm(prefix="open"),
@@ -196,7 +207,6 @@ def show(returnee_id):
         types=db.session.scalars(
             select(AssistanceType).where(AssistanceType.active.is_(True)).order_by(AssistanceType.sort_order)
         ).all(),
-        user_names=_user_names(history_user_ids(returnee, case, history)),
     )
 
 
@@ -210,22 +220,6 @@ def case_review_context(case) -> dict:
         "follow_up_form": FollowUpForm(prefix="follow", follow_up_on=case.follow_up_on, version=case.version),
         "reopen_form": ReopenForm(prefix="reopen", version=case.version),
     }
-
-
-def history_user_ids(returnee, case, history=()):
-    ids = {returnee.created_by_id, returnee.updated_by_id}
-    if case is not None:
-        ids.add(case.caseworker_id)
-    for entry in history:  # openings and reassignments name the caseworkers by id: 7 or [old, new]
-        named = (entry.changes or {}).get("caseworker_id")
-        ids.update(v for v in (named if isinstance(named, list) else [named]) if isinstance(v, int))
-    return {i for i in ids if i}
-
-
-def _user_names(ids):
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
 
 
 @bp.route("/<int:returnee_id>/edit", methods=["GET", "POST"])

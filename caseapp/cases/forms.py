@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from caseapp.cases.models import CaseStatus, ClosureReason
@@ -16,6 +16,8 @@ class CaseStatusForm(FlaskForm):
     )
     note = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
     version = VersionField()
+    #: closing is done only when the confirmation page sends this back
+    confirmed = HiddenField()
 
 
 class PlanForm(FlaskForm):
@@ -25,6 +27,8 @@ class PlanForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     caseworker_id = SelectField(_l("Caseworker"), coerce=int, validators=[InputRequired()])
+    #: the case moves only when the confirmation page sends this back
+    confirmed = HiddenField()
 
 
 class OpenCaseForm(FlaskForm):

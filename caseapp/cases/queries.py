@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import abort
 from sqlalchemy import select
 
+from caseapp.assistance.models import AssistanceRecord
+from caseapp.assistance.workflow import OPEN
 from caseapp.auth.models import Role, User
 from caseapp.cases.models import Case
 from caseapp.extensions import db
@@ -30,5 +32,14 @@ def assignable_caseworkers(office_id: int) -> list[User]:
                 User.role.in_([Role.CASEWORKER, Role.SUPERVISOR]),
             )
             .order_by(User.display_name)
+        )
+    )
+
+
+def open_assistance(case: Case) -> list[AssistanceRecord]:
+    """The case's planned, requested and approved records (closing the case waits for them)."""
+    return list(
+        db.session.scalars(
+            select(AssistanceRecord).where(AssistanceRecord.case_id == case.id, AssistanceRecord.status.in_(OPEN))
         )
     )

@@ -34,22 +34,33 @@ def open_new_case(actor: User, returnee: Returnee, *, caseworker_id: int | None 
     return case
 
 
+def case_status_errors(case: Case, new_status: CaseStatus, reason: ClosureReason | None = None,
+                       note: str | None = None) -> dict[str, object]:
+    """Why a case cannot move to this status (with this closure reason and note), by field; empty if it can.
+    Used before the confirmation page is shown and again when the change is made."""
+    if new_status not in CASE_TRANSITIONS[case.status]:
+        return {"status": _l("A case cannot go from %(old)s to %(new)s.", old=case.status.label, new=new_status.label)}
+    errors: dict[str, object] = {}
+    if new_status == CaseStatus.CLOSED:
+        if _open_assistance_count(case):
+            errors["status"] = _l(
+                "This case still has planned, requested or approved assistance: deliver or cancel it first.")
+        if reason is None:
+            errors["reason"] = _l("Give the reason for closing the case.")
+        elif reason == ClosureReason.OTHER and not (note or "").strip():
+            errors["note"] = _l("Describe the reason when it is 'other'.")
+    return errors
+
+
 def change_case_status(actor: User, case: Case, new_status: CaseStatus, *, expected_version: int | None = None,
                        reason: ClosureReason | None = None, note: str | None = None) -> Case:
     ensure_current(case, expected_version)
-    if new_status not in CASE_TRANSITIONS[case.status]:
-        raise ValidationFailed({"status": _l("A case cannot go from %(old)s to %(new)s.",
-                                             old=case.status.label, new=new_status.label)})
+    errors = case_status_errors(case, new_status, reason, note)
+    if errors:
+        raise ValidationFailed(errors)
     note = (note or "").strip() or None
     before = snapshot(case, ("status",))
     if new_status == CaseStatus.CLOSED:
-        if _open_assistance_count(case):
-            raise ValidationFailed({"status": _l(
-                "This case still has planned, requested or approved assistance: deliver or cancel it first.")})
-        if reason is None:
-            raise ValidationFailed({"reason": _l("Give the reason for closing the case.")})
-        if reason == ClosureReason.OTHER and not note:
-            raise ValidationFailed({"note": _l("Describe the reason when it is 'other'.")})
         case.closure_reason = reason
         case.closure_note = note
         case.closed_on = today()

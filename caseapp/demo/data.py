@@ -18,7 +18,7 @@ from caseapp.cases.models import Case, CaseStatus, ClosureReason
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
-from caseapp.returnees.rules import normalise_name
+from caseapp.returnees.rules import name_columns
 
 #: (username, display name, role, office or None, password) — printed by `make run` for a first login
 DEMO_USERS = [
@@ -98,7 +98,7 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
         staff = staff_by_office.get(office.id, [])
         worker = rng.choice(staff) if staff else None
         returnee = Returnee(
-            first_name=first, last_name=last, search_name=normalise_name(first, last), sex=sex,
+            first_name=first, last_name=last, **name_columns(first, last), sex=sex,
             date_of_birth=born, personal_number=f"{rng.randrange(10**10, 10**11):011d}" if rng.random() < 0.8 else None,
             phone=f"+995 5{rng.randrange(10, 99)} {rng.randrange(100000, 999999)}" if rng.random() < 0.7 else None,
             field_office_id=office.id, return_date=return_date, returned_from=rng.choice(COUNTRIES),

@@ -12,14 +12,16 @@ from caseapp.returnees.models import Returnee
 
 
 def my_open_cases(user: User, limit: int = 50):
-    return db.session.execute(
+    """The user's cases that are not closed, most recently changed first: up to `limit` of them, and how
+    many there are in all (the page says "50 of 61" and links to the whole list)."""
+    query = (
         select(Case, Returnee)
         .join(Returnee, Returnee.id == Case.returnee_id)
         .where(Case.caseworker_id == user.id, Case.status != CaseStatus.CLOSED,
                Returnee.field_office_id == user.field_office_id)
-        .order_by(Case.updated_at.desc())
-        .limit(limit)
-    ).all()
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return db.session.execute(query.order_by(Case.updated_at.desc()).limit(limit)).all(), total
 
 
 def recent_activity(user: User, limit: int = 15):

@@ -7,11 +7,15 @@ from caseapp.assistance.models import AssistanceType
 from caseapp.auth.models import Role, User
 from caseapp.charts import Series, column_chart
 from caseapp.extensions import db
+from caseapp.history import describe
 from caseapp.home import queries
 from caseapp.offices.models import FieldOffice
 from caseapp.review.queries import home_context
 
 bp = Blueprint("home", __name__)
+
+#: open cases listed on a caseworker's home page; the badge counts all of them and links to the full list
+MY_CASES_SHOWN = 50
 
 
 @bp.get("/")
@@ -19,8 +23,8 @@ def index():
     role = current_user.role
     context = {}
     if role in (Role.CASEWORKER, Role.SUPERVISOR):
-        context["my_cases"] = queries.my_open_cases(current_user)
-        context["activity"] = queries.recent_activity(current_user)
+        context["my_cases"], context["my_cases_total"] = queries.my_open_cases(current_user, MY_CASES_SHOWN)
+        context["activity"] = describe(queries.recent_activity(current_user))
     if role == Role.SUPERVISOR:
         context["case_counts"] = queries.office_case_counts(current_user.field_office_id)
         context["caseload"] = queries.office_caseload(current_user.field_office_id)

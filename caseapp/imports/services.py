@@ -58,7 +58,7 @@ from caseapp.imports.validation import (
 )
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
-from caseapp.returnees.rules import normalise_name
+from caseapp.returnees.rules import name_columns
 from caseapp.review.models import CaseReview
 from caseapp.timeutil import today, utcnow
 
@@ -211,7 +211,7 @@ class _StagedRecord(NamedTuple):
 
 
 #: the columns of a returnee and of an assistance record that come from the file, in the staged order
-RETURNEE_COLUMNS_INSERTED = (*RETURNEE_FIELDS, "external_id", "search_name")
+RETURNEE_COLUMNS_INSERTED = (*RETURNEE_FIELDS, "external_id", "search_name", "search_name_reversed")
 RECORD_COLUMNS = ("type_id", "provided_on", "status", "amount", "currency", "provider", "notes")
 
 
@@ -386,9 +386,10 @@ class _ImportRun:
     def _staged(self, table: str, row: ReturneeRow | AssistanceRow) -> tuple:
         """A checked row as plain values, with the values its insert needs already converted."""
         if table == "returnees":
+            keys = name_columns(row.first_name, row.last_name)
             return _returnee_values(row), self.returnee_insert.convert((
                 *(getattr(row, name) for name in RETURNEE_FIELDS), row.external_id,
-                normalise_name(row.first_name, row.last_name)))
+                keys["search_name"], keys["search_name_reversed"]))
         return row.row, row.returnee_external_id, self.record_insert.convert(
             tuple(getattr(row, name) for name in RECORD_COLUMNS))
 
@@ -611,11 +612,12 @@ class _ImportRun:
         statement = (
             update(returnee_table).where(returnee_table.c.id == bindparam("_id"))
             .values({**{name: bindparam(name) for name in RETURNEE_FIELDS}, "search_name": bindparam("_search"),
+                     "search_name_reversed": bindparam("_search_reversed"),
                      "version": bindparam("_version"), "updated_at": self.now, "updated_by_id": self.actor_id})
         )
         db.session.execute(statement, [{
             **{name: getattr(r, name) for name in RETURNEE_FIELDS}, "_id": current["id"],
-            "_search": normalise_name(r.first_name, r.last_name), "_version": current["version"] + 1,
+            **_name_params(r.first_name, r.last_name), "_version": current["version"] + 1,
         } for r, current, _changes in changed])
         rewritten = [(current["id"], r.vulnerabilities) for r, current, changes in changed
                      if "vulnerabilities" in changes]
@@ -908,12 +910,14 @@ def _restore_updated_returnees(replaced: list[dict]) -> None:
         return
     names = (*RETURNEE_FIELDS, "version", "updated_at", "updated_by_id")
     statement = (update(returnee_table).where(returnee_table.c.id == bindparam("_id"))
-                 .values({name: bindparam(name) for name in names} | {"search_name": bindparam("_search")}))
+                 .values({name: bindparam(name) for name in names}
+                         | {"search_name": bindparam("_search"),
+                            "search_name_reversed": bindparam("_search_reversed")}))
     values = []
     for entry in replaced:
         before = {name: _from_json(name, entry["before"][name]) for name in names}
         values.append({**before, "_id": entry["id"],
-                       "_search": normalise_name(before["first_name"], before["last_name"])})
+                       **_name_params(before["first_name"], before["last_name"])})
     db.session.execute(statement, values)
     ids = [entry["id"] for entry in replaced]
     db.session.execute(delete(vulnerability_table).where(vulnerability_table.c.returnee_id.in_(ids)))
@@ -927,3 +931,9 @@ def _from_json(name: str, value):
     if value is not None and name in DATE_FIELDS:
         return datetime.fromisoformat(value) if name == "updated_at" else date.fromisoformat(value)
     return value
+
+
+def _name_params(first_name: str, last_name: str) -> dict[str, str]:
+    """name_columns() as the bind parameters of the update statements above."""
+    columns = name_columns(first_name, last_name)
+    return {"_search": columns["search_name"], "_search_reversed": columns["search_name_reversed"]}

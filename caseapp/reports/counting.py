@@ -6,6 +6,11 @@ the benchmark all count through this module, so that a number means the same thi
 - For each assistance type: persons = distinct returnees with at least one *delivered* record of the type
   dated in the period; events = the number of those records; amounts = the sum of their amounts per
   currency (currencies are never added together).
+- The date of a delivered record is its delivery date: marking a record delivered asks when it was
+  delivered and what was paid, and sets `provided_on` and `amount` to them (assistance/services.py:
+  deliver_assistance; the planned date and the amount asked for stay in the change log). So a grant planned
+  for 20 November and delivered on 25 November counts on 25 November, with the amount actually paid. Records
+  not delivered are dated by their planned date (the pipeline).
 - Assisted persons: distinct returnees with any delivered record in the period.
 - Planned, requested, approved, rejected and cancelled records never count as received. Requested and
   approved records dated in the period form the separate pipeline.

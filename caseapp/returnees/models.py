@@ -46,6 +46,10 @@ class Vulnerability(ChoiceEnum):
         }[self.value]
 
 
+#: a name key column: compared byte by byte on PostgreSQL too, so a prefix is an exact index range
+SEARCH_KEY = sa.String(202).with_variant(sa.String(202, collation="C"), "postgresql")
+
+
 class Returnee(Versioned, Audited, db.Model):
     """A person who came home and whom the mission assists."""
 
@@ -55,13 +59,17 @@ class Returnee(Versioned, Audited, db.Model):
         sa.Index("ix_returnee_office_name", "field_office_id", "last_name", "first_name", "id"),
         sa.Index("ix_returnee_name", "last_name", "first_name", "id"),
         sa.Index("ix_returnee_name_birth", "search_name", "date_of_birth"),
+        sa.Index("ix_returnee_name_reversed_birth", "search_name_reversed", "date_of_birth"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(sa.String(100))
     last_name: Mapped[str] = mapped_column(sa.String(100))
-    #: "first last" case-folded, so that names in either script are found whatever the case typed
-    search_name: Mapped[str] = mapped_column(sa.String(202))
+    #: the name's key "first last" in Latin letters whatever the script or spelling (caseapp/names.py),
+    #: for search (prefix) and the duplicate warning (equality); binary collation for prefix ranges
+    search_name: Mapped[str] = mapped_column(SEARCH_KEY)
+    #: the same key "last first", so that a search for the last name is a prefix search too
+    search_name_reversed: Mapped[str] = mapped_column(SEARCH_KEY)
     sex: Mapped[Sex] = mapped_column(enum_column_type(Sex, "sex"))
     date_of_birth: Mapped[date]
     #: Georgian personal number, 11 digits; unique when present

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope, sees_personal_data
 from caseapp.extensions import db
+from caseapp.names import name_key, prefix_bounds
 from caseapp.returnees.models import Returnee
 from caseapp.returnees.rules import normalise_name
 
@@ -30,13 +32,35 @@ def get_returnee_or_404(returnee_id: int, user: User) -> Returnee:
     return returnee
 
 
+def text_search_ids(text: str):
+    """The ids of the returnees a typed search finds: the external id as typed (or in capitals), and the
+    names that start with the text's name key in either order ("first last" or "last first"), whatever the
+    script the name was typed in (caseapp/names.py). Each part is one index lookup or range scan
+    (ix_returnee_name_birth, ix_returnee_name_reversed_birth); as an IN (...) list they stay the driving
+    lookups even when the office filter is added (an OR beside it made SQLite scan the whole office)."""
+    found = aliased(Returnee)
+    parts = [select(found.id).where(found.external_id.in_({text, text.upper()}))]
+    key = name_key(text)
+    if key:  # a search of punctuation alone has no name key and finds no name
+        low, high = prefix_bounds(key)
+        parts += [
+            select(found.id).where(found.search_name >= low, found.search_name < high),
+            select(found.id).where(found.search_name_reversed >= low, found.search_name_reversed < high),
+        ]
+    return union_all(*parts)
+
+
 def find_by_personal_number(personal_number: str) -> Returnee | None:
     return db.session.scalar(select(Returnee).where(Returnee.personal_number == personal_number))
 
 
 def find_same_name_and_birth(first_name: str, last_name: str, date_of_birth, exclude_id=None) -> list[Returnee]:
+    """Returnees born the same day whose name has the same key, in either script and either order
+    ("ნოდარ წერეთელი" finds "Nodar Tsereteli" and "Tsereteli Nodar"). All offices: the caller decides
+    what the user is told about another office's record."""
+    key = normalise_name(first_name, last_name)
     query = select(Returnee).where(
-        Returnee.search_name == normalise_name(first_name, last_name),
+        or_(Returnee.search_name == key, Returnee.search_name_reversed == key),
         Returnee.date_of_birth == date_of_birth,
     )
     if exclude_id:

@@ -4,11 +4,11 @@ Each function takes already-parsed values and returns {field: message} for what 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from caseapp.names import person_keys
 from caseapp.timeutil import today
 
 PERSONAL_NUMBER_RE = re.compile(r"^\d{11}$")
@@ -19,10 +19,16 @@ SEARCH_NAME_MAX = 202  # the length of Returnee.search_name
 
 
 def normalise_name(first_name: str, last_name: str) -> str:
-    """What name search compares against: case-folded (Latin, Cyrillic or Georgian), NFC, single spaces."""
-    text = unicodedata.normalize("NFC", f"{first_name} {last_name}")
-    # Case folding may lengthen a name (ß -> ss); the column holds two full names' worth.
-    return " ".join(text.casefold().split())[:SEARCH_NAME_MAX]
+    """What name search and the duplicate warning compare against: the name's key "first last" in Latin
+    letters, whatever the script and spelling (caseapp/names.py: "ნოდარ წერეთელი" -> "nodar tsereteli")."""
+    return person_keys(first_name, last_name, SEARCH_NAME_MAX)[0]
+
+
+def name_columns(first_name: str, last_name: str) -> dict[str, str]:
+    """The returnee's search columns for this name; every write path (forms, import, undo, demo) sets
+    them through this function."""
+    forward, backward = person_keys(first_name, last_name, SEARCH_NAME_MAX)
+    return {"search_name": forward, "search_name_reversed": backward}
 
 
 def normalise_personal_number(value: str | None) -> str | None:

@@ -16,6 +16,7 @@ from caseapp.extensions import db
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Vulnerability
 from caseapp.returnees.queries import find_by_personal_number, find_same_name_and_birth
 from caseapp.returnees.rules import (
+    name_columns,
     normalise_name,
     normalise_personal_number,
     normalise_phone,
@@ -108,7 +109,8 @@ def _apply(returnee: Returnee, values: ReturneeInput) -> None:
                  "field_office_id", "personal_number", "phone", "consent_given", "consent_date", "external_id"):
         setattr(returnee, name, getattr(values, name))
     returnee.sex = values.sex
-    returnee.search_name = normalise_name(values.first_name, values.last_name)
+    for column, key in name_columns(values.first_name, values.last_name).items():
+        setattr(returnee, column, key)
     wanted = {Vulnerability(v) for v in values.vulnerabilities}
     returnee.vulnerability_rows = [row for row in returnee.vulnerability_rows if row.code in wanted] + [
         ReturneeVulnerability(code=code) for code in sorted(wanted - returnee.vulnerabilities)

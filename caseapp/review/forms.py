@@ -22,3 +22,5 @@ class ReassignForm(FlaskForm):
     """The selected cases come as repeated `case_id` fields (checkboxes of the list)."""
 
     caseworker_id = SelectField(_l("Reassign the selected cases to"), coerce=int, validators=[InputRequired()])
+    #: the cases move only when the confirmation page sends this back
+    confirmed = HiddenField()

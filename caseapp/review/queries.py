@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import abort, current_app, g
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +21,7 @@ from caseapp.auth.policies import has_own_requests, has_review_queue, office_sco
 from caseapp.cases.models import Case, CaseStatus
 from caseapp.cases.queries import get_case_or_404
 from caseapp.extensions import db
+from caseapp.pagination import Page, count_rows
 from caseapp.returnees.models import Returnee
 from caseapp.review.models import CaseReview, ReviewOutcome
 from caseapp.timeutil import today
@@ -40,12 +42,13 @@ def pending_approvals_query(office_id: int):
     )
 
 
-def pending_approvals(office_id: int, limit: int = 200) -> list[AssistanceRecord]:
+def pending_approvals(office_id: int, limit: int = 50, offset: int = 0) -> list[AssistanceRecord]:
+    """One page of pending_approvals_query (the caller shows how many there are in all)."""
     query = pending_approvals_query(office_id).options(
         selectinload(AssistanceRecord.returnee), selectinload(AssistanceRecord.recorded_by),
         selectinload(AssistanceRecord.requested_by),
     )
-    return list(db.session.scalars(query.limit(limit)))
+    return list(db.session.scalars(query.limit(limit).offset(offset)))
 
 
 def attention_conditions(on: date, inactivity_days: int, plan_grace_days: int) -> dict[str, object]:
@@ -80,6 +83,22 @@ def attention_conditions(on: date, inactivity_days: int, plan_grace_days: int) -
 def _conditions():
     config = current_app.config
     return attention_conditions(today(), config["INACTIVITY_DAYS"], config["PLAN_GRACE_DAYS"])
+
+
+def attention_condition(kind: str):
+    """The condition of one kind of "needs attention" (for the full list behind a queue heading)."""
+    return _conditions()[kind]
+
+
+def attention_titles() -> dict[str, str]:
+    """The heading of each kind of "needs attention", as the queue and the full lists show it."""
+    config = current_app.config
+    return {
+        "inactive": _l("No activity for %(days)s days", days=config["INACTIVITY_DAYS"]),
+        "follow_up_due": _l("Follow-up due"),
+        "plan_missing": _l("No plan %(days)s days after opening", days=config["PLAN_GRACE_DAYS"]),
+        "ready_to_close": _l("Ready to close (monitoring, all assistance delivered)"),
+    }
 
 
 def _office_cases(office_id: int):
@@ -142,10 +161,6 @@ def my_requests_query(user: User):
     )
 
 
-def _count(query) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-
-
 @dataclass
 class QueueCounts:
     approvals: int = 0
@@ -158,11 +173,12 @@ def queue_counts(user: User) -> QueueCounts:
     """The waiting items shown in the navigation bar."""
     counts = QueueCounts()
     if has_review_queue(user):
-        counts.approvals = _count(pending_approvals_query(user.field_office_id))
+        counts.approvals = count_rows(pending_approvals_query(user.field_office_id))
         counts.attention = attention_count(user.field_office_id)
     if has_own_requests(user):
-        counts.my_pending = _count(my_requests_query(user).where(AssistanceRecord.status == AssistanceStatus.REQUESTED))
-        counts.reviews_to_answer = _count(reviews_awaiting_answer_query(user))
+        counts.my_pending = count_rows(
+            my_requests_query(user).where(AssistanceRecord.status == AssistanceStatus.REQUESTED))
+        counts.reviews_to_answer = count_rows(reviews_awaiting_answer_query(user))
     return counts
 
 
@@ -179,13 +195,18 @@ def case_reviews(case: Case) -> list[CaseReview]:
     ))
 
 
-def queue_context(user) -> dict:
-    """What the review queue shows; also rendered on the supervisor's home page."""
+#: requests shown per page of the review queue (the page says "50 of 61" and pages through the rest)
+APPROVALS_PER_PAGE = 50
+
+
+def queue_context(user, page_number: int = 1) -> dict:
+    """What the review queue shows; also rendered on the supervisor's home page (its first page)."""
+    page = Page(page_number, APPROVALS_PER_PAGE, queue_counts_for_request(user).approvals)
     return {
-        "approvals": pending_approvals(user.field_office_id),
+        "approvals": pending_approvals(user.field_office_id, page.per_page, offset=page.offset),
+        "approvals_page": page,
         "attention": cases_needing_attention(user.field_office_id),
-        "inactivity_days": current_app.config["INACTIVITY_DAYS"],
-        "plan_grace_days": current_app.config["PLAN_GRACE_DAYS"],
+        "attention_titles": attention_titles(),
     }
 
 
@@ -197,6 +218,7 @@ def home_context(user) -> dict:
     if has_own_requests(user):
         context["reviews_to_answer"] = list(db.session.scalars(reviews_awaiting_answer_query(user)))
         context["my_requests"] = list(db.session.scalars(my_requests_query(user).limit(10)))
+        context["my_requests_total"] = count_rows(my_requests_query(user))
     return context
 
 

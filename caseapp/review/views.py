@@ -30,6 +30,8 @@ from caseapp.unit_of_work import attempt
 bp = Blueprint("review", __name__, url_prefix="/review")
 
 CASES_PER_PAGE = 50
+#: requests per page of "My requests"
+REQUESTS_PER_PAGE = 50
 
 
 def _back(default: str):
@@ -40,14 +42,16 @@ def _back(default: str):
 @bp.get("/")
 @require(has_review_queue)
 def queue():
-    return render_template("review/queue.html", queue=queries.queue_context(current_user))
+    page_number, _per_page = requested_page(request.args, per_page=queries.APPROVALS_PER_PAGE)
+    return render_template("review/queue.html", queue=queries.queue_context(current_user, page_number))
 
 
 @bp.get("/my-requests")
 @require(has_own_requests)
 def my_requests():
-    records = db.session.scalars(queries.my_requests_query(current_user).limit(300))
-    return render_template("review/my_requests.html", records=list(records))
+    records, page = paginate(queries.my_requests_query(current_user),
+                             *requested_page(request.args, per_page=REQUESTS_PER_PAGE))
+    return render_template("review/my_requests.html", records=records, page=page)
 
 
 def _cases_office_id() -> int:
@@ -67,10 +71,15 @@ def cases():
     office_id = _cases_office_id()
     caseworker = request.args.get("caseworker", "")
     caseworker_id = request.args.get("caseworker", type=db_int)
+    attention = request.args.get("attention", "")
     query = (
         select(Case).join(Returnee, Returnee.id == Case.returnee_id)
         .where(Returnee.field_office_id == office_id, Case.status != CaseStatus.CLOSED)
     )
+    if attention in queries.ATTENTION_KINDS:  # the whole list behind a review-queue heading
+        query = query.where(queries.attention_condition(attention))
+    else:
+        attention = ""
     if caseworker == "none":
         query = query.where(Case.caseworker_id.is_(None))
     elif caseworker_id is not None:
@@ -83,14 +92,16 @@ def cases():
     offices = [] if office_scope(current_user) is not None else db.session.execute(
         select(FieldOffice.id, FieldOffice.label).order_by(FieldOffice.label)).all()
     return render_template("review/cases.html", cases=rows, page=page, form=form,
-                           staff=staff, caseworker=caseworker, office_id=office_id, offices=offices)
+                           staff=staff, caseworker=caseworker, office_id=office_id, offices=offices,
+                           attention=attention, attention_titles=queries.attention_titles())
 
 
 @bp.post("/cases/reassign")
 @require(can_reassign_cases)
 @submitted_once
 def reassign():
-    """Bulk reassignment: exactly the selected cases move, or none (a case the user may not see is a 404)."""
+    """Bulk reassignment: exactly the selected cases move, or none (a case the user may not see is a 404).
+    The first post lists the cases and who gets them; the confirmation page's form sends `confirmed`."""
     office_id = _cases_office_id()
     form = ReassignForm()
     form.caseworker_id.choices = [(u.id, u.display_name) for u in assignable_caseworkers(office_id)]
@@ -109,6 +120,10 @@ def reassign():
     if len(selected) != len(case_ids):
         abort(404)
     caseworker = db.session.get(User, form.caseworker_id.data)
+    if form.confirmed.data != "yes":
+        return render_template("review/confirm_reassign.html", cases=sorted(
+            selected, key=lambda c: (c.returnee.last_name, c.returnee.first_name, c.id)), caseworker=caseworker,
+            office_id=office_id if office_scope(current_user) is None else None, back=back)
     attempt(lambda: reassign_cases(current_user, list(selected), caseworker),
             success=lambda moved: _("%(moved)s of %(selected)s selected cases moved to %(name)s.", moved=moved,
                                     selected=len(selected), name=caseworker.display_name))
@@ -145,10 +160,3 @@ def answer(review_id):
 @bp.app_template_global()
 def review_counts():
     return queries.queue_counts_for_request(current_user)
-
-
-@bp.app_template_filter("action_label")
-def action_label_filter(action: str) -> str:
-    from caseapp.audit.labels import action_label
-
-    return action_label(action)

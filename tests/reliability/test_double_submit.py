@@ -8,6 +8,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -68,7 +69,8 @@ def close_case(make):
     worker = make.user(Role.CASEWORKER, "Gori")
     case = make.returnee("Gori", caseworker=worker).current_case
     return Scenario(worker.username, f"/returnees/cases/{case.id}/status", {
-        "case-status": "closed", "case-reason": "reintegration_completed", "case-version": case.version},
+        "case-status": "closed", "case-reason": "reintegration_completed", "case-version": case.version,
+        "case-confirmed": "yes"},
         _count(AuditEntry, AuditEntry.action == "case.status"))
 
 
@@ -84,14 +86,16 @@ def approve_request(make):
     record = make.record(make.returnee("Gori"), "business_grant", status="requested", amount="3000",
                          recorded_by=worker)
     return Scenario(supervisor.username, f"/assistance/{record.id}/decision",
-                    {"decision": "approved", "version": record.version, "comment": ""}, _count(ApprovalDecision))
+                    {"decision": "approved", "version": record.version, "comment": "", "confirmed": "yes"},
+                    _count(ApprovalDecision))
 
 
 def deliver(make):
     worker = make.user(Role.CASEWORKER, "Gori")
     record = make.record(make.returnee("Gori"), "business_counselling", status="planned", recorded_by=worker)
     return Scenario(worker.username, f"/assistance/{record.id}/status",
-                    {"status": "delivered", "version": record.version},
+                    {"status": "delivered", "version": record.version, "confirmed": "yes",
+                     "delivered_on": date.today().isoformat()},
                     _count(AuditEntry, AuditEntry.entity_type == "assistance"))
 
 
