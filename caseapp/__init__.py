@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, jsonify, render_template, request, session
+from flask import Flask, g, has_request_context, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -13,13 +13,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from caseapp import database
 from caseapp.config import DefaultConfig, database_url, load_secret_key
-from caseapp.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from caseapp.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from caseapp.inputs import DatabaseIdConverter, refuse_control_characters
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: endpoints that answer without a login; everything else requires one
 PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "healthz"}
+#: what a user whose password was set by an administrator may open before choosing their own
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "static", "bootstrap.static"}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -41,6 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
+    # A CSRF token never outlives the login session it was issued in (see auth/sessions.py).
+    app.config["WTF_CSRF_TIME_LIMIT"] = int(app.config["SESSION_LIFETIME_HOURS"] * 3600)
 
     register_extensions(app)
     register_blueprints(app)
@@ -54,7 +58,12 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
+    from caseapp.auth.sessions import check_login_session
+
+    # Before the CSRF check: an ended session takes its CSRF token with it.
+    app.before_request(check_login_session)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
     bootstrap.init_app(app)
     login_manager.init_app(app)
@@ -114,6 +123,8 @@ def register_request_hooks(app: Flask) -> None:
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
+        if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+            return redirect(url_for("auth.change_password"))
         return None
 
     @app.teardown_request
@@ -144,6 +155,7 @@ ERROR_TEXTS = {
     405: (_l("Not allowed"), _l("This address does not take that kind of request.")),
     413: (_l("The file is too large"),
           _l("Uploads stop at 64 MB. Split the file, or import it with the import-data command.")),
+    429: (_l("Too many attempts"), _l("Wait a minute, then try again.")),
     409: (_l("Someone else saved this record at the same moment"),
           _l("Nothing of yours was saved and nothing was overwritten. Go back, reload the page to see the "
              "current version, and make your change again.")),
@@ -162,7 +174,7 @@ def register_errorhandlers(app: Flask) -> None:
         return render_error(400, error.description)
 
     app.register_error_handler(400, lambda error: render_error(400, getattr(error, "description", None)))
-    for code in (403, 404, 405, 413):
+    for code in (403, 404, 405, 413, 429):
         app.register_error_handler(code, lambda error, code=code: render_error(code))
 
     @app.errorhandler(StaleDataError)

@@ -10,12 +10,13 @@ from caseapp.assistance.services import parse_amount
 from caseapp.audit.models import AuditEntry
 from caseapp.auth import services as auth_services
 from caseapp.auth.forms import UserForm
-from caseapp.auth.models import Role, User
+from caseapp.auth.models import LoginThrottle, Role, User
 from caseapp.auth.policies import can_administer, require
 from caseapp.errors import ValidationFailed, apply_errors
 from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
+from caseapp.timeutil import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -41,7 +42,18 @@ def _office_choices():
 @bp.get("/users")
 def users():
     rows = db.session.scalars(select(User).order_by(User.role, User.username))
-    return render_template("admin/users.html", users=list(rows))
+    throttles = {t.username_key: t for t in db.session.scalars(select(LoginThrottle))}
+    return render_template("admin/users.html", users=list(rows), throttles=throttles,
+                           username_key=auth_services.username_key, now=utcnow())
+
+
+@bp.post("/users/<int:user_id>/unlock")
+def unlock_user(user_id):
+    user = _get_or_404(User, user_id)
+    auth_services.unlock_user(current_user, user)
+    db.session.commit()
+    flash(_("%(name)s can log in again; the failed logins are forgotten.", name=user.display_name), "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from caseapp.errors import StaleEdit, ValidationFailed, apply_errors, run_and_fl
 from caseapp.extensions import db
 from caseapp.returnees.queries import get_returnee_or_404
 from caseapp.timeutil import today
-from caseapp.ui import is_safe_redirect
+from caseapp.ui import redirect_to_local
 
 bp = Blueprint("assistance", __name__)
 
@@ -144,8 +144,7 @@ def decide(record_id):
                         name=record.returnee.full_name, decision=decision.label.lower()))
     else:
         flash(_("Choose approve or reject."), "danger")
-    target = form.next.data
-    return redirect(target if is_safe_redirect(target) else url_for("review.queue"))
+    return redirect_to_local(form.next.data, url_for("review.queue"))
 
 
 @bp.app_template_global()

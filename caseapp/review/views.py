@@ -24,7 +24,7 @@ from caseapp.returnees.views import get_case_or_404
 from caseapp.review import queries, services
 from caseapp.review.forms import CaseReviewForm, ReassignForm, ReviewAnswerForm
 from caseapp.review.models import CaseReview, ReviewOutcome
-from caseapp.ui import is_safe_redirect
+from caseapp.ui import redirect_to_local
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -51,8 +51,7 @@ def home_context(user) -> dict:
 
 
 def _back(default: str):
-    target = request.form.get("next")
-    return redirect(target if is_safe_redirect(target) else default)
+    return redirect_to_local(request.form.get("next"), default)
 
 
 @bp.get("/")
