@@ -60,6 +60,8 @@ def register_extensions(app: Flask) -> None:
                      compare_type=True)
     from caseapp.auth.sessions import check_login_session
 
+    # First, before any query: whether this request's SQLite transactions take the write lock.
+    app.before_request(set_transaction_mode)
     # Before the CSRF check: an ended session takes its CSRF token with it.
     app.before_request(check_login_session)
     csrf.init_app(app)
@@ -75,6 +77,10 @@ def register_extensions(app: Flask) -> None:
         database.configure_engine(db.engine)
     # Import every model so that metadata is complete for migrations and create_all.
     from caseapp import models  # noqa: F401
+
+
+def set_transaction_mode() -> None:
+    g.may_write_token = database.set_request_may_write(request.method not in ("GET", "HEAD", "OPTIONS"))
 
 
 def register_blueprints(app: Flask) -> None:
@@ -115,9 +121,6 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def require_login_by_default():
-        g.may_write_token = database.set_request_may_write(
-            request.method not in ("GET", "HEAD", "OPTIONS")
-        )
         refuse_control_characters()
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None

@@ -17,6 +17,7 @@ ACTION_LABELS = {
     "assistance.status": _l("changed the status of assistance"),
     "assistance.approve": _l("approved a request"),
     "assistance.reject": _l("rejected a request"),
+    "returnee.duplicate_lookup": _l("was shown this returnee as a possible duplicate at a registration"),
 }
 
 

@@ -84,21 +84,25 @@ def live_session(token: str | None) -> LoginSession | None:
     if record is None or ended(record, now):
         return None
     if now - record.last_seen_at >= TOUCH_INTERVAL:
-        _touch(record.id, now)
-        record.last_seen_at = now
+        _touch(record, now)
     return record
 
 
-def _touch(session_id: int, now: datetime) -> None:
-    # Its own short transaction on its own connection: a GET request reads without SQLite's write lock
-    # and must not upgrade to it halfway through (see database.py); this write takes it for a moment.
+def _touch(record: LoginSession, now: datetime) -> None:
+    if database.may_write():
+        # A request that writes holds the write lock already: the change goes with its transaction.
+        record.last_seen_at = now
+        return
+    # A reading request must not take SQLite's write lock halfway through (see database.py): a short
+    # transaction of its own, on its own connection, writes the time.
     token = database.set_request_may_write(True)
     try:
         with db.engine.begin() as connection:
-            connection.execute(update(LoginSession).where(LoginSession.id == session_id)
+            connection.execute(update(LoginSession).where(LoginSession.id == record.id)
                                .values(last_seen_at=now))
     finally:
         database.reset_request_may_write(token)
+    db.session.expire(record, ["last_seen_at"])
 
 
 def end_session(record: LoginSession) -> None:

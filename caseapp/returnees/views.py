@@ -21,6 +21,7 @@ from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import Page
 from caseapp.returnees import services
+from caseapp.returnees.disclosure import record_duplicate_lookup
 from caseapp.returnees.forms import (
     AssignForm,
     CaseStatusForm,
@@ -120,10 +121,11 @@ def _save_returnee(form: ReturneeForm, returnee=None):
         db.session.rollback()
         apply_errors(form, duplicate.errors)
         context["existing"] = duplicate.existing
-        context["existing_visible"] = duplicate.existing.field_office_id == office_scope(current_user) \
-            or office_scope(current_user) is None
+        context["personal_number_taken"] = True
     except services.PossibleDuplicate as possible:
         db.session.rollback()
+        record_duplicate_lookup(current_user, possible.matches)
+        db.session.commit()
         context["possible_duplicates"] = possible.matches
         form.confirm_duplicate.data = "yes"
     except ValidationFailed as failure:
