@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from caseapp.audit.services import log_change
 from caseapp.auth.models import LoginThrottle, Role, User
@@ -73,8 +73,10 @@ def _count_failure(throttle: LoginThrottle | None, key: str, user: User | None, 
                        changes={"failures": throttle.failures, "locked_until": throttle.locked_until,
                                 "address": throttle.last_address})
     # Unknown usernames leave rows too; the ones long past their window go.
-    db.session.execute(LoginThrottle.__table__.delete().where(
-        LoginThrottle.last_failure_at < now - window - timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])))
+    db.session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.last_failure_at < now - window - timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])),
+        execution_options={"synchronize_session": "fetch"})
 
 
 def login_throttle_of(user: User) -> LoginThrottle | None:

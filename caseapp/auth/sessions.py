@@ -11,7 +11,7 @@ from flask import current_app, flash, g, redirect, request, session
 from flask_babel import gettext as _
 from flask_login import login_user
 from flask_login.utils import login_url
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from caseapp import database
@@ -43,11 +43,12 @@ def start_session(user: User) -> tuple[str, LoginSession]:
     Also forgets the user's sessions that have ended, so the table holds little more than live ones."""
     now = utcnow()
     db.session.execute(
-        LoginSession.__table__.delete().where(
+        delete(LoginSession).where(
             LoginSession.user_id == user.id,
             or_(LoginSession.ended_at.is_not(None), LoginSession.created_at < now - absolute_lifetime(),
                 LoginSession.last_seen_at < now - idle_timeout()),
-        )
+        ),
+        execution_options={"synchronize_session": "fetch"},
     )
     token = secrets.token_urlsafe(32)
     record = LoginSession(
