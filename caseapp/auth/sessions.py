@@ -21,6 +21,7 @@ from caseapp.timeutil import utcnow
 
 #: the key of the token in Flask's (signed) session cookie
 SESSION_KEY = "login_session"
+STATIC_ENDPOINTS = {"static", "bootstrap.static"}
 #: last_seen_at is written at most this often per session (a write per request would be wasted)
 TOUCH_INTERVAL = timedelta(seconds=60)
 
@@ -158,6 +159,8 @@ def check_login_session():
     login page; the user loader then only accepts the account of a live session (see auth/views.py)."""
     from caseapp import PUBLIC_ENDPOINTS
 
+    if request.endpoint in STATIC_ENDPOINTS:
+        return None  # no query for stylesheets and scripts
     token = session.get(SESSION_KEY)
     record = live_session(token) if token is not None else None
     if record is not None:
