@@ -165,3 +165,18 @@ def test_the_administrator_cannot_set_a_weak_password(client, make, login):
         "active": "y", "password": "aaaaaaaaaaaa", "password_again": "aaaaaaaaaaaa"})
     assert response.status_code == 200 and "too easy to guess" in response.text
     assert db.session.scalar(select(User).where(User.username == "ana")) is None
+
+
+def test_an_administrator_setting_their_own_password_stays_logged_in_here_only(app, client, make, login):
+    admin = make.user(Role.ADMIN, None)
+    login(admin)
+    elsewhere = app.test_client()
+    elsewhere.post("/login", data={"username": admin.username, "password": PASSWORD})
+    saved = client.post(f"/admin/users/{admin.id}", data={
+        "username": admin.username, "display_name": admin.display_name, "role": "admin", "field_office_id": 0,
+        "active": "y", "password": NEW, "password_again": NEW})
+    assert saved.status_code == 302
+    assert client.get("/admin/users").status_code == 200
+    assert elsewhere.get("/admin/users").status_code == 302
+    db.session.refresh(admin)
+    assert not admin.must_change_password

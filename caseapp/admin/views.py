@@ -9,6 +9,7 @@ from caseapp.assistance.models import ApprovalThreshold, AssistanceRecord, Assis
 from caseapp.assistance.services import parse_amount
 from caseapp.audit.models import AuditEntry
 from caseapp.auth import services as auth_services
+from caseapp.auth import sessions
 from caseapp.auth.forms import UserForm
 from caseapp.auth.models import LoginThrottle, Role, User
 from caseapp.auth.policies import can_administer, require
@@ -79,6 +80,8 @@ def user_form(user_id=None):
                 auth_services.update_user(
                     current_user, user, display_name=form.display_name.data, role=Role(form.role.data),
                     field_office_id=office_id, active=form.active.data, password=form.password.data or None)
+                if user.id == current_user.id and form.password.data:
+                    sessions.sign_in(user)  # their other sessions end; this browser goes on in a new one
             db.session.commit()
             flash(_("The account of %(name)s is saved.", name=user.display_name), "success")
             return redirect(url_for("admin.users"))
