@@ -7,9 +7,9 @@ from pathlib import Path
 class DefaultConfig:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    #: a CSRF token is bound to the login session (a new one at login, gone at logout or expiry); create_app
-    #: sets its own limit to the session's lifetime, so a long form typed at a field office does not expire
-    WTF_CSRF_TIME_LIMIT = 12 * 3600
+    # WTF_CSRF_TIME_LIMIT follows SESSION_LIFETIME_HOURS (create_app): a CSRF token is bound to the login
+    # session (a new one at login, gone at logout or expiry), so a long form typed at a field office lives
+    # as long as the session does.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
