@@ -4,16 +4,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, jsonify, redirect, render_template, request, session, url_for
+import click
+from flask import Flask, g, has_request_context, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
-from sqlalchemy import text
-from sqlalchemy.orm.exc import StaleDataError
 
-from caseapp import database
+from caseapp import database, unit_of_work
 from caseapp.config import DefaultConfig, database_url, load_secret_key
+from caseapp.error_pages import register_errorhandlers
 from caseapp.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from caseapp.health import register_healthz
 from caseapp.inputs import DatabaseIdConverter, refuse_control_characters
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -41,17 +41,35 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    if not app.config.get("BACKUP_DIR"):
+        app.config["BACKUP_DIR"] = str(Path(app.instance_path) / "backups")
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     # A CSRF token never outlives the login session it was issued in (see auth/sessions.py).
     app.config["WTF_CSRF_TIME_LIMIT"] = int(app.config["SESSION_LIFETIME_HOURS"] * 3600)
+    refuse_missing_database(app)
 
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    unit_of_work.init_app(app)  # last: its commit runs before the other after-request hooks
     return app
+
+
+def refuse_missing_database(app: Flask) -> None:
+    """A server does not start on a SQLite file that is not there: it would only answer errors (or, as
+    SQLite does by default, create an empty database that looks "up"). Commands may run: `flask db
+    upgrade` creates the file; the others report the missing database when they connect. Tests (TESTING)
+    make their databases after the app."""
+    path = database.sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"])
+    if path is None or path.exists() or app.config["SQLITE_CREATE"] or app.testing:
+        return
+    command = click.get_current_context(silent=True)
+    if command is None or command.info_name == "run":  # a WSGI server (gunicorn), or `flask run`
+        raise database.DatabaseMissing(path)
 
 
 def register_extensions(app: Flask) -> None:
@@ -74,7 +92,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     with app.app_context():
-        database.configure_engine(db.engine)
+        database.configure_engine(db.engine, app.config)
     # Import every model so that metadata is complete for migrations and create_all.
     from caseapp import models  # noqa: F401
 
@@ -88,6 +106,8 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.assistance.views import bp as assistance_bp
     from caseapp.auth.cli import register_auth_commands
     from caseapp.auth.views import bp as auth_bp
+    from caseapp.backup.cli import register_backup_commands
+    from caseapp.backup.views import bp as backup_bp
     from caseapp.demo.cli import register_demo_commands
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
@@ -103,19 +123,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(backup_bp)
     register_auth_commands(app)
     register_demo_commands(app)
     register_imports(app)
     register_report_commands(app)
+    register_backup_commands(app)
 
-    @app.get("/healthz")
-    def healthz():
-        try:
-            db.session.execute(text("SELECT 1"))
-        except Exception:  # any failure of the database is the answer, not an error page
-            db.session.rollback()
-            return jsonify(status="unavailable", database="down"), 503
-        return jsonify(status="ok", database="up")
+    register_healthz(app)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -132,9 +147,6 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.teardown_request
     def end_transaction(exc):
-        # Whatever a view did not commit is rolled back: a request writes whole or not at all.
-        if exc is not None:
-            db.session.rollback()
         token = g.pop("may_write_token", None)
         if token is not None:
             database.reset_request_may_write(token)
@@ -150,53 +162,15 @@ def register_request_hooks(app: Flask) -> None:
         return response
 
 
-ERROR_TEXTS = {
-    400: (_l("Bad request"),
-          _l("The request could not be understood. If you submitted a form, reload the page and try again.")),
-    403: (_l("Not allowed"), _l("Your role does not allow this page.")),
-    404: (_l("Not found"), _l("There is nothing here, or nothing you may see.")),
-    405: (_l("Not allowed"), _l("This address does not take that kind of request.")),
-    413: (_l("The file is too large"),
-          _l("Uploads stop at 64 MB. Split the file, or import it with the import-data command.")),
-    429: (_l("Too many attempts"), _l("Wait a minute, then try again.")),
-    409: (_l("Someone else saved this record at the same moment"),
-          _l("Nothing of yours was saved and nothing was overwritten. Go back, reload the page to see the "
-             "current version, and make your change again.")),
-    500: (_l("Error"), _l("Something went wrong on our side. Nothing was saved; please try again.")),
-}
-
-
-def register_errorhandlers(app: Flask) -> None:
-    def render_error(code: int, message=None):
-        title, explanation = ERROR_TEXTS[code]
-        return render_template("errors/error.html", title=title, explanation=explanation, message=message,
-                               code=code), code
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        return render_error(400, error.description)
-
-    app.register_error_handler(400, lambda error: render_error(400, getattr(error, "description", None)))
-    for code in (403, 404, 405, 413, 429):
-        app.register_error_handler(code, lambda error, code=code: render_error(code))
-
-    @app.errorhandler(StaleDataError)
-    def concurrent_edit(error):
-        # Two saves of the same record at the same moment: the later one changes nothing.
-        db.session.rollback()
-        return render_error(409)
-
-    @app.errorhandler(500)
-    def internal_error(error):
-        db.session.rollback()
-        return render_error(500)
-
-
 def register_template_helpers(app: Flask) -> None:
     from caseapp.auth.policies import TEMPLATE_POLICIES
     from caseapp.ui import register_filters
 
     register_filters(app)
+
+    from caseapp.submissions import submit_key_field
+
+    app.add_template_global(submit_key_field)
 
     @app.context_processor
     def inject_policies():

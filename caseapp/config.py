@@ -44,6 +44,22 @@ class DefaultConfig:
     INACTIVITY_DAYS = 60
     #: days an open case may go without a written plan before the review queue shows it
     PLAN_GRACE_DAYS = 14
+    #: where backups go (default: instance/backups) and how many of them stay (older ones are deleted)
+    BACKUP_DIR = None
+    BACKUP_KEEP = 14
+    #: seconds to wait for a PostgreSQL connection (libpq's minimum is 2)
+    DATABASE_CONNECT_TIMEOUT = 5
+    #: seconds a PostgreSQL statement may run before it is cancelled (the migrations have no limit)
+    DATABASE_STATEMENT_TIMEOUT = 10
+    #: seconds a SQLite writer waits for another writer's lock before the user gets "try again"
+    SQLITE_BUSY_TIMEOUT = 10
+    #: SQLite durability: FULL (a confirmed write survives a power cut), or NORMAL (faster; may lose the
+    #: last transactions on a power cut, never corrupts), OFF, EXTRA
+    SQLITE_SYNCHRONOUS = "FULL"
+    #: let the app create a missing SQLite file (tests); otherwise only `flask db upgrade` does
+    SQLITE_CREATE = False
+    #: seconds /healthz waits for the database before it answers 503
+    HEALTHZ_TIMEOUT = 1.0
 
 
 def load_secret_key(instance_path: str) -> str:

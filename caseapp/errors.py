@@ -27,26 +27,3 @@ def apply_errors(form, errors: dict[str, object]) -> None:
         else:
             form.form_errors.append(str(message))
 
-
-def run_and_flash(use_case, success, *, stale_message=None) -> bool:
-    """Run a use case for a one-button form: commit and flash `success` (a text, or a function of the use
-    case's result), or roll everything back and flash why not. Returns whether it was saved."""
-    from flask import flash
-    from flask_babel import gettext as _
-
-    from caseapp.extensions import db
-
-    try:
-        result = use_case()
-        db.session.commit()
-        flash(str(success(result) if callable(success) else success), "success")
-        return True
-    except ValidationFailed as failure:
-        db.session.rollback()
-        for message in failure.errors.values():
-            flash(str(message), "danger")
-    except StaleEdit:
-        db.session.rollback()
-        flash(str(stale_message or _("Someone changed this record meanwhile; nothing was saved. "
-                                     "Check the page and try again.")), "warning")
-    return False

@@ -11,3 +11,4 @@ from caseapp.offices.models import FieldOffice  # noqa: F401
 from caseapp.imports.models import ImportBatch  # noqa: F401
 from caseapp.returnees.models import Case, Returnee, ReturneeVulnerability  # noqa: F401
 from caseapp.review.models import CaseReview  # noqa: F401
+from caseapp.submissions import FormSubmission  # noqa: F401

@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from caseapp import database
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -91,15 +93,22 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # The migrations may create the SQLite file (a fresh install), and may run longer than the statement
+    # timeout that protects the web pages (caseapp/database.py). SQLite: table rebuilds must not cascade
+    # (foreign keys off around the whole run), the run is one transaction, and it commits only if every
+    # row still points at an existing row.
+    with database.allow_create(), connectable.connect() as connection, \
+            database.without_statement_timeout(connection), database.foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            transactional_ddl=True,
             **conf_args
         )
 
         with context.begin_transaction():
             context.run_migrations()
+            database.check_foreign_keys(connection)
 
 
 if context.is_offline_mode():

@@ -13,11 +13,13 @@ from caseapp.auth import sessions
 from caseapp.auth.forms import UserForm
 from caseapp.auth.models import LoginThrottle, Role, User
 from caseapp.auth.policies import can_administer, require
-from caseapp.errors import ValidationFailed, apply_errors
+from caseapp.errors import apply_errors
 from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
+from caseapp.submissions import submitted_once
 from caseapp.timeutil import utcnow
+from caseapp.unit_of_work import attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -52,13 +54,13 @@ def users():
 def unlock_user(user_id):
     user = _get_or_404(User, user_id)
     auth_services.unlock_user(current_user, user)
-    db.session.commit()
     flash(_("%(name)s can log in again; the failed logins are forgotten.", name=user.display_name), "success")
     return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@submitted_once
 def user_form(user_id=None):
     user = _get_or_404(User, user_id) if user_id else None
     form = UserForm(obj=user if request.method == "GET" else None)
@@ -69,26 +71,22 @@ def user_form(user_id=None):
     if user is not None:
         form.username.render_kw = {"readonly": True}
     if form.validate_on_submit():
-        try:
-            office_id = form.field_office_id.data or None
-            if user is None:
-                user = auth_services.create_user(
-                    current_user, username=form.username.data, display_name=form.display_name.data,
-                    role=Role(form.role.data), password=form.password.data or "",
-                    field_office_id=office_id, active=form.active.data)
-            else:
-                auth_services.update_user(
-                    current_user, user, display_name=form.display_name.data, role=Role(form.role.data),
-                    field_office_id=office_id, active=form.active.data, password=form.password.data or None)
-                if user.id == current_user.id and form.password.data:
-                    sessions.sign_in(user)  # their other sessions end; this browser goes on in a new one
-            db.session.commit()
-            flash(_("The account of %(name)s is saved.", name=user.display_name), "success")
+        office_id = form.field_office_id.data or None
+        if user is None:
+            done = attempt(lambda: auth_services.create_user(
+                current_user, username=form.username.data, display_name=form.display_name.data,
+                role=Role(form.role.data), password=form.password.data or "",
+                field_office_id=office_id, active=form.active.data), form=form)
+        else:
+            done = attempt(lambda: auth_services.update_user(
+                current_user, user, display_name=form.display_name.data, role=Role(form.role.data),
+                field_office_id=office_id, active=form.active.data, password=form.password.data or None),
+                form=form)
+        if done.saved and user is not None and user.id == current_user.id and form.password.data:
+            sessions.sign_in(user)  # their other sessions end; this browser goes on in a new one
+        if done.saved:
+            flash(_("The account of %(name)s is saved.", name=(user or done.result).display_name), "success")
             return redirect(url_for("admin.users"))
-        except ValidationFailed as failure:
-            db.session.rollback()
-            user = _get_or_404(User, user_id) if user_id else None
-            apply_errors(form, failure.errors)
     return render_template("admin/user_form.html", form=form, user=user)
 
 
@@ -103,22 +101,19 @@ def offices():
 
 @bp.route("/offices/new", methods=["GET", "POST"])
 @bp.route("/offices/<int:office_id>", methods=["GET", "POST"])
+@submitted_once
 def office_form(office_id=None):
     office = _get_or_404(FieldOffice, office_id) if office_id else None
     form = OfficeForm(obj=office)
     if form.validate_on_submit():
-        try:
-            services.save_office(current_user, office, name=form.name.data, active=form.active.data)
-            db.session.commit()
-            flash(_("The office is saved."), "success")
+        if attempt(lambda: services.save_office(current_user, office, name=form.name.data, active=form.active.data),
+                   form=form, success=_("The office is saved.")).saved:
             return redirect(url_for("admin.offices"))
-        except ValidationFailed as failure:
-            db.session.rollback()
-            apply_errors(form, failure.errors)
     return render_template("admin/office_form.html", form=form, office=office)
 
 
 @bp.route("/offices/<int:office_id>/thresholds", methods=["GET", "POST"])
+@submitted_once
 def office_thresholds(office_id):
     office = _get_or_404(FieldOffice, office_id)
     current = {t.currency: t.amount for t in db.session.scalars(
@@ -132,16 +127,11 @@ def office_thresholds(office_id):
                 limits[currency] = parse_amount(form[currency.value].data)
             except ValueError:
                 errors[currency.value] = _("Type the amount as a number with a dot, e.g. 1500.00")
-        try:
-            if errors:
-                raise ValidationFailed(errors)
-            services.set_approval_thresholds(current_user, office, limits)
-            db.session.commit()
-            flash(_("The approval thresholds of %(office)s are saved.", office=office.name), "success")
+        if errors:
+            apply_errors(form, errors)
+        elif attempt(lambda: services.set_approval_thresholds(current_user, office, limits), form=form,
+                     success=_("The approval thresholds of %(office)s are saved.", office=office.name)).saved:
             return redirect(url_for("admin.offices"))
-        except ValidationFailed as failure:
-            db.session.rollback()
-            apply_errors(form, failure.errors)
     return render_template("admin/thresholds.html", form=form, office=office)
 
 
@@ -164,23 +154,19 @@ def catalog():
 
 @bp.route("/catalog/new", methods=["GET", "POST"])
 @bp.route("/catalog/<int:type_id>", methods=["GET", "POST"])
+@submitted_once
 def type_form(type_id=None):
     kind = _get_or_404(AssistanceType, type_id) if type_id else None
     form = AssistanceTypeForm(obj=kind)
     if request.method == "GET" and kind is not None:
         form.category.data = kind.category.value
     if form.validate_on_submit():
-        try:
-            services.save_assistance_type(
+        if attempt(lambda: services.save_assistance_type(
                 current_user, kind, code=form.code.data, name=form.name.data, category=form.category.data,
                 carries_amount=form.carries_amount.data, needs_approval=form.needs_approval.data,
-                active=form.active.data, sort_order=form.sort_order.data)
-            db.session.commit()
-            flash(_("The catalog is saved."), "success")
+                active=form.active.data, sort_order=form.sort_order.data),
+                form=form, success=_("The catalog is saved.")).saved:
             return redirect(url_for("admin.catalog"))
-        except ValidationFailed as failure:
-            db.session.rollback()
-            apply_errors(form, failure.errors)
     return render_template("admin/type_form.html", form=form, kind=kind)
 
 

@@ -8,11 +8,13 @@ from caseapp.assistance.forms import AssistanceForm, AssistanceStatusForm, Decis
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType, Currency, Decision
 from caseapp.assistance.workflow import DECISIONS, allowed_next, initial_statuses
 from caseapp.auth.policies import can_edit_case_data, has_review_queue, require
-from caseapp.errors import StaleEdit, ValidationFailed, apply_errors, run_and_flash
+from caseapp.errors import apply_errors
 from caseapp.extensions import db
 from caseapp.returnees.queries import get_returnee_or_404
+from caseapp.submissions import submitted_once
 from caseapp.timeutil import today
 from caseapp.ui import redirect_to_local
+from caseapp.unit_of_work import attempt
 
 bp = Blueprint("assistance", __name__)
 
@@ -54,6 +56,7 @@ def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType]):
 
 @bp.route("/returnees/<int:returnee_id>/assistance/new", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def create(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
     types = _types()
@@ -72,19 +75,16 @@ def create(returnee_id):
     if form.validate_on_submit():
         values = _form_input(form, types_by_id)
         if values is not None:
-            try:
-                services.record_assistance(current_user, returnee, values)
-                db.session.commit()
-                flash(_("%(type)s is logged.", type=values.assistance_type.name), "success")
+            done = attempt(lambda: services.record_assistance(current_user, returnee, values), form=form,
+                           success=_("%(type)s is logged.", type=values.assistance_type.name))
+            if done.saved:
                 return redirect(url_for("returnees.show", returnee_id=returnee.id))
-            except ValidationFailed as failure:
-                db.session.rollback()
-                apply_errors(form, failure.errors)
     return render_template("assistance/form.html", form=form, returnee=returnee, record=None, types=types)
 
 
 @bp.route("/assistance/<int:record_id>/edit", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def edit(record_id):
     record = get_record_or_404(record_id)
     types = _types(include_id=record.type_id)
@@ -99,31 +99,27 @@ def edit(record_id):
     if form.validate_on_submit():
         values = _form_input(form, {t.id: t for t in types})
         if values is not None:
-            try:
-                services.update_assistance(current_user, record, values, expected_version=form.version.data)
-                db.session.commit()
-                flash(_("The changes are saved."), "success")
+            done = attempt(lambda: services.update_assistance(current_user, record, values,
+                                                              expected_version=form.version.data),
+                           form=form, success=_("The changes are saved."))
+            if done.saved:
                 return redirect(url_for("returnees.show", returnee_id=record.returnee_id))
-            except ValidationFailed as failure:
-                db.session.rollback()
-                apply_errors(form, failure.errors)
-            except StaleEdit as error:
-                db.session.rollback()
-                stale = error.changes
+            stale = done.stale
     return render_template("assistance/form.html", form=form, returnee=record.returnee, record=record,
                            types=types, stale=stale)
 
 
 @bp.post("/assistance/<int:record_id>/status")
 @require(can_edit_case_data)
+@submitted_once
 def change_status(record_id):
     record = get_record_or_404(record_id)
     form = AssistanceStatusForm()
     if form.validate_on_submit():
-        run_and_flash(lambda: services.change_assistance_status(
+        attempt(lambda: services.change_assistance_status(
             current_user, record, AssistanceStatus(form.status.data), expected_version=form.version.data,
             comment=form.comment.data),
-            lambda changed: _("The record is now %(status)s.", status=record.status.label),
+            success=lambda changed: _("The record is now %(status)s.", status=record.status.label),
             stale_message=_("Someone changed this record meanwhile; nothing was saved. Check it and try again."))
     else:
         flash(_("Choose a valid status."), "danger")
@@ -132,16 +128,17 @@ def change_status(record_id):
 
 @bp.post("/assistance/<int:record_id>/decision")
 @require(has_review_queue)
+@submitted_once
 def decide(record_id):
     """A supervisor approves or rejects a request (from the review queue or the returnee's timeline)."""
     record = get_record_or_404(record_id)
     form = DecisionForm()
     if form.validate_on_submit():
         decision = Decision(form.decision.data)
-        run_and_flash(lambda: services.decide_request(current_user, record, decision, comment=form.comment.data,
-                                                      expected_version=form.version.data),
-                      _("%(type)s for %(name)s is %(decision)s.", type=record.assistance_type.name,
-                        name=record.returnee.full_name, decision=decision.label.lower()))
+        attempt(lambda: services.decide_request(current_user, record, decision, comment=form.comment.data,
+                                                expected_version=form.version.data),
+                success=_("%(type)s for %(name)s is %(decision)s.", type=record.assistance_type.name,
+                          name=record.returnee.full_name, decision=decision.label.lower()))
     else:
         flash(_("Choose approve or reject."), "danger")
     return redirect_to_local(form.next.data, url_for("review.queue"))

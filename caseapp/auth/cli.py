@@ -7,6 +7,7 @@ from caseapp.auth.services import create_user
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
+from caseapp.unit_of_work import transaction
 
 
 def register_auth_commands(app: Flask) -> None:
@@ -26,11 +27,11 @@ def register_auth_commands(app: Flask) -> None:
                 raise click.BadParameter(f"no field office named {office!r}", param_hint="--office")
             office_id = found.id
         try:
-            user = create_user(None, username=username, display_name=display_name, role=Role(role),
-                               password=password, field_office_id=office_id)
+            with transaction():
+                user = create_user(None, username=username, display_name=display_name, role=Role(role),
+                                   password=password, field_office_id=office_id)
         except ValidationFailed as failure:
             for field, message in failure.errors.items():
                 click.echo(f"{field}: {message}", err=True)
             raise SystemExit(1)
-        db.session.commit()
         click.echo(f"Created {user.role.value} {user.username}.")

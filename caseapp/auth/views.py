@@ -7,9 +7,9 @@ from caseapp.auth import sessions
 from caseapp.auth.forms import ChangePasswordForm, LoginForm
 from caseapp.auth.models import LoginSession
 from caseapp.auth.services import authenticate, change_own_password, username_key
-from caseapp.errors import ValidationFailed, apply_errors
 from caseapp.extensions import db, limiter, login_manager
 from caseapp.ui import redirect_to_local
+from caseapp.unit_of_work import attempt
 
 bp = Blueprint("auth", __name__)
 
@@ -39,7 +39,7 @@ def login():
     if form.validate_on_submit():
         outcome = authenticate(form.username.data, form.password.data, address=request.remote_addr or "")
         if outcome.user is None:
-            db.session.commit()  # the failure counts towards the lock
+            # (the failure is counted: this answer is not an error, so the request's writes are committed)
             # Two answers only, the same for known and unknown usernames: never which part was wrong.
             if outcome.locked:
                 flash(_("Too many failed logins with this username: it is locked for %(minutes)d minutes. "
@@ -49,7 +49,6 @@ def login():
                 flash(_("Invalid username or password."), "danger")
         else:
             sessions.sign_in(outcome.user)
-            db.session.commit()
             return redirect_to_local(request.args.get("next"), url_for("home.index"))
     return render_template("auth/login.html", form=form)
 
@@ -57,7 +56,6 @@ def login():
 @bp.post("/logout")
 def logout():
     sessions.sign_out()
-    db.session.commit()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -66,17 +64,13 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            change_own_password(current_user, current_password=form.current_password.data,
-                                new_password=form.new_password.data)
-            user = current_user._get_current_object()
+        user = current_user._get_current_object()
+        done = attempt(lambda: change_own_password(user, current_password=form.current_password.data,
+                                                   new_password=form.new_password.data), form=form)
+        if done.saved:
             sessions.sign_in(user)  # the other sessions have ended; this browser goes on in a new one
-            db.session.commit()
             flash(_("Your password is changed. Your other sessions have ended."), "success")
             return redirect(url_for("home.index"))
-        except ValidationFailed as failure:
-            db.session.rollback()
-            apply_errors(form, failure.errors)
     return render_template("auth/change_password.html", form=form)
 
 
@@ -100,7 +94,6 @@ def end_session(session_id):
     if record.id == g.login_session.id:
         return logout()
     sessions.end_session(record)
-    db.session.commit()
     flash(_("The session is ended."), "success")
     return redirect(url_for("auth.my_sessions"))
 
@@ -108,6 +101,5 @@ def end_session(session_id):
 @bp.post("/account/sessions/end-others")
 def end_other_sessions():
     count = sessions.end_sessions_of(current_user, keep=g.login_session)
-    db.session.commit()
     flash(_("%(count)d other sessions ended.", count=count), "success")
     return redirect(url_for("auth.my_sessions"))

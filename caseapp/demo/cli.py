@@ -2,7 +2,7 @@ import click
 from flask import Flask
 
 from caseapp.demo.data import DEMO_USERS, has_returnees, seed_demo
-from caseapp.extensions import db
+from caseapp.unit_of_work import transaction
 
 
 def register_demo_commands(app: Flask) -> None:
@@ -14,8 +14,8 @@ def register_demo_commands(app: Flask) -> None:
         if if_empty and has_returnees():
             click.echo("The database already holds returnees: no demo data added.")
         else:
-            made = seed_demo(count)
-            db.session.commit()
+            with transaction():
+                made = seed_demo(count)
             click.echo(f"Added {made} invented returnees with cases and assistance.")
         click.echo("Demo logins (username / password):")
         for username, _name, role, office, password in DEMO_USERS:

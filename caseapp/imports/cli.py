@@ -14,6 +14,7 @@ from caseapp.extensions import db
 from caseapp.imports.models import ImportBatch
 from caseapp.imports.policies import can_import_data
 from caseapp.imports.readers import sources_for
+from caseapp.unit_of_work import transaction
 
 
 def _progress_bar(description: str, total: int | None):
@@ -57,14 +58,14 @@ def register_import_commands(app: Flask) -> None:
         if actor is not None and not can_import_data(actor):
             raise click.UsageError(f"{username} may not import: supervisors and administrators do.")
         sources = sources_for(returnees=returnees, assistance=assistance, workbook=workbook)
-        outcome = import_files(actor, sources, dry_run=dry_run, progress=_progress_bar)
+        with transaction():
+            outcome = import_files(actor, sources, dry_run=dry_run, progress=_progress_bar)
         counts = outcome.counts
         summary = (f"{counts['returnees_created']} returnees created, {counts['returnees_updated']} updated, "
                    f"{counts['returnees_unchanged']} unchanged; {counts['cases_created']} cases opened "
                    f"({counts['cases_closed']} closed as imported history); "
                    f"{counts['records_created']} assistance records")
-        if not outcome.ok:
-            db.session.rollback()
+        if not outcome.ok:  # import_files wrote nothing: it rolled its savepoint back
             for problem in outcome.problems:
                 click.echo(str(problem), err=True)
             hidden = outcome.problem_count - len(outcome.problems)
@@ -73,10 +74,8 @@ def register_import_commands(app: Flask) -> None:
             click.echo(f"Refused: {outcome.problem_count} problems. Nothing was written.", err=True)
             sys.exit(1)
         if dry_run:
-            db.session.rollback()
             click.echo(f"Dry run, nothing written. Would import: {summary}.")
             return
-        db.session.commit()
         click.echo(f"Imported as batch {outcome.batch.id}: {summary}.")
 
     @app.cli.command("import-undo")
@@ -90,12 +89,11 @@ def register_import_commands(app: Flask) -> None:
         if batch is None:
             raise click.UsageError(f"There is no import batch {batch_id}.")
         try:
-            undo_batch(_user(username), batch)
+            with transaction():
+                undo_batch(_user(username), batch)
         except ValidationFailed as failure:
-            db.session.rollback()
             click.echo("Refused: " + " ".join(str(m) for m in failure.errors.values()), err=True)
             sys.exit(1)
-        db.session.commit()
         click.echo(f"Batch {batch_id} is undone.")
 
     @app.cli.command("export-data")

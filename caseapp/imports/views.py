@@ -24,6 +24,8 @@ from caseapp.imports.policies import can_export_all_data, can_import_data, can_u
 from caseapp.imports.readers import sources_for
 from caseapp.imports.services import import_files, undo_batch, undo_blockers
 from caseapp.offices.models import FieldOffice
+from caseapp.submissions import submitted_once
+from caseapp.unit_of_work import after_commit, attempt
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -128,21 +130,37 @@ def problems(token):
     return download((folder / "problems.csv").read_text(encoding="utf-8"), "import-problems.csv")
 
 
-@bp.post("/pending/<token>")
-@require(can_import_data)
-def confirm(token):
-    folder = _pending_dir(token)
+class ImportRefused(ValidationFailed):
+    """The confirmation found problems (the database changed since the preview): nothing is written."""
+
+    def __init__(self, outcome):
+        super().__init__({})
+        self.outcome = outcome
+
+
+def _confirm_import(folder: Path):
     outcome = import_files(current_user, _pending_sources(folder), dry_run=False)
     if not outcome.ok:
-        db.session.rollback()
+        raise ImportRefused(outcome)
+    return outcome
+
+
+@bp.post("/pending/<token>")
+@require(can_import_data)
+@submitted_once
+def confirm(token):
+    folder = _pending_dir(token)
+    done = attempt(lambda: _confirm_import(folder))
+    if not done.saved:
+        outcome = done.failure.outcome
         (folder / "problems.csv").write_text(_problems_csv(outcome), encoding="utf-8")
         flash(_("The import was refused: the database changed since the preview."), "danger")
         return render_template("imports/preview.html", outcome=outcome, token=token,
                                problems=outcome.problems[:PROBLEMS_SHOWN])
-    db.session.commit()
-    shutil.rmtree(folder, ignore_errors=True)
-    flash(_("Imported as batch %(id)d.", id=outcome.batch.id), "success")
-    return redirect(url_for("imports.show", batch_id=outcome.batch.id))
+    after_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+    batch_id = done.result.batch.id
+    flash(_("Imported as batch %(id)d.", id=batch_id), "success")
+    return redirect(url_for("imports.show", batch_id=batch_id))
 
 
 @bp.get("/<int:batch_id>")
@@ -155,15 +173,12 @@ def show(batch_id):
 
 @bp.post("/<int:batch_id>/undo")
 @require(can_undo_imports)
+@submitted_once
 def undo(batch_id):
     batch = get_batch_or_404(batch_id)
-    try:
-        undo_batch(current_user, batch)
-        db.session.commit()
-        flash(_("Batch %(id)d is undone.", id=batch_id), "success")
-    except ValidationFailed as failure:
-        db.session.rollback()
-        flash(_("The batch cannot be undone: %(why)s", why=" ".join(map(str, failure.errors.values()))), "danger")
+    attempt(lambda: undo_batch(current_user, batch), success=_("Batch %(id)d is undone.", id=batch_id),
+            refusal=lambda failure: _("The batch cannot be undone: %(why)s",
+                                      why=" ".join(map(str, failure.errors.values()))))
     return redirect(url_for("imports.show", batch_id=batch_id))
 
 

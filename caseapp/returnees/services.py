@@ -47,11 +47,11 @@ class ReturneeInput:
     external_id: str | None = None
 
 
-class PossibleDuplicate(Exception):
-    """A returnee with the same name and date of birth exists; the user must confirm."""
+class PossibleDuplicate(ValidationFailed):
+    """A returnee with the same name and date of birth exists; the user must confirm (no field is wrong)."""
 
     def __init__(self, matches: list[Returnee]):
-        super().__init__(matches)
+        super().__init__({})
         self.matches = matches
 
 

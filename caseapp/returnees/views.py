@@ -15,13 +15,14 @@ from caseapp.auth.policies import (
     require,
     sees_personal_data,
 )
-from caseapp.errors import StaleEdit, ValidationFailed, apply_errors, run_and_flash
 from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import Page
 from caseapp.returnees import services
 from caseapp.returnees.disclosure import record_duplicate_lookup
+from caseapp.submissions import submitted_once
+from caseapp.unit_of_work import attempt
 from caseapp.returnees.forms import (
     AssignForm,
     CaseStatusForm,
@@ -106,39 +107,31 @@ def _form_input(form: ReturneeForm) -> services.ReturneeInput:
 
 def _save_returnee(form: ReturneeForm, returnee=None):
     """Run the register/update use case; on a rule broken, put the messages on the form."""
+    confirm = form.confirm_duplicate.data == "yes"
+    if returnee is None:
+        done = attempt(lambda: services.register_returnee(current_user, _form_input(form), confirm_duplicate=confirm,
+                                                          open_case=form.open_case.data), form=form)
+    else:
+        done = attempt(lambda: services.update_returnee(current_user, returnee, _form_input(form),
+                                                        expected_version=form.version.data,
+                                                        confirm_duplicate=confirm), form=form)
     context = {}
-    try:
-        confirm = form.confirm_duplicate.data == "yes"
-        if returnee is None:
-            saved = services.register_returnee(current_user, _form_input(form), confirm_duplicate=confirm,
-                                               open_case=form.open_case.data)
-        else:
-            saved = services.update_returnee(current_user, returnee, _form_input(form),
-                                             expected_version=form.version.data, confirm_duplicate=confirm)
-        db.session.commit()
-        return saved, context
-    except services.DuplicatePersonalNumber as duplicate:
-        db.session.rollback()
-        apply_errors(form, duplicate.errors)
-        context["existing"] = duplicate.existing
+    if isinstance(done.failure, services.DuplicatePersonalNumber):
+        context["existing"] = done.failure.existing  # None when the user may not see that returnee
         context["personal_number_taken"] = True
-    except services.PossibleDuplicate as possible:
-        db.session.rollback()
-        record_duplicate_lookup(current_user, possible.matches)
-        db.session.commit()
-        context["possible_duplicates"] = possible.matches
+    elif isinstance(done.failure, services.PossibleDuplicate):
+        # The registration is undone; that other offices' returnees were shown stays on record.
+        record_duplicate_lookup(current_user, done.failure.matches)
+        context["possible_duplicates"] = done.failure.matches
         form.confirm_duplicate.data = "yes"
-    except ValidationFailed as failure:
-        db.session.rollback()
-        apply_errors(form, failure.errors)
-    except StaleEdit as stale:
-        db.session.rollback()
-        context["stale"] = stale.changes
-    return None, context
+    elif done.stale is not None:
+        context["stale"] = done.stale
+    return done.result, context
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def create():
     form = ReturneeForm()
     form.field_office_id.choices = office_choices(current_user)
@@ -222,6 +215,7 @@ def _user_names(ids):
 
 @bp.route("/<int:returnee_id>/edit", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def edit(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
     form = ReturneeForm(obj=returnee if request.method == "GET" else None)
@@ -241,18 +235,12 @@ def edit(returnee_id):
 
 @bp.post("/<int:returnee_id>/cases")
 @require(can_edit_case_data)
+@submitted_once
 def open_case(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
     form = OpenCaseForm(prefix="open")
     if form.validate_on_submit():
-        try:
-            services.open_new_case(current_user, returnee)
-            db.session.commit()
-            flash(_("A new case is open."), "success")
-        except ValidationFailed as failure:
-            db.session.rollback()
-            for message in failure.errors.values():
-                flash(str(message), "danger")
+        attempt(lambda: services.open_new_case(current_user, returnee), success=_("A new case is open."))
     return redirect(url_for("returnees.show", returnee_id=returnee.id))
 
 
@@ -266,14 +254,15 @@ def get_case_or_404(case_id: int) -> Case:
 
 @bp.post("/cases/<int:case_id>/status")
 @require(can_edit_case_data)
+@submitted_once
 def case_status(case_id):
     case = get_case_or_404(case_id)
     form = CaseStatusForm(prefix="case")
     if form.validate_on_submit():
-        run_and_flash(lambda: services.change_case_status(
+        attempt(lambda: services.change_case_status(
             current_user, case, CaseStatus(form.status.data), expected_version=form.version.data,
             reason=ClosureReason(form.reason.data) if form.reason.data else None, note=form.note.data),
-            lambda changed: _("The case is now %(status)s.", status=case.status.label),
+            success=lambda changed: _("The case is now %(status)s.", status=case.status.label),
             stale_message=STALE_CASE)
     else:
         flash(_("Choose a valid status."), "danger")
@@ -282,34 +271,31 @@ def case_status(case_id):
 
 @bp.route("/cases/<int:case_id>/plan", methods=["GET", "POST"])
 @require(can_edit_case_data)
+@submitted_once
 def case_plan(case_id):
     case = get_case_or_404(case_id)
     form = PlanForm(obj=case if request.method == "GET" else None)
     stale = None
     if form.validate_on_submit():
-        try:
-            services.update_plan(current_user, case, form.plan.data, expected_version=form.version.data)
-            db.session.commit()
-            flash(_("The plan is saved."), "success")
+        done = attempt(lambda: services.update_plan(current_user, case, form.plan.data,
+                                                    expected_version=form.version.data),
+                       form=form, success=_("The plan is saved."))
+        if done.saved:
             return redirect(url_for("returnees.show", returnee_id=case.returnee_id))
-        except ValidationFailed as failure:
-            db.session.rollback()
-            apply_errors(form, failure.errors)
-        except StaleEdit as error:
-            db.session.rollback()
-            stale = error.changes
+        stale = done.stale
     return render_template("returnees/plan.html", form=form, case=case, stale=stale)
 
 
 @bp.post("/cases/<int:case_id>/assign")
 @require(can_reassign_cases)
+@submitted_once
 def case_assign(case_id):
     case = get_case_or_404(case_id)
     form = AssignForm(prefix="assign")
     form.caseworker_id.choices = [(u.id, u.display_name) for u in assignable_caseworkers(case.returnee.field_office_id)]
     if form.validate_on_submit():
-        run_and_flash(lambda: services.assign_case(current_user, case, db.session.get(User, form.caseworker_id.data)),
-                      _("The case is assigned."))
+        attempt(lambda: services.assign_case(current_user, case, db.session.get(User, form.caseworker_id.data)),
+                success=_("The case is assigned."))
     else:
         flash(_("Choose a caseworker of this office."), "danger")
     return redirect(url_for("returnees.show", returnee_id=case.returnee_id))
@@ -317,13 +303,14 @@ def case_assign(case_id):
 
 @bp.post("/cases/<int:case_id>/reopen")
 @require(can_manage_cases)
+@submitted_once
 def case_reopen(case_id):
     case = get_case_or_404(case_id)
     form = ReopenForm(prefix="reopen")
     if form.validate_on_submit():
-        run_and_flash(lambda: services.reopen_case(current_user, case, form.reason.data,
-                                                   expected_version=form.version.data),
-                      _("The case is reopened."), stale_message=STALE_CASE)
+        attempt(lambda: services.reopen_case(current_user, case, form.reason.data,
+                                             expected_version=form.version.data),
+                success=_("The case is reopened."), stale_message=STALE_CASE)
     else:
         flash(_("Give the reason for reopening the case."), "danger")
     return redirect(url_for("returnees.show", returnee_id=case.returnee_id))
@@ -331,13 +318,14 @@ def case_reopen(case_id):
 
 @bp.post("/cases/<int:case_id>/follow-up")
 @require(can_edit_case_data)
+@submitted_once
 def case_follow_up(case_id):
     case = get_case_or_404(case_id)
     form = FollowUpForm(prefix="follow")
     if form.validate_on_submit():
-        run_and_flash(lambda: services.set_follow_up(current_user, case, form.follow_up_on.data,
-                                                     expected_version=form.version.data),
-                      _("The follow-up date is saved."), stale_message=STALE_CASE)
+        attempt(lambda: services.set_follow_up(current_user, case, form.follow_up_on.data,
+                                               expected_version=form.version.data),
+                success=_("The follow-up date is saved."), stale_message=STALE_CASE)
     else:
         for message in form.follow_up_on.errors:
             flash(str(message), "danger")

@@ -12,7 +12,6 @@ from caseapp.auth.policies import (
     office_scope,
     require,
 )
-from caseapp.errors import run_and_flash
 from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
@@ -24,7 +23,9 @@ from caseapp.returnees.views import get_case_or_404
 from caseapp.review import queries, services
 from caseapp.review.forms import CaseReviewForm, ReassignForm, ReviewAnswerForm
 from caseapp.review.models import CaseReview, ReviewOutcome
+from caseapp.submissions import submitted_once
 from caseapp.ui import redirect_to_local
+from caseapp.unit_of_work import attempt
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -109,6 +110,7 @@ def cases():
 
 @bp.post("/cases/reassign")
 @require(can_reassign_cases)
+@submitted_once
 def reassign():
     """Bulk reassignment: exactly the selected cases move, or none (a case the user may not see is a 404)."""
     office_id = _cases_office_id()
@@ -129,21 +131,22 @@ def reassign():
     if len(selected) != len(case_ids):
         abort(404)
     caseworker = db.session.get(User, form.caseworker_id.data)
-    run_and_flash(lambda: case_services.reassign_cases(current_user, list(selected), caseworker),
-                  lambda moved: _("%(moved)s of %(selected)s selected cases moved to %(name)s.", moved=moved,
-                                  selected=len(selected), name=caseworker.display_name))
+    attempt(lambda: case_services.reassign_cases(current_user, list(selected), caseworker),
+            success=lambda moved: _("%(moved)s of %(selected)s selected cases moved to %(name)s.", moved=moved,
+                                    selected=len(selected), name=caseworker.display_name))
     return redirect(back)
 
 
 @bp.post("/cases/<int:case_id>/review")
 @require(has_review_queue)
+@submitted_once
 def review_case(case_id):
     case = get_case_or_404(case_id)
     form = CaseReviewForm()
     if form.validate_on_submit():
-        run_and_flash(lambda: services.review_case(current_user, case, ReviewOutcome(form.outcome.data),
-                                                   form.comment.data),
-                      _("Your review of the case is recorded."))
+        attempt(lambda: services.review_case(current_user, case, ReviewOutcome(form.outcome.data),
+                                             form.comment.data),
+                success=_("Your review of the case is recorded."))
     else:
         flash(_("Choose the outcome of the review."), "danger")
     return _back(url_for("returnees.show", returnee_id=case.returnee_id))
@@ -151,6 +154,7 @@ def review_case(case_id):
 
 @bp.post("/reviews/<int:review_id>/answer")
 @require(can_edit_case_data)
+@submitted_once
 def answer(review_id):
     review = db.session.get(CaseReview, review_id)
     if review is None:
@@ -158,8 +162,8 @@ def answer(review_id):
     get_case_or_404(review.case_id)  # office scoping
     form = ReviewAnswerForm()
     if form.validate_on_submit():
-        run_and_flash(lambda: services.answer_review(current_user, review, form.answer.data),
-                      _("Your answer is recorded."))
+        attempt(lambda: services.answer_review(current_user, review, form.answer.data),
+                success=_("Your answer is recorded."))
     return _back(url_for("home.index"))
 
 

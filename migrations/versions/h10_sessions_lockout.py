@@ -2,7 +2,7 @@
 login_throttle (failed logins and locks per username) and user_account.must_change_password
 
 Revision ID: h10_sessions_lockout
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-25 12:19:03.337841
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'h10_sessions_lockout'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
