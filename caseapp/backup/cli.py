@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from caseapp.backup import services
 from caseapp.backup.services import BackupError
+from caseapp.database import allow_create
 from caseapp.extensions import db
 
 
@@ -51,7 +52,8 @@ def backup_command(path, verify):
 def restore_command(path):
     """Restore a backup file into the configured database, which must be empty."""
     try:
-        revision = services.restore_backup(path, db.engine)
+        with allow_create():  # a restore may well go into a database file that does not exist yet
+            revision = services.restore_backup(path, db.engine)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Restored {path.name} into {db.engine.url.render_as_string(hide_password=True)} "
@@ -69,8 +71,9 @@ def guarded_migration_commands() -> click.Group:
 
     @with_appcontext
     def guarded_upgrade(**options):
-        if not options["sql"] and db.engine.dialect.name == "sqlite" and not _at_head() \
-                and services.holds_data(db.engine):
+        # holds_data() first: it answers False for a missing file without connecting (which would be refused)
+        if not options["sql"] and db.engine.dialect.name == "sqlite" and services.holds_data(db.engine) \
+                and not _at_head():
             _backup_before("before-upgrade")
         click.get_current_context().invoke(upgrade.callback, **options)
 

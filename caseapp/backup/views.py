@@ -7,6 +7,7 @@ from caseapp.audit.services import log_change
 from caseapp.auth.policies import can_administer, require
 from caseapp.backup import services
 from caseapp.extensions import db
+from caseapp.submissions import submitted_once
 
 bp = Blueprint("backup", __name__, url_prefix="/admin/backups")
 
@@ -25,6 +26,7 @@ def index():
 
 
 @bp.post("/")
+@submitted_once
 def create():
     try:
         backup = services.take_backup(db.engine, services.backup_directory(current_app.config),
@@ -34,7 +36,6 @@ def create():
         return redirect(url_for("backup.index"))
     log_change(current_user, "backup.create", "backup", None,
                changes={"file": backup.name, "revision": backup.revision, "bytes": backup.size})
-    db.session.commit()
     flash(_("Backup %(name)s made.", name=backup.name), "success")
     return redirect(url_for("backup.index"))
 
@@ -45,6 +46,5 @@ def download(name):
     if backup is None:
         abort(404)
     log_change(current_user, "backup.download", "backup", None, changes={"file": backup.name})
-    db.session.commit()
     return send_file(backup.path, as_attachment=True, download_name=backup.name,
                      mimetype="application/octet-stream")
