@@ -37,7 +37,11 @@ run: demo
 serve: migrate
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'caseapp:create_app()'
 
+# The architecture and the style are tested too: import contracts (pyproject.toml), lint, format.
 test: $(VENV)/.installed-test
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
 
 bench: $(VENV)/.installed-test
@@ -47,4 +51,4 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o caseapp/translations/messages.pot .
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .import_linter_cache

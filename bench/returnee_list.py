@@ -17,9 +17,10 @@ from sqlalchemy import insert, select
 
 from caseapp import create_app
 from caseapp.auth.models import Role, User
+from caseapp.cases.models import Case
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
-from caseapp.returnees.models import Case, Returnee, ReturneeVulnerability
+from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from caseapp.returnees.rules import normalise_name
 
 NAMES = ["Nino", "Giorgi", "Tamar", "Davit", "Mariam", "Levan", "ნინო", "გიორგი"]

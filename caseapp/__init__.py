@@ -5,11 +5,12 @@ import os
 from pathlib import Path
 
 import click
-from flask import Flask, g, has_request_context, redirect, request, session, url_for
+from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from caseapp import database, unit_of_work
+from caseapp.auth.sessions import PUBLIC_ENDPOINTS, check_login_session
 from caseapp.config import DefaultConfig, database_url, load_secret_key
 from caseapp.error_pages import register_errorhandlers
 from caseapp.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
@@ -18,8 +19,6 @@ from caseapp.inputs import DatabaseIdConverter, refuse_control_characters
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-#: endpoints that answer without a login; everything else requires one
-PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "healthz"}
 #: what a user whose password was set by an administrator may open before choosing their own
 PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "static", "bootstrap.static"}
 
@@ -36,6 +35,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
+    # Every setting can also come from the environment as CASEAPP_<NAME> (values read as JSON when they
+    # parse: CASEAPP_BACKUP_KEEP=30, CASEAPP_SQLITE_SYNCHRONOUS=NORMAL); the environment wins.
+    app.config.from_prefixed_env("CASEAPP")
     if test_config:
         app.config.update(test_config)
     app.config.setdefault("SECRET_KEY", None)
@@ -53,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
+    register_request_ids(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     unit_of_work.init_app(app)  # last: its commit runs before the other after-request hooks
@@ -76,8 +79,6 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
-    from caseapp.auth.sessions import check_login_session
-
     # First, before any query: whether this request's SQLite transactions take the write lock.
     app.before_request(set_transaction_mode)
     # Before the CSRF check: an ended session takes its CSRF token with it.
@@ -98,33 +99,38 @@ def register_extensions(app: Flask) -> None:
 
 
 def set_transaction_mode() -> None:
-    g.may_write_token = database.set_request_may_write(request.method not in ("GET", "HEAD", "OPTIONS"))
+    """Whether this request's SQLite transactions begin with the write lock: a writing method, or a GET
+    view marked `writes_on_read` (see unit_of_work). The login-session check reads it too."""
+    view = current_app.view_functions.get(request.endpoint)
+    g.may_write_token = database.set_request_may_write(unit_of_work.may_write(view, request.method))
 
 
 def register_blueprints(app: Flask) -> None:
+    from caseapp.admin.cli import register_admin_commands
     from caseapp.admin.views import bp as admin_bp
     from caseapp.assistance.views import bp as assistance_bp
-    from caseapp.auth.cli import register_auth_commands
     from caseapp.auth.views import bp as auth_bp
     from caseapp.backup.cli import register_backup_commands
     from caseapp.backup.views import bp as backup_bp
+    from caseapp.casefile.views import bp as returnees_bp
+    from caseapp.cases.views import bp as cases_bp
     from caseapp.demo.cli import register_demo_commands
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
     from caseapp.reports.cli import register_report_commands
     from caseapp.reports.views import bp as reports_bp
-    from caseapp.returnees.views import bp as returnees_bp
     from caseapp.review.views import bp as review_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
     app.register_blueprint(returnees_bp)
+    app.register_blueprint(cases_bp)
     app.register_blueprint(assistance_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(backup_bp)
-    register_auth_commands(app)
+    register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)
     register_report_commands(app)
@@ -162,11 +168,24 @@ def register_request_hooks(app: Flask) -> None:
         return response
 
 
+def register_request_ids(app: Flask) -> None:
+    """One id per request, written into every change-log entry of the request and sent back in X-Request-ID."""
+    from caseapp.audit.services import assign_request_id, echo_request_id
+
+    app.before_request(assign_request_id)
+    app.after_request(echo_request_id)
+
+
 def register_template_helpers(app: Flask) -> None:
-    from caseapp.auth.policies import TEMPLATE_POLICIES
+    from caseapp.auth import policies as auth_policies
+    from caseapp.cases import policies as case_policies
+    from caseapp.imports import policies as import_policies
     from caseapp.ui import register_filters
 
     register_filters(app)
+    # Each feature names its own policies; only the top of the stack puts them together.
+    policies = {**auth_policies.TEMPLATE_POLICIES, **case_policies.TEMPLATE_POLICIES,
+                **import_policies.TEMPLATE_POLICIES}
 
     from caseapp.submissions import submit_key_field
 
@@ -174,7 +193,7 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_policies():
-        return {"can": TEMPLATE_POLICIES}
+        return {"can": policies}
 
 
 def _select_locale():

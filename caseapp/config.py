@@ -38,6 +38,8 @@ class DefaultConfig:
     PASSWORD_MAX_LENGTH = 128
     PASSWORD_MIN_SCORE = 3
     PAGE_SIZE = 25
+    #: a header carrying the request id set by a trusted reverse proxy (e.g. "X-Request-ID"); None: generated
+    REQUEST_ID_HEADER = None
     #: the largest upload (an office's spreadsheet history); bigger files belong to the command line
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     #: days without activity after which a case needs a supervisor's attention

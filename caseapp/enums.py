@@ -16,14 +16,17 @@ class ChoiceEnum(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
-def enum_column_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
-    """A portable enum column: VARCHAR plus a named CHECK constraint, storing the member values."""
+def enum_column_type(enum_cls: type[enum.Enum], name: str, *, constraint: bool = True,
+                     length: int | None = None) -> sa.Enum:
+    """A portable enum column: VARCHAR plus a named CHECK constraint, storing the member values. Without
+    the constraint (a vocabulary that grows with the code, such as the change log's actions) the values
+    are checked in Python only, and a new member needs no migration."""
     return sa.Enum(
         enum_cls,
         name=name,
         native_enum=False,
-        create_constraint=True,
-        length=max(len(m.value) for m in enum_cls) + 8,
+        create_constraint=constraint,
+        length=length or max(len(m.value) for m in enum_cls) + 8,
         values_callable=lambda cls: [m.value for m in cls],
         validate_strings=True,
     )

@@ -52,6 +52,7 @@ def render_error(code: int, message=None, texts=None, plain=False):
 
 
 def register_errorhandlers(app: Flask) -> None:
+    app.extensions["caseapp.render_error"] = render_error  # for unit_of_work, below this module
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400, error.description)

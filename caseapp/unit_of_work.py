@@ -13,6 +13,7 @@ A request's writes are saved together or not at all. Views and services never co
 Nothing that could fail runs after the commit: the page was rendered before it, and a failure in what
 little remains (other after-request hooks) is reported as "saved, but the page failed" (see `committed`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -73,6 +74,21 @@ def attempt(use_case: Callable[[], Any], *, form=None, success=None, refusal=Non
     if success is not None:
         flash(str(success(result) if callable(success) else success), "success")
     return Attempt(saved=True, result=result)
+
+
+def writes_on_read(view):
+    """Mark a GET view that writes (an audit entry for a download, say).
+
+    On SQLite a GET begins a deferred (read) transaction, which cannot become a write once another
+    worker has committed: the write would fail with "database is locked" whatever the busy timeout.
+    The request hook asks this mark and begins such a request's transaction with the write lock."""
+    view.writes_on_read = True
+    return view
+
+
+def may_write(view, method: str) -> bool:
+    """Whether the request's SQLite transaction begins with the write lock (BEGIN IMMEDIATE)."""
+    return method not in ("GET", "HEAD", "OPTIONS") or getattr(view, "writes_on_read", False)
 
 
 def _stale_message():
@@ -147,8 +163,8 @@ def init_app(app: Flask) -> None:
             rollback_quietly()
             # The messages the view flashed ("... is saved") would now be lies.
             session.pop("_flashes", None)
-            from caseapp.error_pages import render_error
-
+            # error_pages (which imports this module) hands its renderer over in register_errorhandlers.
+            render_error = current_app.extensions["caseapp.render_error"]
             # Locked, gone or too slow: a retry may succeed (the one-time submit key makes it safe even
             # when the connection died during the commit and nobody can know whether it was saved).
             return current_app.make_response(render_error(503 if is_unavailable(error) else 500, plain=True))
@@ -159,4 +175,3 @@ def init_app(app: Flask) -> None:
             except Exception:  # the write is saved; the user must hear that, not an error
                 logger.exception("An after-commit step failed")
         return response
-

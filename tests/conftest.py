@@ -7,7 +7,6 @@ import os
 
 import pytest
 import sqlalchemy as sa
-
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 

@@ -7,11 +7,17 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType, Currency
+from caseapp.assistance.models import (
+    AssistanceRecord,
+    AssistanceStatus,
+    AssistanceType,
+    Currency,
+)
 from caseapp.auth.models import Role, User
+from caseapp.cases.models import Case, CaseStatus
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
-from caseapp.returnees.models import Case, CaseStatus, Returnee, ReturneeVulnerability, Sex
+from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex
 from caseapp.returnees.rules import normalise_name
 
 PASSWORD = "correct horse battery"

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from caseapp.assistance import services
-from caseapp.assistance.models import ApprovalThreshold, AssistanceStatus as S, Currency, Decision
+from caseapp.assistance.models import ApprovalThreshold, Currency, Decision
+from caseapp.assistance.models import AssistanceStatus as S
 from caseapp.audit.models import AuditEntry
 from caseapp.auth.models import Role
 from caseapp.errors import ValidationFailed

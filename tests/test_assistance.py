@@ -8,7 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus
-from caseapp.assistance.services import AssistanceInput, assistance_errors, record_assistance
+from caseapp.assistance.services import (
+    AssistanceInput,
+    assistance_errors,
+    record_assistance,
+)
 from caseapp.assistance.workflow import TRANSITIONS, allowed_next
 from caseapp.auth.models import Role
 from caseapp.errors import ValidationFailed
@@ -119,7 +123,7 @@ def test_stale_assistance_edit_is_refused(client, make, caseworker):
 def test_closed_case_takes_no_new_assistance(make):
     person = make.returnee("Gori")
     case = person.current_case
-    from caseapp.returnees.models import CaseStatus, ClosureReason
+    from caseapp.cases.models import CaseStatus, ClosureReason
 
     case.status, case.closure_reason, case.closed_on = CaseStatus.CLOSED, ClosureReason.LOST_CONTACT, date.today()
     db.session.commit()

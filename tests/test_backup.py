@@ -1,5 +1,6 @@
 """Backups: taken while the app writes, restored whole, verified table by table; the migration commands
 take one first; administrators make and download them from a page, and the change log says so."""
+
 from __future__ import annotations
 
 import re
@@ -120,18 +121,29 @@ def test_a_backup_taken_during_concurrent_writes_restores_every_committed_row(ap
         services.restore_backup(verification.backup.path, scratch)
         with scratch.connect() as connection:
             people = set(connection.execute(sa.text("SELECT id FROM returnee WHERE last_name = 'Writer'")).scalars())
-            with_case = set(connection.execute(sa.text(
-                "SELECT returnee_id FROM reintegration_case JOIN returnee ON returnee.id = returnee_id"
-                " WHERE last_name = 'Writer'")).scalars())
+            with_case = set(
+                connection.execute(
+                    sa.text(
+                        "SELECT returnee_id FROM reintegration_case JOIN returnee ON returnee.id = returnee_id"
+                        " WHERE last_name = 'Writer'"
+                    )
+                ).scalars()
+            )
     assert before <= people <= everything
     assert with_case == people
     assert any(began < moment < ended for moment, _ in committed), "nobody wrote while the backup ran"
 
 
 def _scratch_app(tmp_path):
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'office.sqlite'}", "SECRET_KEY": "x",
-                       "TESTING": True, "BACKUP_DIR": str(tmp_path / "backups"),
-                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'office.sqlite'}",
+            "SECRET_KEY": "x",
+            "TESTING": True,
+            "BACKUP_DIR": str(tmp_path / "backups"),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
 
 
 def _office_with_demo_data(tmp_path):
@@ -209,8 +221,9 @@ def test_admin_makes_and_downloads_a_backup_and_the_change_log_says_so(app, clie
     assert download.status_code == 200
     assert download.data == backup.path.read_bytes()
     assert "attachment" in download.headers["Content-Disposition"]
-    actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.user_id == admin.id)
-                                 .order_by(AuditEntry.id)).all()
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.user_id == admin.id).order_by(AuditEntry.id)
+    ).all()
     assert actions == ["backup.create", "backup.download"]
 
 
@@ -225,8 +238,13 @@ def test_restore_command_brings_a_backup_back_into_a_new_database(tmp_path):
     made = office.test_cli_runner().invoke(args=["backup", str(tmp_path / "copy.sqlite")])
     assert made.exit_code == 0, made.output
 
-    new_office = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'new' / 'office.sqlite'}",
-                             "SECRET_KEY": "x", "TESTING": True})
+    new_office = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'new' / 'office.sqlite'}",
+            "SECRET_KEY": "x",
+            "TESTING": True,
+        }
+    )
     restored = new_office.test_cli_runner().invoke(args=["restore", str(tmp_path / "copy.sqlite")])
     assert restored.exit_code == 0, restored.output
     with new_office.app_context():
@@ -240,3 +258,35 @@ def test_without_pg_dump_on_the_path_the_backup_says_what_to_install(monkeypatch
     monkeypatch.setenv("PATH", "")
     with pytest.raises(services.BackupError, match="pg_dump is not on the PATH.*postgresql-client"):
         services.run_pg_tool("pg_dump", sa.make_url("postgresql://caseapp@localhost/caseapp"), ["--version"])
+
+
+def test_make_a_backup_clicked_twice_makes_one_backup(client, make, login, backup_dir):
+    login(make.user(Role.ADMIN, None))
+    key = re.search(r'name="submit_key"[^>]*value="([^"]+)"', client.get("/admin/backups/").text)[1]
+    for _ in range(2):
+        assert client.post("/admin/backups/", data={"submit_key": key}).status_code == 302
+    assert len(services.list_backups(backup_dir)) == 1
+
+
+def test_a_download_begins_with_the_write_lock_because_it_writes_its_audit_entry(app):
+    # A deferred SQLite transaction cannot turn into a write once another worker has committed
+    # ("database is locked" whatever the busy timeout): the GET that writes must say so.
+    from caseapp.unit_of_work import may_write
+
+    assert may_write(app.view_functions["backup.download"], "GET")
+    assert not may_write(app.view_functions["backup.index"], "GET")
+
+
+def test_settings_come_from_the_environment_too(monkeypatch, tmp_path):
+    monkeypatch.setenv("CASEAPP_BACKUP_KEEP", "30")
+    monkeypatch.setenv("CASEAPP_BACKUP_DIR", str(tmp_path / "elsewhere"))
+    other = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'env.sqlite'}",
+            "SECRET_KEY": "x",
+            "TESTING": True,
+            "SQLITE_CREATE": True,
+        }
+    )
+    assert other.config["BACKUP_KEEP"] == 30
+    assert other.config["BACKUP_DIR"] == str(tmp_path / "elsewhere")

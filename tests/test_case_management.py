@@ -7,10 +7,10 @@ from sqlalchemy import select
 from caseapp.assistance.models import AssistanceStatus as S
 from caseapp.audit.models import AuditEntry
 from caseapp.auth.models import Role
+from caseapp.cases import services
+from caseapp.cases.models import CaseStatus, ClosureReason
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
-from caseapp.returnees import services
-from caseapp.returnees.models import CaseStatus, ClosureReason
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from caseapp.auth.models import Role
+from caseapp.cases.models import Case, CaseStatus, ClosureReason
+from caseapp.cases.services import CASE_TRANSITIONS, change_case_status, open_new_case
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
-from caseapp.returnees.models import Case, CaseStatus, ClosureReason
-from caseapp.returnees.services import CASE_TRANSITIONS, change_case_status, open_new_case
 
 
 def test_only_one_case_per_returnee_is_not_closed(make):

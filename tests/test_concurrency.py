@@ -78,7 +78,7 @@ def test_concurrent_edits_of_one_record_never_overwrite_silently(app, make):
     assert results.count(302) == 1, results
     assert all(code in (200, 409) for code in results if code != 302)
     db.session.expire_all()
-    from caseapp.returnees.models import Case
+    from caseapp.cases.models import Case
 
     saved = db.session.get(Case, case_id)
     assert saved.version == version + 1 and saved.plan.startswith("plan ")

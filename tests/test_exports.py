@@ -4,7 +4,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from caseapp.exports import csv_text, escape_formula, unescape_formula, xlsx_bytes
+from caseapp.spreadsheets import csv_text, escape_formula, unescape_formula, xlsx_bytes
 
 DANGEROUS = ["=1+1", "+995 599", "-2+3", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"http://x\")"]
 

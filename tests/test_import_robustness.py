@@ -17,7 +17,6 @@ from caseapp.returnees.models import Returnee
 from caseapp.review.models import CaseReview, ReviewOutcome
 from tests.test_imports import files, record_row, returnee_row, run_import, table_counts, write_csv  # noqa: F401 (files: fixture)
 
-
 # --- two imports at the same time ------------------------------------------------------------------------
 
 def test_two_imports_of_the_same_file_at_once_apply_only_once(app, make, tmp_path, monkeypatch):

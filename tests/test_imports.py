@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus
 from caseapp.audit.models import AuditEntry
+from caseapp.cases.models import Case, CaseStatus, ClosureReason
 from caseapp.extensions import db
 from caseapp.imports.models import BatchStatus, ImportBatch
 from caseapp.imports.readers import sources_for
 from caseapp.imports.services import import_files, undo_batch, undo_blockers
 from caseapp.imports.validation import ASSISTANCE_COLUMNS, RETURNEE_COLUMNS
-from caseapp.returnees.models import Case, CaseStatus, ClosureReason, Returnee
+from caseapp.returnees.models import Returnee
 
 RECENT = (date.today() - timedelta(days=30)).isoformat()
 
@@ -217,7 +218,7 @@ def test_text_is_stored_exactly_from_a_csv_with_bom_quotes_and_line_breaks(app_c
 
 
 def test_a_workbook_with_two_sheets_imports(app_ctx, tmp_path):
-    from caseapp.exports import xlsx_bytes
+    from caseapp.spreadsheets import xlsx_bytes
 
     path = tmp_path / "legacy.xlsx"
     path.write_bytes(xlsx_bytes([

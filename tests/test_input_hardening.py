@@ -66,8 +66,8 @@ def test_a_version_no_record_can_have_saves_nothing(client, make, login):
     assert response.status_code == 302
     response = client.post(f"/assistance/{records['a']}/status", data={"status": "cancelled", "version": TOO_BIG[0]})
     assert response.status_code == 302
+    from caseapp.cases.models import Case
     from caseapp.extensions import db
-    from caseapp.returnees.models import Case
 
     assert db.session.get(Case, records["c"]).follow_up_on is None
 

@@ -1,5 +1,6 @@
 """Logins that cannot be guessed: a lock after repeated wrong passwords, answered and timed alike for
 unknown usernames; throttling per address and per username; the administrator sees and unlocks."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -114,8 +115,9 @@ def test_the_admin_sees_failed_logins_and_locks_and_unlocks_with_an_audit_entry(
     assert "locked until" in page.text and "Unlock" in page.text
     assert client.post(f"/admin/users/{user.id}/unlock").status_code == 302
     assert db.session.get(LoginThrottle, user.username) is None
-    actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == user.id,
-                                                                 AuditEntry.entity_type == "user")).all()
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(AuditEntry.entity_id == user.id, AuditEntry.entity_type == "user")
+    ).all()
     assert "user.locked" in actions and "user.unlock" in actions
     client.post("/logout")
     assert _try(client, user.username, PASSWORD) == "logged in"
@@ -147,8 +149,9 @@ def test_logins_per_address_are_throttled(app, client, monkeypatch):
     for n in range(4):
         _try(client, f"guess{n}")
     assert client.post("/login", data={"username": "guess9", "password": "x"}).status_code == 429
-    other_address = client.post("/login", data={"username": "guess9", "password": "x"},
-                                environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    other_address = client.post(
+        "/login", data={"username": "guess9", "password": "x"}, environ_base={"REMOTE_ADDR": "10.1.2.3"}
+    )
     assert other_address.status_code == 200
 
 

@@ -60,12 +60,13 @@ def revisions_newest_first(app) -> list[str]:
 def seed_every_table() -> None:
     """Rows in every table: the demo data, the records it leaves out, then an invented row for any
     table still empty (a table added later is covered without editing this test)."""
-    from caseapp.assistance.models import (AssistanceRecord, ApprovalDecision, ApprovalThreshold, Currency,
-                                           Decision)
-    from caseapp.audit.services import log_change
+    from caseapp.assistance.models import ApprovalDecision, ApprovalThreshold, AssistanceRecord, Currency, Decision
+    from caseapp.audit.models import AuditAction
+    from caseapp.audit.services import record_event
+    from caseapp.cases.models import Case
     from caseapp.demo.data import seed_demo
     from caseapp.imports.models import ImportBatch
-    from caseapp.returnees.models import Case, Returnee
+    from caseapp.returnees.models import Returnee
     from caseapp.review.models import CaseReview, ReviewOutcome
 
     seed_demo(12, on=date(2026, 1, 15))
@@ -85,8 +86,8 @@ def seed_every_table() -> None:
         ApprovalDecision(record_id=record.id, decision=Decision("approved"), decided_by_name="Supervisor",
                          amount=Decimal("1200.50"), currency=Currency.GEL, comment="ok"),
     ])
-    log_change(None, "returnee.update", "returnee", returnee.id, returnee_id=returnee.id,
-               changes={"phone": ["+995 1", "+995 2"]})
+    record_event(None, AuditAction.RETURNEE_UPDATE, entity_type="returnee", entity_id=returnee.id,
+                 details={"phone": ["+995 1", "+995 2"]})
     db.session.commit()
     for table in db.metadata.sorted_tables:
         if not db.session.scalar(sa.select(sa.func.count()).select_from(table)):

@@ -1,5 +1,6 @@
 """Passwords: long, not guessable, not the account's own words; the user changes their own, and one an
 administrator chose must be replaced at the first login."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,24 +16,27 @@ from tests.factories import PASSWORD
 NEW = "plum orchard under snow"
 
 
-@pytest.mark.parametrize("password,why", [
-    ("password12", "At least 12"),
-    ("password1234", "too easy to guess"),
-    ("aaaaaaaaaaaa", "too easy to guess"),
-    ("1234567890ab", "too easy to guess"),
-    ("qwertyuiop123", "too easy to guess"),
-    ("tamar.gori.caseworker", None),  # fine: not the account's own words as a whole
-    ("tamar.beridze", "Your name, username"),  # the username
-    ("Tamar Beridze", "Your name, username"),  # the display name
-    ("CaseApp", "At least 12"),
-    ("caseappcaseapp", "Your name, username"),
-    ("caseapp2024!", "too easy to guess"),
-    ("tamarberidze1", "Your name, username"),
-    ("Beridze-Tamar-99", "Your name, username"),
-    ("caseapp.tamar.beridze.gori", None),  # four letters more than the own words: zxcvbn judges
-    ("short words", "At least 12"),
-    ("x" * 129, "At most 128"),
-])
+@pytest.mark.parametrize(
+    "password,why",
+    [
+        ("password12", "At least 12"),
+        ("password1234", "too easy to guess"),
+        ("aaaaaaaaaaaa", "too easy to guess"),
+        ("1234567890ab", "too easy to guess"),
+        ("qwertyuiop123", "too easy to guess"),
+        ("tamar.gori.caseworker", None),  # fine: not the account's own words as a whole
+        ("tamar.beridze", "Your name, username"),  # the username
+        ("Tamar Beridze", "Your name, username"),  # the display name
+        ("CaseApp", "At least 12"),
+        ("caseappcaseapp", "Your name, username"),
+        ("caseapp2024!", "too easy to guess"),
+        ("tamarberidze1", "Your name, username"),
+        ("Beridze-Tamar-99", "Your name, username"),
+        ("caseapp.tamar.beridze.gori", None),  # four letters more than the own words: zxcvbn judges
+        ("short words", "At least 12"),
+        ("x" * 129, "At most 128"),
+    ],
+)
 def test_weak_or_own_passwords_are_refused_with_a_reason(app_ctx, password, why):
     problem = password_problem(password, username="tamar.beridze", display_name="Tamar Beridze")
     if why is None:
@@ -41,12 +45,15 @@ def test_weak_or_own_passwords_are_refused_with_a_reason(app_ctx, password, why)
         assert why in str(problem)
 
 
-@pytest.mark.parametrize("password", [
-    "plum orchard under snow",
-    "Mtskheta-bridge-1987-kite",  # composition is not required, nor refused
-    "ნინო მთაწმინდაზე ცხოვრობს",  # any script
-    "a reasonably long sentence " * 4 + "ok",  # 110 characters: long passphrases are welcome
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "plum orchard under snow",
+        "Mtskheta-bridge-1987-kite",  # composition is not required, nor refused
+        "ნინო მთაწმინდაზე ცხოვრობს",  # any script
+        "a reasonably long sentence " * 4 + "ok",  # 110 characters: long passphrases are welcome
+    ],
+)
 def test_long_unguessable_passwords_are_accepted_without_composition_rules(app_ctx, password):
     assert len(password) <= 128
     assert password_problem(password, username="tamar.beridze", display_name="Tamar Beridze") is None
@@ -69,8 +76,10 @@ def caseworker(make, login):
 
 
 def _change(client, current=PASSWORD, new=NEW, again=None, **extra):
-    return client.post("/account/password", data={"current_password": current, "new_password": new,
-                                                   "new_password_again": again or new, **extra})
+    return client.post(
+        "/account/password",
+        data={"current_password": current, "new_password": new, "new_password_again": again or new, **extra},
+    )
 
 
 @pytest.mark.parametrize("new", ["password12", "aaaaaaaaaaaa", "1234567890ab", "tamar.beridze"])
@@ -107,8 +116,9 @@ def test_changing_the_password_ends_the_other_sessions_and_keeps_this_browser(ap
     assert fresh.post("/login", data={"username": caseworker.username, "password": PASSWORD}).status_code == 200
     assert fresh.post("/login", data={"username": caseworker.username, "password": NEW}).status_code == 302
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.password")) is not None
-    live = db.session.scalars(select(LoginSession).where(LoginSession.user_id == caseworker.id,
-                                                         LoginSession.ended_at.is_(None))).all()
+    live = db.session.scalars(
+        select(LoginSession).where(LoginSession.user_id == caseworker.id, LoginSession.ended_at.is_(None))
+    ).all()
     assert len(live) == 2  # this browser's new session and the fresh login
 
 
@@ -124,9 +134,18 @@ def test_the_change_page_works_with_csrf_on(app, client, caseworker):
 
 def test_a_password_set_by_the_administrator_must_be_changed_at_first_login(app, client, make, login):
     login(make.user(Role.ADMIN, None))
-    created = client.post("/admin/users/new", data={
-        "username": "ana", "display_name": "Ana K", "role": "caseworker", "field_office_id": make.office("Poti").id,
-        "active": "y", "password": "given by the admin", "password_again": "given by the admin"})
+    created = client.post(
+        "/admin/users/new",
+        data={
+            "username": "ana",
+            "display_name": "Ana K",
+            "role": "caseworker",
+            "field_office_id": make.office("Poti").id,
+            "active": "y",
+            "password": "given by the admin",
+            "password_again": "given by the admin",
+        },
+    )
     assert created.status_code == 302
     ana = db.session.scalar(select(User).where(User.username == "ana"))
     assert ana.must_change_password
@@ -136,8 +155,13 @@ def test_a_password_set_by_the_administrator_must_be_changed_at_first_login(app,
         response = browser.get(url)
         assert response.status_code == 302 and response.headers["Location"].endswith("/account/password")
     assert browser.get("/account/password").status_code == 200
-    assert browser.post("/account/password", data={
-        "current_password": "given by the admin", "new_password": NEW, "new_password_again": NEW}).status_code == 302
+    assert (
+        browser.post(
+            "/account/password",
+            data={"current_password": "given by the admin", "new_password": NEW, "new_password_again": NEW},
+        ).status_code
+        == 302
+    )
     assert browser.get("/returnees/").status_code == 200
     db.session.refresh(ana)
     assert not ana.must_change_password
@@ -146,23 +170,49 @@ def test_a_password_set_by_the_administrator_must_be_changed_at_first_login(app,
 def test_a_password_reset_by_the_administrator_must_be_changed_too(client, make, login):
     user = make.user(Role.CASEWORKER, "Gori")
     login(make.user(Role.ADMIN, None))
-    client.post(f"/admin/users/{user.id}", data={
-        "username": user.username, "display_name": user.display_name, "role": "caseworker",
-        "field_office_id": user.field_office_id, "active": "y", "password": "given by the admin",
-        "password_again": "given by the admin"})
+    client.post(
+        f"/admin/users/{user.id}",
+        data={
+            "username": user.username,
+            "display_name": user.display_name,
+            "role": "caseworker",
+            "field_office_id": user.field_office_id,
+            "active": "y",
+            "password": "given by the admin",
+            "password_again": "given by the admin",
+        },
+    )
     db.session.refresh(user)
     assert user.must_change_password and user.check_password("given by the admin")
 
 
 def test_the_administrator_cannot_set_a_weak_password(client, make, login):
     login(make.user(Role.ADMIN, None))
-    response = client.post("/admin/users/new", data={
-        "username": "ana", "display_name": "Ana K", "role": "manager", "field_office_id": 0,
-        "active": "y", "password": "password12", "password_again": "password12"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "ana",
+            "display_name": "Ana K",
+            "role": "manager",
+            "field_office_id": 0,
+            "active": "y",
+            "password": "password12",
+            "password_again": "password12",
+        },
+    )
     assert response.status_code == 200 and "At least 12 characters." in response.text
-    response = client.post("/admin/users/new", data={
-        "username": "ana", "display_name": "Ana K", "role": "manager", "field_office_id": 0,
-        "active": "y", "password": "aaaaaaaaaaaa", "password_again": "aaaaaaaaaaaa"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "ana",
+            "display_name": "Ana K",
+            "role": "manager",
+            "field_office_id": 0,
+            "active": "y",
+            "password": "aaaaaaaaaaaa",
+            "password_again": "aaaaaaaaaaaa",
+        },
+    )
     assert response.status_code == 200 and "too easy to guess" in response.text
     assert db.session.scalar(select(User).where(User.username == "ana")) is None
 
@@ -172,9 +222,18 @@ def test_an_administrator_setting_their_own_password_stays_logged_in_here_only(a
     login(admin)
     elsewhere = app.test_client()
     elsewhere.post("/login", data={"username": admin.username, "password": PASSWORD})
-    saved = client.post(f"/admin/users/{admin.id}", data={
-        "username": admin.username, "display_name": admin.display_name, "role": "admin", "field_office_id": 0,
-        "active": "y", "password": NEW, "password_again": NEW})
+    saved = client.post(
+        f"/admin/users/{admin.id}",
+        data={
+            "username": admin.username,
+            "display_name": admin.display_name,
+            "role": "admin",
+            "field_office_id": 0,
+            "active": "y",
+            "password": NEW,
+            "password_again": NEW,
+        },
+    )
     assert saved.status_code == 302
     assert client.get("/admin/users").status_code == 200
     assert elsewhere.get("/admin/users").status_code == 302

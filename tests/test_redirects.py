@@ -1,4 +1,5 @@
 """No `next` leaves the site: every redirect target a request carries goes through ui.local_path."""
+
 from __future__ import annotations
 
 from urllib.parse import urljoin
@@ -11,22 +12,60 @@ from tests.factories import PASSWORD
 
 #: what attackers (and the usual open-redirect lists) try; none may leave the site
 OFFSITE = [
-    "http://evil.example/", "https://evil.example", "http:evil.example", "http:/evil.example",
-    "http:///evil.example", "HTTP:evil.example", "hTtPs://evil.example", "https:/evil.example",
-    "//evil.example", "///evil.example", "////evil.example", "/\\evil.example", "\\\\evil.example",
-    "\\/evil.example", "/\\/evil.example", "\\evil.example", "javascript:alert(1)", "JavaScript:alert(1)",
-    "data:text/html,<script>alert(1)</script>", "%2F%2Fevil.example", "/%2F/evil.example",
-    "/%2f%2fevil.example", "/%5Cevil.example", "%5C%5Cevil.example", "/%09/evil.example",
-    "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example",
-    " //evil.example", "//evil.example@localhost", "http://localhost@evil.example",
-    "https://evil.example#@localhost", "evil.example", "@evil.example", "//%65vil.example",
-    "/%0a/evil.example", "/\x00/evil.example", "/\u3000/evil.example", "%68ttp://evil.example",
-    "", None,
+    "http://evil.example/",
+    "https://evil.example",
+    "http:evil.example",
+    "http:/evil.example",
+    "http:///evil.example",
+    "HTTP:evil.example",
+    "hTtPs://evil.example",
+    "https:/evil.example",
+    "//evil.example",
+    "///evil.example",
+    "////evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "\\/evil.example",
+    "/\\/evil.example",
+    "\\evil.example",
+    "javascript:alert(1)",
+    "JavaScript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "%2F%2Fevil.example",
+    "/%2F/evil.example",
+    "/%2f%2fevil.example",
+    "/%5Cevil.example",
+    "%5C%5Cevil.example",
+    "/%09/evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "\t//evil.example",
+    " //evil.example",
+    "//evil.example@localhost",
+    "http://localhost@evil.example",
+    "https://evil.example#@localhost",
+    "evil.example",
+    "@evil.example",
+    "//%65vil.example",
+    "/%0a/evil.example",
+    "/\x00/evil.example",
+    "/\u3000/evil.example",
+    "%68ttp://evil.example",
+    "",
+    None,
 ]
 
-LOCAL = ["/", "/returnees/", "/returnees/?q=Nino%20Beridze&page=2", "/review/#pending", "/returnees/5/edit",
-         "/reports/?from=2024-01-01&to=2024-12-31", "/returnees/?q=a:b",
-         "/@evil.example"]  # a path of this site, whatever it looks like
+LOCAL = [
+    "/",
+    "/returnees/",
+    "/returnees/?q=Nino%20Beridze&page=2",
+    "/review/#pending",
+    "/returnees/5/edit",
+    "/reports/?from=2024-01-01&to=2024-12-31",
+    "/returnees/?q=a:b",
+    "/@evil.example",
+]  # a path of this site, whatever it looks like
 
 
 @pytest.mark.parametrize("target", OFFSITE)
@@ -49,8 +88,9 @@ def _stays_here(location: str) -> bool:
 @pytest.mark.parametrize("target", [t for t in OFFSITE if t])
 def test_login_never_sends_the_browser_to_another_site(client, make, target):
     user = make.user(Role.CASEWORKER, "Gori")
-    response = client.post("/login", query_string={"next": target},
-                           data={"username": user.username, "password": PASSWORD})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"username": user.username, "password": PASSWORD}
+    )
     if response.status_code == 400:  # a NUL character: refused before the login (test_input_hardening)
         assert "Location" not in response.headers
         return
@@ -72,12 +112,14 @@ def test_the_review_and_decision_forms_next_stays_on_the_site(client, make, logi
     person = make.returnee("Gori")
     record = make.record(person, "business_grant", status="requested", amount="3000")
     login(supervisor)
-    decided = client.post(f"/assistance/{record.id}/decision",
-                          data={"decision": "approved", "version": record.version, "next": target})
+    decided = client.post(
+        f"/assistance/{record.id}/decision", data={"decision": "approved", "version": record.version, "next": target}
+    )
     assert decided.status_code == 302 and _stays_here(decided.headers["Location"])
     assert decided.headers["Location"].endswith("/review/")
-    reviewed = client.post(f"/review/cases/{person.current_case.id}/review",
-                           data={"outcome": "fine", "comment": "", "next": target})
+    reviewed = client.post(
+        f"/review/cases/{person.current_case.id}/review", data={"outcome": "fine", "comment": "", "next": target}
+    )
     assert reviewed.status_code == 302 and _stays_here(reviewed.headers["Location"])
     assert reviewed.headers["Location"].endswith(f"/returnees/{person.id}")
 
@@ -87,6 +129,8 @@ def test_the_decision_form_goes_back_to_a_local_next(client, make, login):
     person = make.returnee("Gori")
     record = make.record(person, "business_grant", status="requested", amount="3000")
     login(supervisor)
-    decided = client.post(f"/assistance/{record.id}/decision",
-                          data={"decision": "approved", "version": record.version, "next": f"/returnees/{person.id}"})
+    decided = client.post(
+        f"/assistance/{record.id}/decision",
+        data={"decision": "approved", "version": record.version, "next": f"/returnees/{person.id}"},
+    )
     assert decided.headers["Location"].endswith(f"/returnees/{person.id}")

@@ -8,9 +8,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus
+from caseapp.cases.models import Case
 from caseapp.extensions import db
-from caseapp.reports.counting import ASSISTED, EVENTS, PERSONS, RETURNED, ReportFilters, build_report
-from caseapp.returnees.models import Case, Returnee, ReturneeVulnerability
+from caseapp.reports.counting import (
+    ASSISTED,
+    EVENTS,
+    PERSONS,
+    RETURNED,
+    ReportFilters,
+    build_report,
+)
+from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from tests import factories
 
 OFFICES = ["Gori", "Poti", "Telavi"]

@@ -4,10 +4,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from caseapp.assistance.models import AssistanceRecord, AssistanceStatus as S
+from caseapp.assistance.models import AssistanceRecord
+from caseapp.assistance.models import AssistanceStatus as S
 from caseapp.auth.models import Role
+from caseapp.cases.models import CaseStatus
 from caseapp.extensions import db
-from caseapp.returnees.models import CaseStatus
 from caseapp.review import queries
 from caseapp.review.models import CaseReview, ReviewOutcome
 from caseapp.timeutil import utcnow

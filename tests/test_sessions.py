@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from caseapp.auth import services as auth_services
+from caseapp.admin import services as admin_services
 from caseapp.auth.models import LoginSession, Role
 from caseapp.auth.sessions import SESSION_KEY
 from caseapp.extensions import db
@@ -73,7 +73,7 @@ def test_the_administrators_change_marks_the_sessions_as_ended(make, change):
     db.session.flush()
     values = dict(display_name=user.display_name, role=user.role, field_office_id=user.field_office_id,
                   active=True) | change
-    auth_services.update_user(admin, user, **values)
+    admin_services.update_user(admin, user, **values)
     assert _session_of(user).ended_at is not None
 
 
@@ -82,7 +82,7 @@ def test_a_new_display_name_does_not_end_the_sessions(make):
     user = make.user(Role.SUPERVISOR, "Gori")
     db.session.add(LoginSession(user_id=user.id, token_hash="a" * 64, access_stamp=user.access_stamp))
     db.session.flush()
-    auth_services.update_user(admin, user, display_name="Tamar B.", role=user.role,
+    admin_services.update_user(admin, user, display_name="Tamar B.", role=user.role,
                               field_office_id=user.field_office_id, active=True)
     assert _session_of(user).ended_at is None
 

@@ -1,10 +1,10 @@
-"""Use cases for reference data: offices and the assistance catalog."""
+"""The administrators' use cases: staff accounts, offices, approval thresholds and the assistance catalog."""
 from __future__ import annotations
+
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-
-from decimal import Decimal
 
 from caseapp.assistance.models import (
     ApprovalThreshold,
@@ -13,12 +13,69 @@ from caseapp.assistance.models import (
     AssistanceType,
     Currency,
 )
-from caseapp.audit.services import diff, log_change, snapshot
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import record_change, snapshot
+from caseapp.auth.models import Role, User
+from caseapp.auth.passwords import password_problem
+from caseapp.auth.sessions import end_sessions_of
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 
-TYPE_FIELDS = ["code", "name", "category", "carries_amount", "needs_approval", "active", "sort_order"]
+
+def create_user(actor, *, username: str, display_name: str, role: Role, password: str,
+                field_office_id: int | None = None, active: bool = True) -> User:
+    errors = _user_errors(username=username, role=role, field_office_id=field_office_id)
+    problem = password_problem(password, username=username.strip(), display_name=display_name.strip())
+    if problem:
+        errors["password"] = problem
+    if errors:
+        raise ValidationFailed(errors)
+    user = User(username=username.strip(), display_name=display_name.strip(), role=role,
+                field_office_id=field_office_id if role.belongs_to_office else None, active=active)
+    user.set_password(password)
+    # A password an administrator chose is known to two people: its owner replaces it at first login.
+    user.must_change_password = actor is not None
+    db.session.add(user)
+    record_change(actor, user, AuditAction.USER_CREATE, fields=("username", "role", "field_office_id"))
+    return user
+
+
+def update_user(actor, user: User, *, display_name: str, role: Role, field_office_id: int | None,
+                active: bool, password: str | None = None) -> User:
+    errors = _user_errors(username=user.username, role=role, field_office_id=field_office_id, existing=user)
+    if password:
+        problem = password_problem(password, username=user.username, display_name=display_name.strip())
+        if problem:
+            errors["password"] = problem
+    if actor.id == user.id and (not active or role != Role.ADMIN):
+        errors["role"] = _l("You cannot demote or deactivate your own account.")
+    if errors:
+        raise ValidationFailed(errors)
+    before = snapshot(user, ("display_name", "role", "field_office_id", "active"))
+    user.display_name = display_name.strip()
+    user.role = role
+    user.field_office_id = field_office_id if role.belongs_to_office else None
+    user.active = active
+    if password:
+        user.set_password(password)
+        user.must_change_password = actor.id != user.id
+    changed = record_change(actor, user, AuditAction.USER_UPDATE, before,
+                            details={"password": ["***", "***"]} if password else None)
+    if changed is not None and changed.changes.keys() & {"role", "field_office_id", "active", "password"}:
+        # A new password, role, office or deactivation ends the account's open sessions at once.
+        end_sessions_of(user)
+    return user
+
+
+def _user_errors(*, username: str, role: Role, field_office_id: int | None, existing: User | None = None):
+    errors = {}
+    clash = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    if clash is not None and clash is not existing:
+        errors["username"] = _l("This username is taken.")
+    if role.belongs_to_office and not field_office_id:
+        errors["field_office_id"] = _l("Caseworkers and supervisors belong to a field office.")
+    return errors
 
 
 def save_office(actor, office: FieldOffice | None, *, name: str, active: bool) -> FieldOffice:
@@ -28,46 +85,44 @@ def save_office(actor, office: FieldOffice | None, *, name: str, active: bool) -
         raise ValidationFailed({"name": _l("An office with this name exists.")})
     created = office is None
     office = office or FieldOffice()
-    before = snapshot(office, ["name", "active"]) if not created else {}
+    before = None if created else snapshot(office, ("name", "active"))
     office.name = name
     office.active = active
     db.session.add(office)
-    db.session.flush()
-    log_change(actor, "office.create" if created else "office.update", "office", office.id,
-               changes=diff(before, snapshot(office, ["name", "active"])))
+    record_change(actor, office, AuditAction.OFFICE_CREATE if created else AuditAction.OFFICE_UPDATE, before,
+                  fields=("name", "active"))
     return office
 
 
-def save_assistance_type(actor, kind: AssistanceType | None, **values) -> AssistanceType:
+def save_assistance_type(actor, assistance_type: AssistanceType | None, **values) -> AssistanceType:
     values["code"] = values["code"].strip()
     values["name"] = values["name"].strip()
     values["category"] = AssistanceCategory(values["category"])
     clash = db.session.scalar(select(AssistanceType).where(AssistanceType.code == values["code"]))
     errors = {}
-    if clash is not None and clash is not kind:
+    if clash is not None and clash is not assistance_type:
         errors["code"] = _l("This code is used by another type.")
-    if kind is not None and values["code"] != kind.code and _in_use(kind):
+    if assistance_type is not None and values["code"] != assistance_type.code and _in_use(assistance_type):
         errors["code"] = _l("Records use this type: its code cannot change.")
-    if kind is not None and kind.carries_amount and not values["carries_amount"] and db.session.scalar(
-        select(func.count()).where(AssistanceRecord.type_id == kind.id, AssistanceRecord.amount.is_not(None))
+    loses_amounts = assistance_type is not None and assistance_type.carries_amount and not values["carries_amount"]
+    if loses_amounts and db.session.scalar(
+        select(func.count()).where(AssistanceRecord.type_id == assistance_type.id, AssistanceRecord.amount.is_not(None))
     ):
         errors["carries_amount"] = _l("Records of this type have amounts: it must keep carrying one.")
     if errors:
         raise ValidationFailed(errors)
-    created = kind is None
-    kind = kind or AssistanceType()
-    before = snapshot(kind, TYPE_FIELDS) if not created else {}
+    created = assistance_type is None
+    assistance_type = assistance_type or AssistanceType()
+    before = None if created else snapshot(assistance_type)
     for name, value in values.items():
-        setattr(kind, name, value)
-    db.session.add(kind)
-    db.session.flush()
-    log_change(actor, "catalog.create" if created else "catalog.update", "assistance_type", kind.id,
-               changes=diff(before, snapshot(kind, TYPE_FIELDS)))
-    return kind
+        setattr(assistance_type, name, value)
+    db.session.add(assistance_type)
+    record_change(actor, assistance_type, AuditAction.CATALOG_CREATE if created else AuditAction.CATALOG_UPDATE, before)
+    return assistance_type
 
 
-def _in_use(kind: AssistanceType) -> bool:
-    return bool(db.session.scalar(select(func.count()).where(AssistanceRecord.type_id == kind.id)))
+def _in_use(assistance_type: AssistanceType) -> bool:
+    return bool(db.session.scalar(select(func.count()).where(AssistanceRecord.type_id == assistance_type.id)))
 
 
 def set_approval_thresholds(actor, office: FieldOffice, limits: dict[Currency, Decimal | None]) -> None:
@@ -81,7 +136,7 @@ def set_approval_thresholds(actor, office: FieldOffice, limits: dict[Currency, D
             errors[currency.value] = _l("A positive amount with at most two decimals.")
     if errors:
         raise ValidationFailed(errors)
-    existing = {t.currency: t for t in db.session.scalars(
+    existing = {threshold.currency: threshold for threshold in db.session.scalars(
         select(ApprovalThreshold).where(ApprovalThreshold.field_office_id == office.id))}
     changes = {}
     for currency, amount in limits.items():
@@ -97,5 +152,4 @@ def set_approval_thresholds(actor, office: FieldOffice, limits: dict[Currency, D
         else:
             current.amount = amount
     if changes:
-        db.session.flush()
-        log_change(actor, "office.thresholds", "office", office.id, changes=changes)
+        record_change(actor, office, AuditAction.OFFICE_THRESHOLDS, fields=(), details=changes)

@@ -1,11 +1,17 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from caseapp.admin import services
 from caseapp.admin.forms import AssistanceTypeForm, OfficeForm, ThresholdForm
-from caseapp.assistance.models import ApprovalThreshold, AssistanceRecord, AssistanceType, Currency
+from caseapp.admin.queries import get_or_404
+from caseapp.assistance.models import (
+    ApprovalThreshold,
+    AssistanceRecord,
+    AssistanceType,
+    Currency,
+)
 from caseapp.assistance.services import parse_amount
 from caseapp.audit.models import AuditEntry
 from caseapp.auth import services as auth_services
@@ -15,26 +21,21 @@ from caseapp.auth.models import LoginThrottle, Role, User
 from caseapp.auth.policies import can_administer, require
 from caseapp.errors import apply_errors
 from caseapp.extensions import db
-from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
+from caseapp.pagination import paginate, requested_page
 from caseapp.submissions import submitted_once
 from caseapp.timeutil import utcnow
 from caseapp.unit_of_work import attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+AUDIT_PER_PAGE = 100
+
 
 @bp.before_request
 @require(can_administer)
 def only_admins():
     """Every page of this blueprint is for administrators."""
-
-
-def _get_or_404(model, object_id):
-    found = db.session.get(model, object_id)
-    if found is None:
-        abort(404)
-    return found
 
 
 def _office_choices():
@@ -52,7 +53,7 @@ def users():
 
 @bp.post("/users/<int:user_id>/unlock")
 def unlock_user(user_id):
-    user = _get_or_404(User, user_id)
+    user = get_or_404(User, user_id)
     auth_services.unlock_user(current_user, user)
     flash(_("%(name)s can log in again; the failed logins are forgotten.", name=user.display_name), "success")
     return redirect(url_for("admin.users"))
@@ -62,7 +63,7 @@ def unlock_user(user_id):
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @submitted_once
 def user_form(user_id=None):
-    user = _get_or_404(User, user_id) if user_id else None
+    user = get_or_404(User, user_id) if user_id else None
     form = UserForm(obj=user if request.method == "GET" else None)
     form.field_office_id.choices = _office_choices()
     if request.method == "GET" and user is not None:
@@ -73,12 +74,12 @@ def user_form(user_id=None):
     if form.validate_on_submit():
         office_id = form.field_office_id.data or None
         if user is None:
-            done = attempt(lambda: auth_services.create_user(
+            done = attempt(lambda: services.create_user(
                 current_user, username=form.username.data, display_name=form.display_name.data,
                 role=Role(form.role.data), password=form.password.data or "",
                 field_office_id=office_id, active=form.active.data), form=form)
         else:
-            done = attempt(lambda: auth_services.update_user(
+            done = attempt(lambda: services.update_user(
                 current_user, user, display_name=form.display_name.data, role=Role(form.role.data),
                 field_office_id=office_id, active=form.active.data, password=form.password.data or None),
                 form=form)
@@ -103,7 +104,7 @@ def offices():
 @bp.route("/offices/<int:office_id>", methods=["GET", "POST"])
 @submitted_once
 def office_form(office_id=None):
-    office = _get_or_404(FieldOffice, office_id) if office_id else None
+    office = get_or_404(FieldOffice, office_id) if office_id else None
     form = OfficeForm(obj=office)
     if form.validate_on_submit():
         if attempt(lambda: services.save_office(current_user, office, name=form.name.data, active=form.active.data),
@@ -115,8 +116,8 @@ def office_form(office_id=None):
 @bp.route("/offices/<int:office_id>/thresholds", methods=["GET", "POST"])
 @submitted_once
 def office_thresholds(office_id):
-    office = _get_or_404(FieldOffice, office_id)
-    current = {t.currency: t.amount for t in db.session.scalars(
+    office = get_or_404(FieldOffice, office_id)
+    current = {threshold.currency: threshold.amount for threshold in db.session.scalars(
         select(ApprovalThreshold).where(ApprovalThreshold.field_office_id == office.id))}
     form = ThresholdForm(data={c.value: str(current[c]) if c in current else "" for c in Currency}
                          if request.method == "GET" else None)
@@ -156,22 +157,22 @@ def catalog():
 @bp.route("/catalog/<int:type_id>", methods=["GET", "POST"])
 @submitted_once
 def type_form(type_id=None):
-    kind = _get_or_404(AssistanceType, type_id) if type_id else None
-    form = AssistanceTypeForm(obj=kind)
-    if request.method == "GET" and kind is not None:
-        form.category.data = kind.category.value
+    assistance_type = get_or_404(AssistanceType, type_id) if type_id else None
+    form = AssistanceTypeForm(obj=assistance_type)
+    if request.method == "GET" and assistance_type is not None:
+        form.category.data = assistance_type.category.value
     if form.validate_on_submit():
         if attempt(lambda: services.save_assistance_type(
-                current_user, kind, code=form.code.data, name=form.name.data, category=form.category.data,
+                current_user, assistance_type, code=form.code.data, name=form.name.data, category=form.category.data,
                 carries_amount=form.carries_amount.data, needs_approval=form.needs_approval.data,
                 active=form.active.data, sort_order=form.sort_order.data),
                 form=form, success=_("The catalog is saved.")).saved:
             return redirect(url_for("admin.catalog"))
-    return render_template("admin/type_form.html", form=form, kind=kind)
+    return render_template("admin/type_form.html", form=form, assistance_type=assistance_type)
 
 
 @bp.get("/audit")
 def audit():
-    page = max(request.args.get("page", 1, type=db_int), 1)
-    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(100).offset((page - 1) * 100))
-    return render_template("admin/audit.html", entries=list(entries), page=page)
+    entries, page = paginate(select(AuditEntry).order_by(AuditEntry.id.desc()),
+                             *requested_page(request.args, per_page=AUDIT_PER_PAGE))
+    return render_template("admin/audit.html", entries=entries, page=page)

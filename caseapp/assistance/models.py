@@ -2,16 +2,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from caseapp.audit.models import Audited, Versioned
 from caseapp.auth.models import User
 from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.extensions import db
-from caseapp.returnees.models import Case, Returnee
+from caseapp.returnees.models import Returnee
 from caseapp.timeutil import utcnow
+
+if TYPE_CHECKING:  # cases sit above assistance: the relationship names the class by string
+    from caseapp.cases.models import Case
 
 
 class AssistanceCategory(ChoiceEnum):
@@ -66,7 +71,7 @@ class Currency(ChoiceEnum):
         return self.value
 
 
-class AssistanceType(db.Model):
+class AssistanceType(Audited, db.Model):
     """An entry of the assistance catalog (admin-editable; the standard codes come with migrations)."""
 
     __tablename__ = "assistance_type"
@@ -86,6 +91,9 @@ class AssistanceType(db.Model):
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     sort_order: Mapped[int] = mapped_column(default=100, server_default="100")
 
+    audit_entity = "assistance_type"
+    audited_fields = ("code", "name", "category", "carries_amount", "needs_approval", "active", "sort_order")
+
     def __repr__(self) -> str:
         return f"<AssistanceType {self.code}>"
 
@@ -93,7 +101,7 @@ class AssistanceType(db.Model):
         return self.name
 
 
-class AssistanceRecord(db.Model):
+class AssistanceRecord(Versioned, Audited, db.Model):
     """One provision event for one returnee: one session, one grant, one delivery."""
 
     __tablename__ = "assistance_record"
@@ -128,10 +136,7 @@ class AssistanceRecord(db.Model):
     requested_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    version: Mapped[int] = mapped_column(default=1, server_default="1")
     #: the spreadsheet import that created this record (history: not re-approved)
     import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
 
@@ -147,10 +152,19 @@ class AssistanceRecord(db.Model):
         order_by="(ApprovalDecision.decided_at, ApprovalDecision.id)",
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    audit_entity = "assistance"
+    audited_fields = ("type_id", "provided_on", "status", "amount", "currency", "provider", "notes")
 
     def __repr__(self) -> str:
         return f"<AssistanceRecord {self.id} {self.status} returnee={self.returnee_id}>"
+
+    @property
+    def audit_label(self) -> str:
+        return f"{self.assistance_type.code} of {self.returnee.full_name}"
+
+    @property
+    def audit_returnee_id(self) -> int:
+        return self.returnee_id
 
     @property
     def last_decision(self) -> ApprovalDecision | None:

@@ -18,17 +18,16 @@ from caseapp.assistance.models import (
     Decision,
 )
 from caseapp.assistance.workflow import DECISIONS, FINAL, INITIAL, transition_error
-from caseapp.audit.services import diff, log_change, snapshot
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import actor_id, ensure_current, record_change, snapshot
 from caseapp.auth.models import User
 from caseapp.auth.policies import approval_refusal
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.returnees.models import Returnee
-from caseapp.returnees.services import ensure_current
 from caseapp.timeutil import today
 
 AMOUNT_MAX = Decimal("9999999999.99")
-AUDITED_FIELDS = ["type_id", "provided_on", "status", "amount", "currency", "provider", "notes"]
 
 
 @dataclass
@@ -50,10 +49,10 @@ def approval_threshold(office_id: int, currency) -> Decimal | None:
     )
 
 
-def needs_approval(record_type: AssistanceType, amount: Decimal | None, currency, office_id: int) -> bool:
+def needs_approval(assistance_type: AssistanceType, amount: Decimal | None, currency, office_id: int) -> bool:
     """Whether a record must be approved by a supervisor before delivery: its type needs an approval, or
     its amount is above the office's threshold for that currency."""
-    if record_type.needs_approval:
+    if assistance_type.needs_approval:
         return True
     if amount is None or currency is None:
         return False
@@ -82,14 +81,14 @@ def assistance_errors(values: AssistanceInput, *, on: date | None = None) -> dic
     """The rules an assistance record must satisfy (forms and import alike)."""
     on = on or today()
     errors: dict[str, object] = {}
-    kind = values.assistance_type
+    assistance_type = values.assistance_type
     if values.provided_on is None:
         errors["provided_on"] = _l("Required.")
     elif values.status == AssistanceStatus.DELIVERED and values.provided_on > on:
         errors["provided_on"] = _l("Delivered assistance cannot be dated in the future.")
     if values.amount is not None:
-        if not kind.carries_amount:
-            errors["amount"] = _l("%(type)s does not carry an amount.", type=kind.name)
+        if not assistance_type.carries_amount:
+            errors["amount"] = _l("%(type)s does not carry an amount.", type=assistance_type.name)
         elif not isinstance(values.amount, Decimal) or not values.amount.is_finite():
             errors["amount"] = _l("Not a number.")
         elif values.amount < 0:
@@ -98,7 +97,7 @@ def assistance_errors(values: AssistanceInput, *, on: date | None = None) -> dic
             errors["amount"] = _l("At most two decimals and ten digits before the point.")
         if values.currency is None and "amount" not in errors:
             errors["currency"] = _l("Choose the currency of the amount.")
-    elif values.currency is not None and kind.carries_amount:
+    elif values.currency is not None and assistance_type.carries_amount:
         errors["amount"] = _l("Give the amount, or no currency.")
     if len(values.provider or "") > 200:
         errors["provider"] = _l("At most %(n)d characters.", n=200)
@@ -120,48 +119,48 @@ def parse_amount(text: str | None) -> Decimal | None:
 
 
 def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) -> AssistanceRecord:
-    kind = values.assistance_type
-    approval = needs_approval(kind, values.amount, values.currency, returnee.field_office_id)
+    assistance_type = values.assistance_type
+    approval = needs_approval(assistance_type, values.amount, values.currency, returnee.field_office_id)
     status = values.status or (AssistanceStatus.REQUESTED if approval else AssistanceStatus.DELIVERED)
     errors = assistance_errors(AssistanceInput(**{**values.__dict__, "status": status}))
-    if not kind.active:
+    if not assistance_type.active:
         errors["type_id"] = _l("This type of assistance is no longer offered.")
     if status not in INITIAL:
         errors["status"] = _l("A new record starts as planned, requested or delivered.")
-    elif status == AssistanceStatus.DELIVERED and approval and kind.needs_approval:
-        errors["status"] = _l("%(type)s needs a supervisor's approval: record it as requested.", type=kind.name)
+    elif status == AssistanceStatus.DELIVERED and approval and assistance_type.needs_approval:
+        errors["status"] = _l("%(type)s needs a supervisor's approval: record it as requested.",
+                              type=assistance_type.name)
     elif status == AssistanceStatus.DELIVERED and approval:
         errors["status"] = _l("The amount is above the office's approval threshold: record it as requested.")
     case = returnee.current_case
-    if case is not None and case.is_closed:
-        errors[""] = _l("The case is closed: open a new case to log assistance.")
+    refusal = case.change_refusal() if case is not None else None  # a closed case takes no new assistance
+    if refusal is not None:
+        errors[""] = refusal
     if errors:
         raise ValidationFailed(errors)
     record = AssistanceRecord(
         returnee=returnee,
         case=case,
-        assistance_type=kind,
+        assistance_type=assistance_type,
         provided_on=values.provided_on,
         status=status,
-        amount=values.amount if kind.carries_amount else None,
-        currency=values.currency if (kind.carries_amount and values.amount is not None) else None,
+        amount=values.amount if assistance_type.carries_amount else None,
+        currency=values.currency if (assistance_type.carries_amount and values.amount is not None) else None,
         provider=(values.provider or "").strip(),
         notes=(values.notes or "").strip(),
-        recorded_by_id=getattr(actor, "id", None),
-        requested_by_id=getattr(actor, "id", None) if status == AssistanceStatus.REQUESTED else None,
-        updated_by_id=getattr(actor, "id", None),
+        recorded_by_id=actor_id(actor),
+        requested_by_id=actor_id(actor) if status == AssistanceStatus.REQUESTED else None,
+        updated_by_id=actor_id(actor),
     )
     db.session.add(record)
-    db.session.flush()
-    log_change(actor, "assistance.create", "assistance", record.id, returnee_id=returnee.id,
-               entity_version=record.version, changes=snapshot(record, AUDITED_FIELDS))
+    record_change(actor, record, AuditAction.ASSISTANCE_CREATE)
     return record
 
 
 def update_assistance(actor: User, record: AssistanceRecord, values: AssistanceInput, *,
                       expected_version: int) -> AssistanceRecord:
     """Correct the details of a record that is still open (type, date, amount, provider, notes)."""
-    ensure_current(record, "assistance", expected_version)
+    ensure_current(record, expected_version)
     ensure_case_open(record)
     if record.status in FINAL and record.status != AssistanceStatus.DELIVERED:
         raise ValidationFailed({"": _l("A %(status)s record cannot be edited.", status=record.status.label)})
@@ -174,14 +173,14 @@ def update_assistance(actor: User, record: AssistanceRecord, values: AssistanceI
         errors["amount"] = _l("A delivered amount cannot be changed; cancel and record it anew.")
     if errors:
         raise ValidationFailed(errors)
-    before = snapshot(record, AUDITED_FIELDS)
+    before = snapshot(record)
     if money_changed and record.status == AssistanceStatus.REQUESTED:
-        record.requested_by_id = getattr(actor, "id", None)  # who asks for this amount cannot approve it
+        record.requested_by_id = actor_id(actor)  # who asks for this amount cannot approve it
     elif money_changed and record.status == AssistanceStatus.APPROVED \
             and not within_approval(record.last_decision, values.amount, values.currency):
         # More than was approved: it goes back to the supervisor, asked for by whoever raised it.
         record.status = AssistanceStatus.REQUESTED
-        record.requested_by_id = getattr(actor, "id", None)
+        record.requested_by_id = actor_id(actor)
     record.assistance_type = values.assistance_type
     record.type_id = values.assistance_type.id
     record.provided_on = values.provided_on
@@ -189,12 +188,8 @@ def update_assistance(actor: User, record: AssistanceRecord, values: AssistanceI
     record.currency = values.currency if values.amount is not None else None
     record.provider = (values.provider or "").strip()
     record.notes = (values.notes or "").strip()
-    record.updated_by_id = getattr(actor, "id", None)
-    changes = diff(before, snapshot(record, AUDITED_FIELDS))
-    if changes:
-        db.session.flush()
-        log_change(actor, "assistance.update", "assistance", record.id, returnee_id=record.returnee_id,
-                   entity_version=record.version, changes=changes)
+    record.updated_by_id = actor_id(actor)
+    record_change(actor, record, AuditAction.ASSISTANCE_UPDATE, before)
     return record
 
 
@@ -208,8 +203,9 @@ def within_approval(decision: ApprovalDecision | None, amount: Decimal | None, c
 
 
 def ensure_case_open(record: AssistanceRecord) -> None:
-    if record.case is not None and record.case.is_closed:
-        raise ValidationFailed({"": _l("The case is closed: its assistance cannot be changed.")})
+    """The assistance of a closed case is read-only: the case-open rule of the record's case."""
+    if record.case is not None:
+        record.case.ensure_open()
 
 
 def ensure_transition(record: AssistanceRecord, new_status: AssistanceStatus) -> None:
@@ -228,21 +224,21 @@ def change_assistance_status(actor: User, record: AssistanceRecord, new_status: 
     if new_status in DECISIONS:
         return decide_request(actor, record, Decision(new_status.value), comment=comment,
                               expected_version=expected_version)
-    ensure_current(record, "assistance", expected_version)
+    ensure_current(record, expected_version)
     ensure_transition(record, new_status)
     ensure_case_open(record)
     if new_status == AssistanceStatus.DELIVERED and record.provided_on > today():
         record.provided_on = today()
     if new_status == AssistanceStatus.REQUESTED:
-        record.requested_by_id = getattr(actor, "id", None)
-    _set_status(actor, record, new_status, "assistance.status", comment=comment)
+        record.requested_by_id = actor_id(actor)
+    _set_status(actor, record, new_status, AuditAction.ASSISTANCE_STATUS, comment=comment)
     return record
 
 
 def decide_request(actor: User, record: AssistanceRecord, decision: Decision, *, comment: str | None = None,
                    expected_version: int | None = None) -> ApprovalDecision:
     """A supervisor approves or rejects a requested record (a reason is required to reject)."""
-    ensure_current(record, "assistance", expected_version)
+    ensure_current(record, expected_version)
     new_status = AssistanceStatus(decision.value)
     ensure_transition(record, new_status)
     refusal = approval_refusal(actor, record)
@@ -257,8 +253,8 @@ def decide_request(actor: User, record: AssistanceRecord, decision: Decision, *,
         amount=record.amount, currency=record.currency,
     )
     record.decisions.append(outcome)
-    _set_status(actor, record, new_status, f"assistance.{'approve' if decision == Decision.APPROVED else 'reject'}",
-                comment=comment or None, amount=record.amount)
+    action = AuditAction.ASSISTANCE_APPROVE if decision == Decision.APPROVED else AuditAction.ASSISTANCE_REJECT
+    _set_status(actor, record, new_status, action, comment=comment or None, details={"amount": record.amount})
     return outcome
 
 
@@ -270,11 +266,9 @@ def reject_request(actor: User, record: AssistanceRecord, reason: str, **kwargs)
     return decide_request(actor, record, Decision.REJECTED, comment=reason, **kwargs)
 
 
-def _set_status(actor: User, record: AssistanceRecord, new_status: AssistanceStatus, action: str, *,
-                comment: str | None = None, **details) -> None:
-    old = record.status
+def _set_status(actor: User, record: AssistanceRecord, new_status: AssistanceStatus, action: AuditAction, *,
+                comment: str | None = None, details: dict | None = None) -> None:
+    before = snapshot(record, ("status",))
     record.status = new_status
-    record.updated_by_id = getattr(actor, "id", None)
-    db.session.flush()
-    log_change(actor, action, "assistance", record.id, returnee_id=record.returnee_id,
-               entity_version=record.version, changes={"status": [old, new_status], **details}, comment=comment)
+    record.updated_by_id = actor_id(actor)
+    record_change(actor, record, action, before, details=details, comment=comment)

@@ -1,11 +1,18 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from caseapp.assistance import services
 from caseapp.assistance.forms import AssistanceForm, AssistanceStatusForm, DecisionForm
-from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType, Currency, Decision
+from caseapp.assistance.models import (
+    AssistanceRecord,
+    AssistanceStatus,
+    AssistanceType,
+    Currency,
+    Decision,
+)
+from caseapp.assistance.queries import get_record_or_404
 from caseapp.assistance.workflow import DECISIONS, allowed_next, initial_statuses
 from caseapp.auth.policies import can_edit_case_data, has_review_queue, require
 from caseapp.errors import apply_errors
@@ -19,36 +26,29 @@ from caseapp.unit_of_work import attempt
 bp = Blueprint("assistance", __name__)
 
 
-def get_record_or_404(record_id: int) -> AssistanceRecord:
-    record = db.session.get(AssistanceRecord, record_id)
-    if record is None:
-        abort(404)
-    get_returnee_or_404(record.returnee_id, current_user)  # office scoping
-    return record
-
-
 def _types(include_id: int | None = None) -> list[AssistanceType]:
     query = select(AssistanceType).order_by(AssistanceType.sort_order, AssistanceType.name)
-    return [t for t in db.session.scalars(query) if t.active or t.id == include_id]
+    return [assistance_type for assistance_type in db.session.scalars(query)
+            if assistance_type.active or assistance_type.id == include_id]
 
 
 def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType]):
     """Turn the form into the service's input; a malformed amount becomes a message on the field."""
-    kind = types_by_id.get(form.type_id.data)
-    if kind is None:
+    assistance_type = types_by_id.get(form.type_id.data)
+    if assistance_type is None:
         apply_errors(form, {"type_id": _("Choose a type of assistance.")})
         return None
     try:
-        amount = services.parse_amount(form.amount.data) if kind.carries_amount else None
+        amount = services.parse_amount(form.amount.data) if assistance_type.carries_amount else None
     except ValueError:
         apply_errors(form, {"amount": _("Type the amount as a number with a dot, e.g. 1500.00")})
         return None
     return services.AssistanceInput(
-        assistance_type=kind,
+        assistance_type=assistance_type,
         provided_on=form.provided_on.data,
         status=AssistanceStatus(form.status.data) if form.status.data else None,
         amount=amount,
-        currency=Currency(form.currency.data) if form.currency.data and kind.carries_amount else None,
+        currency=Currency(form.currency.data) if form.currency.data and assistance_type.carries_amount else None,
         provider=form.provider.data or "",
         notes=form.notes.data or "",
     )
@@ -60,13 +60,13 @@ def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType]):
 def create(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
     types = _types()
-    types_by_id = {t.id: t for t in types}
+    types_by_id = {assistance_type.id: assistance_type for assistance_type in types}
     form = AssistanceForm()
-    form.type_id.choices = [(t.id, t.name) for t in types]
+    form.type_id.choices = [(assistance_type.id, assistance_type.name) for assistance_type in types]
     if request.method == "GET":
         form.provided_on.data = today()
         wanted = request.args.get("type")
-        chosen = next((t for t in types if t.code == wanted), None)
+        chosen = next((assistance_type for assistance_type in types if assistance_type.code == wanted), None)
         if chosen is not None:
             form.type_id.data = chosen.id
             form.status.data = initial_statuses(chosen.needs_approval)[0].value
@@ -86,10 +86,10 @@ def create(returnee_id):
 @require(can_edit_case_data)
 @submitted_once
 def edit(record_id):
-    record = get_record_or_404(record_id)
+    record = get_record_or_404(record_id, current_user)
     types = _types(include_id=record.type_id)
     form = AssistanceForm(obj=record if request.method == "GET" else None)
-    form.type_id.choices = [(t.id, t.name) for t in types]
+    form.type_id.choices = [(assistance_type.id, assistance_type.name) for assistance_type in types]
     form.status.choices = [(record.status.value, record.status.label)]
     if request.method == "GET":
         form.amount.data = str(record.amount) if record.amount is not None else ""
@@ -97,7 +97,7 @@ def edit(record_id):
         form.status.data = record.status.value
     stale = None
     if form.validate_on_submit():
-        values = _form_input(form, {t.id: t for t in types})
+        values = _form_input(form, {assistance_type.id: assistance_type for assistance_type in types})
         if values is not None:
             done = attempt(lambda: services.update_assistance(current_user, record, values,
                                                               expected_version=form.version.data),
@@ -113,7 +113,7 @@ def edit(record_id):
 @require(can_edit_case_data)
 @submitted_once
 def change_status(record_id):
-    record = get_record_or_404(record_id)
+    record = get_record_or_404(record_id, current_user)
     form = AssistanceStatusForm()
     if form.validate_on_submit():
         attempt(lambda: services.change_assistance_status(
@@ -131,7 +131,7 @@ def change_status(record_id):
 @submitted_once
 def decide(record_id):
     """A supervisor approves or rejects a request (from the review queue or the returnee's timeline)."""
-    record = get_record_or_404(record_id)
+    record = get_record_or_404(record_id, current_user)
     form = DecisionForm()
     if form.validate_on_submit():
         decision = Decision(form.decision.data)

@@ -18,6 +18,9 @@ ACTION_LABELS = {
     "assistance.approve": _l("approved a request"),
     "assistance.reject": _l("rejected a request"),
     "returnee.duplicate_lookup": _l("was shown this returnee as a possible duplicate at a registration"),
+    "user.password": _l("changed their own password"),
+    "user.locked": _l("was locked after too many failed logins"),
+    "user.unlock": _l("unlocked the account"),
 }
 
 

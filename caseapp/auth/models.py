@@ -61,8 +61,15 @@ class User(UserMixin, db.Model):
 
     field_office: Mapped[FieldOffice | None] = relationship(lazy="joined")
 
+    #: the change log's name for users (audit.services.record_change)
+    audit_entity = "user"
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username} {self.role}>"
+
+    @property
+    def audit_label(self) -> str:
+        return self.username
 
     def __str__(self) -> str:
         return self.display_name

@@ -2,6 +2,7 @@
 rules, and not easy to guess. Guessability is judged by zxcvbn (common passwords, dictionary words,
 names, keyboard patterns, repeats, sequences, dates), told about the account's own words: its username,
 its display name and the application's name."""
+
 from __future__ import annotations
 
 import functools
@@ -33,8 +34,10 @@ def password_problem(password: str | None, *, username: str = "", display_name: 
         return _l("Your name, username or the application's name cannot be your password.")
     result = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=own_words)
     if result["score"] < config["PASSWORD_MIN_SCORE"]:
-        return _l("This password is too easy to guess (a common password, a name, a pattern or a "
-                  "repeat). A few unrelated words make a strong one.")
+        return _l(
+            "This password is too easy to guess (a common password, a name, a pattern or a "
+            "repeat). A few unrelated words make a strong one."
+        )
     return None
 
 

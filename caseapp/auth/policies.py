@@ -42,17 +42,6 @@ def can_manage_cases(user: User) -> bool:
     return user.is_authenticated and user.role in (Role.SUPERVISOR, Role.ADMIN)
 
 
-def can_change_case(user: User, case) -> bool:
-    """Write to a case (plan, follow-up, status, its assistance): never once it is closed."""
-    return can_edit_case_data(user) and case is not None and not case.is_closed \
-        and can_access_office(user, case.returnee.field_office_id)
-
-
-def can_reopen_case(user: User, case) -> bool:
-    return can_manage_cases(user) and case is not None and case.is_closed \
-        and can_access_office(user, case.returnee.field_office_id)
-
-
 def has_review_queue(user: User) -> bool:
     """Supervisors have a review queue: the pending approvals and the cases of their office."""
     return user.is_authenticated and user.role == Role.SUPERVISOR
@@ -104,14 +93,13 @@ def require(policy):
     return decorator
 
 
-#: exposed to templates as `can.<name>(current_user)`
+#: exposed to templates as `can.<name>(current_user)`; features above auth add their own (cases.policies,
+#: imports.policies) and create_app() puts them together
 TEMPLATE_POLICIES = {
     "sees_personal_data": sees_personal_data,
     "edit_case_data": can_edit_case_data,
     "reassign_cases": can_reassign_cases,
     "manage_cases": can_manage_cases,
-    "change_case": can_change_case,
-    "reopen_case": can_reopen_case,
     "decide_approval": can_decide_approval,
     "review_queue": has_review_queue,
     "own_requests": has_own_requests,

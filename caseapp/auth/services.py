@@ -1,4 +1,4 @@
-"""Use cases for staff accounts."""
+"""Logging in. (Creating and changing staff accounts is the administrators' part: admin/services.py.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +8,9 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
-from caseapp.audit.services import log_change
-from caseapp.auth.models import LoginThrottle, Role, User
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import record_change, record_event
+from caseapp.auth.models import LoginThrottle, User
 from caseapp.auth.passwords import check_dummy_password, password_problem
 from caseapp.auth.sessions import end_sessions_of
 from caseapp.errors import ValidationFailed
@@ -69,9 +70,10 @@ def _count_failure(throttle: LoginThrottle | None, key: str, user: User | None, 
     if throttle.failures >= config["LOGIN_FAILURE_LIMIT"]:
         throttle.locked_until = now + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
         if user is not None:
-            log_change(None, "user.locked", "user", user.id,
-                       changes={"failures": throttle.failures, "locked_until": throttle.locked_until,
-                                "address": throttle.last_address})
+            record_event(None, AuditAction.USER_LOCKED, entity_type=user.audit_entity, entity_id=user.id,
+                         label=user.audit_label,
+                         details={"failures": throttle.failures, "locked_until": throttle.locked_until,
+                                  "address": throttle.last_address})
     # Unknown usernames leave rows too; the ones long past their window go.
     db.session.execute(
         delete(LoginThrottle).where(
@@ -88,8 +90,9 @@ def unlock_user(actor: User, user: User) -> None:
     throttle = login_throttle_of(user)
     if throttle is None:
         return
-    log_change(actor, "user.unlock", "user", user.id,
-               changes={"failures": throttle.failures, "locked_until": throttle.locked_until})
+    record_event(actor, AuditAction.USER_UNLOCK, entity_type=user.audit_entity, entity_id=user.id,
+                 label=user.audit_label,
+                 details={"failures": throttle.failures, "locked_until": throttle.locked_until})
     db.session.delete(throttle)
 
 
@@ -108,66 +111,4 @@ def change_own_password(user: User, *, current_password: str, new_password: str)
     user.set_password(new_password)
     user.must_change_password = False
     end_sessions_of(user)
-    log_change(user, "user.password", "user", user.id, changes={"password": ["***", "***"]})
-
-
-def create_user(actor, *, username: str, display_name: str, role: Role, password: str,
-                field_office_id: int | None = None, active: bool = True) -> User:
-    errors = _user_errors(username=username, role=role, field_office_id=field_office_id)
-    problem = password_problem(password, username=username.strip(), display_name=display_name.strip())
-    if problem:
-        errors["password"] = problem
-    if errors:
-        raise ValidationFailed(errors)
-    user = User(username=username.strip(), display_name=display_name.strip(), role=role,
-                field_office_id=field_office_id if role.belongs_to_office else None, active=active)
-    user.set_password(password)
-    # A password an administrator chose is known to two people: its owner replaces it at first login.
-    user.must_change_password = actor is not None
-    db.session.add(user)
-    db.session.flush()
-    log_change(actor, "user.create", "user", user.id,
-               changes={"username": user.username, "role": role, "field_office_id": user.field_office_id})
-    return user
-
-
-def update_user(actor, user: User, *, display_name: str, role: Role, field_office_id: int | None,
-                active: bool, password: str | None = None) -> User:
-    errors = _user_errors(username=user.username, role=role, field_office_id=field_office_id, existing=user)
-    if password:
-        problem = password_problem(password, username=user.username, display_name=display_name.strip())
-        if problem:
-            errors["password"] = problem
-    if actor.id == user.id and (not active or role != Role.ADMIN):
-        errors["role"] = _l("You cannot demote or deactivate your own account.")
-    if errors:
-        raise ValidationFailed(errors)
-    before = {"display_name": user.display_name, "role": user.role.value,
-              "field_office_id": user.field_office_id, "active": user.active}
-    user.display_name = display_name.strip()
-    user.role = role
-    user.field_office_id = field_office_id if role.belongs_to_office else None
-    user.active = active
-    if password:
-        user.set_password(password)
-        user.must_change_password = actor.id != user.id
-    after = {"display_name": user.display_name, "role": user.role.value,
-             "field_office_id": user.field_office_id, "active": user.active}
-    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-    if password:
-        changes["password"] = ["***", "***"]
-    if changes.keys() & {"role", "field_office_id", "active", "password"}:
-        # A new password, role, office or deactivation ends the account's open sessions at once.
-        end_sessions_of(user)
-    log_change(actor, "user.update", "user", user.id, changes=changes)
-    return user
-
-
-def _user_errors(*, username: str, role: Role, field_office_id: int | None, existing: User | None = None):
-    errors = {}
-    clash = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
-    if clash is not None and clash is not existing:
-        errors["username"] = _l("This username is taken.")
-    if role.belongs_to_office and not field_office_id:
-        errors["field_office_id"] = _l("Caseworkers and supervisors belong to a field office.")
-    return errors
+    record_change(user, user, AuditAction.USER_PASSWORD, {}, details={"password": ["***", "***"]})

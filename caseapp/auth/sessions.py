@@ -1,6 +1,7 @@
 """Server-side login sessions: the browser holds a random token, the database says whether it still
 opens the account. A record in a table (not process memory) works on SQLite and across several app
 servers sharing a PostgreSQL database, and ending a session takes effect on the very next request."""
+
 from __future__ import annotations
 
 import hashlib
@@ -19,6 +20,8 @@ from caseapp.auth.models import LoginSession, User
 from caseapp.extensions import db
 from caseapp.timeutil import utcnow
 
+#: endpoints that answer without a login; everything else requires one
+PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "healthz"}
 #: the key of the token in Flask's (signed) session cookie
 SESSION_KEY = "login_session"
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}
@@ -46,15 +49,22 @@ def start_session(user: User) -> tuple[str, LoginSession]:
     db.session.execute(
         delete(LoginSession).where(
             LoginSession.user_id == user.id,
-            or_(LoginSession.ended_at.is_not(None), LoginSession.created_at < now - absolute_lifetime(),
-                LoginSession.last_seen_at < now - idle_timeout()),
+            or_(
+                LoginSession.ended_at.is_not(None),
+                LoginSession.created_at < now - absolute_lifetime(),
+                LoginSession.last_seen_at < now - idle_timeout(),
+            ),
         ),
         execution_options={"synchronize_session": "fetch"},
     )
     token = secrets.token_urlsafe(32)
     record = LoginSession(
-        user_id=user.id, token_hash=_hash(token), access_stamp=user.access_stamp, created_at=now,
-        last_seen_at=now, user_agent=(request.user_agent.string or "")[:255],
+        user_id=user.id,
+        token_hash=_hash(token),
+        access_stamp=user.access_stamp,
+        created_at=now,
+        last_seen_at=now,
+        user_agent=(request.user_agent.string or "")[:255],
         ip_address=(request.remote_addr or "")[:45],
     )
     db.session.add(record)
@@ -80,8 +90,9 @@ def live_session(token: str | None) -> LoginSession | None:
     """The session this token opens, or None; a live one is marked as seen now."""
     if not token or not isinstance(token, str):
         return None
-    record = db.session.scalar(select(LoginSession).options(joinedload(LoginSession.user))
-                               .where(LoginSession.token_hash == _hash(token)))
+    record = db.session.scalar(
+        select(LoginSession).options(joinedload(LoginSession.user)).where(LoginSession.token_hash == _hash(token))
+    )
     now = utcnow()
     if record is None or ended(record, now):
         return None
@@ -100,8 +111,7 @@ def _touch(record: LoginSession, now: datetime) -> None:
     token = database.set_request_may_write(True)
     try:
         with db.engine.begin() as connection:
-            connection.execute(update(LoginSession).where(LoginSession.id == record.id)
-                               .values(last_seen_at=now))
+            connection.execute(update(LoginSession).where(LoginSession.id == record.id).values(last_seen_at=now))
     finally:
         database.reset_request_may_write(token)
     db.session.expire(record, ["last_seen_at"])
@@ -117,15 +127,18 @@ def end_sessions_of(user: User, *, keep: LoginSession | None = None) -> int:
     query = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
     if keep is not None:
         query = query.where(LoginSession.id != keep.id)
-    return db.session.execute(query.values(ended_at=utcnow()),
-                              execution_options={"synchronize_session": "fetch"}).rowcount
+    return db.session.execute(
+        query.values(ended_at=utcnow()), execution_options={"synchronize_session": "fetch"}
+    ).rowcount
 
 
 def open_sessions(user: User) -> list[LoginSession]:
     """The user's sessions that still open the account, most recently seen first."""
-    records = db.session.scalars(select(LoginSession).where(LoginSession.user_id == user.id,
-                                                            LoginSession.ended_at.is_(None))
-                                 .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc()))
+    records = db.session.scalars(
+        select(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
+    )
     now = utcnow()
     return [record for record in records if not ended(record, now)]
 
@@ -157,8 +170,6 @@ def check_login_session():
 
     A cookie whose session has ended is emptied, CSRF token included, and the browser is sent to the
     login page; the user loader then only accepts the account of a live session (see auth/views.py)."""
-    from caseapp import PUBLIC_ENDPOINTS
-
     if request.endpoint in STATIC_ENDPOINTS:
         return None  # no query for stylesheets and scripts
     token = session.get(SESSION_KEY)

@@ -28,10 +28,13 @@ def _typed_username() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"], methods=["POST"],
-               scope="login-address")
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               key_func=_typed_username, scope="login-account")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"], methods=["POST"], scope="login-address")
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"],
+    methods=["POST"],
+    key_func=_typed_username,
+    scope="login-account",
+)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -42,9 +45,14 @@ def login():
             # (the failure is counted: this answer is not an error, so the request's writes are committed)
             # Two answers only, the same for known and unknown usernames: never which part was wrong.
             if outcome.locked:
-                flash(_("Too many failed logins with this username: it is locked for %(minutes)d minutes. "
+                flash(
+                    _(
+                        "Too many failed logins with this username: it is locked for %(minutes)d minutes. "
                         "An administrator can unlock it sooner.",
-                        minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]), "danger")
+                        minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"],
+                    ),
+                    "danger",
+                )
             else:
                 flash(_("Invalid username or password."), "danger")
         else:
@@ -65,8 +73,12 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        done = attempt(lambda: change_own_password(user, current_password=form.current_password.data,
-                                                   new_password=form.new_password.data), form=form)
+        done = attempt(
+            lambda: change_own_password(
+                user, current_password=form.current_password.data, new_password=form.new_password.data
+            ),
+            form=form,
+        )
         if done.saved:
             sessions.sign_in(user)  # the other sessions have ended; this browser goes on in a new one
             flash(_("Your password is changed. Your other sessions have ended."), "success")
@@ -76,13 +88,15 @@ def change_password():
 
 @bp.get("/account/sessions")
 def my_sessions():
-    return render_template("auth/sessions.html", sessions=sessions.open_sessions(current_user),
-                           this_session=g.login_session)
+    return render_template(
+        "auth/sessions.html", sessions=sessions.open_sessions(current_user), this_session=g.login_session
+    )
 
 
 def _own_session_or_404(session_id: int) -> LoginSession:
-    record = db.session.scalar(select(LoginSession).where(LoginSession.id == session_id,
-                                                          LoginSession.user_id == current_user.id))
+    record = db.session.scalar(
+        select(LoginSession).where(LoginSession.id == session_id, LoginSession.user_id == current_user.id)
+    )
     if record is None:
         abort(404)
     return record

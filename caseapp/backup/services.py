@@ -19,7 +19,7 @@ import tempfile
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -80,7 +80,7 @@ def list_backups(directory: Path) -> list[Backup]:
     for path in directory.iterdir() if directory.is_dir() else []:
         match = NAME_PATTERN.match(path.name)
         if match and path.is_file():
-            taken = datetime.strptime(match["taken"], "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=timezone.utc)
+            taken = datetime.strptime(match["taken"], "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=UTC)
             found.append(Backup(path, taken, match["revision"], match["reason"], path.stat().st_size))
     return sorted(found, key=lambda backup: backup.name, reverse=True)
 
@@ -126,7 +126,7 @@ def take_backup(engine: Engine, directory: Path, *, path: Path | None = None, re
     with _snapshot(engine) as connection:
         revision = current_revision(connection) or "empty"
         expected = fingerprints(connection) if verify else None
-        taken = datetime.now(timezone.utc)
+        taken = datetime.now(UTC)
         if path is None:
             path = _new_name(directory, taken, revision, reason, suffix)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -7,19 +7,17 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType, Currency
+from caseapp.assistance.models import (
+    AssistanceRecord,
+    AssistanceStatus,
+    AssistanceType,
+    Currency,
+)
 from caseapp.auth.models import Role, User
+from caseapp.cases.models import Case, CaseStatus, ClosureReason
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
-from caseapp.returnees.models import (
-    Case,
-    CaseStatus,
-    ClosureReason,
-    Returnee,
-    ReturneeVulnerability,
-    Sex,
-    Vulnerability,
-)
+from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
 from caseapp.returnees.rules import normalise_name
 
 #: (username, display name, role, office or None, password) — printed by `make run` for a first login
@@ -82,7 +80,7 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
     on = on or date.today()
     ensure_demo_users()
     offices = list(db.session.scalars(select(FieldOffice).where(FieldOffice.active.is_(True)).order_by(FieldOffice.id)))
-    types = {t.code: t for t in db.session.scalars(select(AssistanceType))}
+    types = {assistance_type.code: assistance_type for assistance_type in db.session.scalars(select(AssistanceType))}
     # Cases go to caseworkers, so that every request has a supervisor who may approve it (four eyes).
     staff_by_office: dict[int, list[User]] = {}
     for user in db.session.scalars(select(User).where(User.role == Role.CASEWORKER).order_by(User.id)):
@@ -142,8 +140,8 @@ def _demo_assistance(rng, returnee, case, types, worker, on):
     window_end = min(returnee.return_date + timedelta(days=540), case.closed_on or on, on)
     span = max((window_end - returnee.return_date).days, 1)
     for code, (weight, amounts) in TYPE_WEIGHTS.items():
-        kind = types.get(code)
-        if kind is None or rng.random() > weight:
+        assistance_type = types.get(code)
+        if assistance_type is None or rng.random() > weight:
             continue
         sessions = rng.randint(1, 4) if code.endswith("counselling") else 1
         for _ in range(sessions):
@@ -151,17 +149,17 @@ def _demo_assistance(rng, returnee, case, types, worker, on):
             recent = (on - day).days < 60
             status = AssistanceStatus.DELIVERED
             if recent and rng.random() < 0.4:
-                status = AssistanceStatus.REQUESTED if kind.needs_approval else AssistanceStatus.PLANNED
+                status = AssistanceStatus.REQUESTED if assistance_type.needs_approval else AssistanceStatus.PLANNED
             elif rng.random() < 0.04:
-                status = rng.choice([AssistanceStatus.CANCELLED, AssistanceStatus.REJECTED if kind.needs_approval
+                status = rng.choice([AssistanceStatus.CANCELLED, AssistanceStatus.REJECTED if assistance_type.needs_approval
                                      else AssistanceStatus.CANCELLED])
             amount = currency = None
-            if amounts and kind.carries_amount:
+            if amounts and assistance_type.carries_amount:
                 amount = Decimal(rng.randrange(amounts[0], amounts[1]) * 10) / 10
                 amount = amount.quantize(Decimal("0.01"))
                 currency = Currency.GEL if rng.random() < 0.9 else Currency.EUR
             db.session.add(AssistanceRecord(
-                returnee=returnee, case=case, assistance_type=kind, provided_on=day, status=status,
+                returnee=returnee, case=case, assistance_type=assistance_type, provided_on=day, status=status,
                 amount=amount, currency=currency, provider=rng.choice(PROVIDERS), notes="",
                 recorded_by_id=worker.id if worker else None, updated_by_id=worker.id if worker else None,
                 created_at=_moment(min(day, on)), updated_at=_moment(min(day, on)),

@@ -6,8 +6,9 @@ from sqlalchemy import distinct, func, select
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus
 from caseapp.audit.models import AuditEntry
 from caseapp.auth.models import User
+from caseapp.cases.models import Case, CaseStatus
 from caseapp.extensions import db
-from caseapp.returnees.models import Case, CaseStatus, Returnee
+from caseapp.returnees.models import Returnee
 
 
 def my_open_cases(user: User, limit: int = 50):

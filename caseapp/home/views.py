@@ -7,6 +7,7 @@ from caseapp.auth.models import Role, User
 from caseapp.extensions import db
 from caseapp.home import queries
 from caseapp.offices.models import FieldOffice
+from caseapp.review.queries import home_context
 
 bp = Blueprint("home", __name__)
 
@@ -24,8 +25,6 @@ def index():
     if role in (Role.MANAGER, Role.ADMIN):
         context["totals"] = queries.headline_totals()
         context["case_counts"] = queries.office_case_counts(None)
-    from caseapp.review.views import home_context
-
     context.update(home_context(current_user))
     if role == Role.ADMIN:
         context["user_count"] = db.session.scalar(select(func.count(User.id)))

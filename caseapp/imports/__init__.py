@@ -5,12 +5,10 @@ from flask import Flask
 
 
 def register_imports(app: Flask) -> None:
-    """Blueprint, CLI commands and template policies of the import feature (called by create_app)."""
-    from caseapp.auth.policies import TEMPLATE_POLICIES
+    """Blueprint and CLI commands of the import feature (called by create_app, which also adds the
+    feature's template policies, imports.policies.TEMPLATE_POLICIES, to the others)."""
     from caseapp.imports.cli import register_import_commands
-    from caseapp.imports.policies import IMPORT_TEMPLATE_POLICIES
     from caseapp.imports.views import bp
 
     app.register_blueprint(bp)
     register_import_commands(app)
-    TEMPLATE_POLICIES.update(IMPORT_TEMPLATE_POLICIES)

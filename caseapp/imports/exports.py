@@ -1,5 +1,5 @@
 """Export returnees, cases and assistance in the import format (an export re-imports into a fresh
-database with the same figures), and the example template. Files are made by caseapp.exports, which
+database with the same figures), and the example template. Files are made by caseapp.spreadsheets, which
 makes every cell formula-safe."""
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceType
-from caseapp.exports import csv_text, xlsx_bytes
+from caseapp.cases.models import Case
 from caseapp.extensions import db
 from caseapp.imports.validation import ASSISTANCE_COLUMNS, RETURNEE_COLUMNS
 from caseapp.offices.models import FieldOffice
-from caseapp.returnees.models import Case, Returnee, ReturneeVulnerability
+from caseapp.returnees.models import Returnee, ReturneeVulnerability
+from caseapp.spreadsheets import csv_text, xlsx_bytes
 
 #: the cases sheet is for reading only: an import derives cases itself (and ignores this sheet)
 CASE_COLUMNS = ("returnee_external_id", "status", "opened_on", "closed_on", "closure_reason")

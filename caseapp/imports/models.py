@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from caseapp.audit.models import Audited
 from caseapp.auth.models import User
 from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.extensions import db
@@ -23,7 +24,7 @@ class BatchStatus(ChoiceEnum):
         return {"applied": _l("Applied"), "undone": _l("Undone")}[self.value]
 
 
-class ImportBatch(db.Model):
+class ImportBatch(Audited, db.Model):
     """One import of spreadsheet files. Returnees, cases and records it created carry its id."""
 
     __tablename__ = "import_batch"
@@ -57,8 +58,14 @@ class ImportBatch(db.Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     field_office: Mapped[FieldOffice | None] = relationship()
 
+    audit_entity = "import_batch"
+
     def __repr__(self) -> str:
         return f"<ImportBatch {self.id} {self.status} by {self.created_by_name}>"
+
+    @property
+    def audit_label(self) -> str:
+        return f"batch {self.id}: {self.file_names}"
 
     @property
     def file_names(self) -> str:

@@ -18,7 +18,7 @@ def can_export_all_data(user: User) -> bool:
     return user.is_authenticated and user.role == Role.ADMIN
 
 
-IMPORT_TEMPLATE_POLICIES = {
+TEMPLATE_POLICIES = {
     "import_data": can_import_data,
     "undo_imports": can_undo_imports,
     "export_all_data": can_export_all_data,

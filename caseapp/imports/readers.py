@@ -13,7 +13,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from caseapp.exports import unescape_formula
+from caseapp.spreadsheets import unescape_formula
 
 TABLES = ("returnees", "assistance")
 

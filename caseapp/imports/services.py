@@ -8,21 +8,22 @@ dry run reports are therefore exactly what the real run does. On success the cal
 transaction per request or command)."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
-
-import logging
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceType
-from caseapp.audit.services import log_change
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import record_change
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
+from caseapp.cases.models import Case, CaseStatus, ClosureReason
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.imports.models import BatchStatus, ImportBatch
@@ -37,7 +38,7 @@ from caseapp.imports.validation import (
     read_returnee,
 )
 from caseapp.offices.models import FieldOffice
-from caseapp.returnees.models import Case, CaseStatus, ClosureReason, Returnee, ReturneeVulnerability
+from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from caseapp.returnees.rules import normalise_name
 from caseapp.review.models import CaseReview
 from caseapp.timeutil import today, utcnow
@@ -138,7 +139,7 @@ class _ImportRun:
         scope = office_scope(actor) if actor is not None else None
         self.rules = RowRules(
             office_ids={office.name.casefold(): office.id for office in db.session.scalars(select(FieldOffice))},
-            types={kind.code: kind for kind in db.session.scalars(select(AssistanceType))},
+            types={known.code: known for known in db.session.scalars(select(AssistanceType))},
             scope_office_id=scope,
             today=on,
         )
@@ -533,8 +534,7 @@ class _ImportRun:
         for name in ("returnees_created", "returnees_updated", "cases_created", "cases_closed", "records_created"):
             setattr(batch, name, counts[name])
         sa.orm.attributes.flag_modified(batch, "replaced")
-        db.session.flush()
-        log_change(self.actor, "import.apply", "import_batch", batch.id, changes={
+        record_change(self.actor, batch, AuditAction.IMPORT_APPLY, fields=(), details={
             "files": batch.file_names, "returnees_sha256": batch.returnees_sha256,
             "assistance_sha256": batch.assistance_sha256,
             **{name: counts[name] for name in counts if name != "returnees_unchanged"},
@@ -682,8 +682,7 @@ def undo_batch(actor: User | None, batch: ImportBatch) -> ImportBatch:
     batch.status = BatchStatus.UNDONE
     batch.undone_at = utcnow()
     batch.undone_by_name = getattr(actor, "username", None) or "command line"
-    db.session.flush()
-    log_change(actor, "import.undo", "import_batch", batch.id, changes=counts)
+    record_change(actor, batch, AuditAction.IMPORT_UNDO, fields=(), details=counts)
     db.session.expire_all()
     return batch
 

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 
 from caseapp.assistance.models import AssistanceStatus, AssistanceType, Currency
 from caseapp.assistance.services import AssistanceInput, assistance_errors, parse_amount
-from caseapp.inputs import CONTROL_RE
 from caseapp.imports.readers import SheetError
+from caseapp.inputs import CONTROL_RE
 from caseapp.returnees.models import Sex, Vulnerability
 from caseapp.returnees.rules import normalise_personal_number, normalise_phone, returnee_errors
 
@@ -249,8 +249,8 @@ def read_assistance(row: int, cells: dict[str, str], rules: RowRules) -> tuple[A
     if not external_id:
         problems.append(Problem(table, row, "returnee_external_id", "", _("Required.")))
     code = cells["type"].strip()
-    kind = rules.types.get(code)
-    if kind is None:
+    assistance_type = rules.types.get(code)
+    if assistance_type is None:
         problems.append(Problem(table, row, "type", code,
                                 _("Unknown type of assistance.") if code else _("Required.")))
     provided_on = _date(table, row, "date", cells["date"], problems)
@@ -272,19 +272,19 @@ def read_assistance(row: int, cells: dict[str, str], rules: RowRules) -> tuple[A
                                   known=", ".join(sorted(CURRENCY_CODES)))))
         currency = None
     provider, notes = cells["provider"], cells["notes"]
-    if kind is not None:
+    if assistance_type is not None:
         errors = assistance_errors(AssistanceInput(
-            assistance_type=kind, provided_on=provided_on,
+            assistance_type=assistance_type, provided_on=provided_on,
             status=AssistanceStatus(status) if status in STATUS_CODES else None,
             amount=amount, currency=Currency(currency) if currency else None, provider=provider, notes=notes,
         ), on=rules.today)
         _rule_problems(table, row, errors, cells, ASSISTANCE_FIELD_COLUMNS, problems)
-        if currency is not None and amount is None and not kind.carries_amount and not errors:
+        if currency is not None and amount is None and not assistance_type.carries_amount and not errors:
             problems.append(Problem(table, row, "currency", currency, _(
-                "%(type)s does not carry an amount: leave the currency empty.", type=kind.name)))
+                "%(type)s does not carry an amount: leave the currency empty.", type=assistance_type.name)))
     if problems:
         return None, problems
     return AssistanceRow(
-        row=row, returnee_external_id=external_id, type_id=kind.id, provided_on=provided_on, status=status,
+        row=row, returnee_external_id=external_id, type_id=assistance_type.id, provided_on=provided_on, status=status,
         amount=amount, currency=currency if amount is not None else None, provider=provider, notes=notes,
     ), []

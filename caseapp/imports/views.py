@@ -7,23 +7,36 @@ import shutil
 import time
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from caseapp.auth.policies import office_scope, require
+from caseapp.auth.policies import require
 from caseapp.errors import ValidationFailed
-from caseapp.exports import csv_text, download
 from caseapp.extensions import db
-from caseapp.inputs import db_int
 from caseapp.imports import exports
 from caseapp.imports.forms import UploadForm
-from caseapp.imports.models import ImportBatch
-from caseapp.imports.policies import can_export_all_data, can_import_data, can_undo_imports
+from caseapp.imports.policies import (
+    can_export_all_data,
+    can_import_data,
+    can_undo_imports,
+)
+from caseapp.imports.queries import get_batch_or_404, scoped_batches
 from caseapp.imports.readers import sources_for
 from caseapp.imports.services import import_files, undo_batch, undo_blockers
+from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
+from caseapp.spreadsheets import csv_text, download
 from caseapp.submissions import submitted_once
 from caseapp.unit_of_work import after_commit, attempt
 
@@ -34,19 +47,6 @@ PROBLEMS_SHOWN = 50
 #: uploads not confirmed within this time are deleted
 PENDING_MAX_AGE_S = 24 * 3600
 TOKEN_LENGTH = 32
-
-
-def scoped_batches():
-    query = select(ImportBatch).order_by(ImportBatch.id.desc())
-    scope = office_scope(current_user)
-    return query if scope is None else query.where(ImportBatch.field_office_id == scope)
-
-
-def get_batch_or_404(batch_id: int) -> ImportBatch:
-    batch = db.session.scalar(scoped_batches().where(ImportBatch.id == batch_id))
-    if batch is None:
-        abort(404)
-    return batch
 
 
 # --- pending uploads: the files between the preview and the confirmation --------------------------------
@@ -119,7 +119,7 @@ def index():
         (folder / "problems.csv").write_text(_problems_csv(outcome), encoding="utf-8")
         return render_template("imports/preview.html", outcome=outcome, token=token,
                                problems=outcome.problems[:PROBLEMS_SHOWN])
-    batches = db.session.scalars(scoped_batches().limit(100))
+    batches = db.session.scalars(scoped_batches(current_user).limit(100))
     return render_template("imports/index.html", form=form, batches=list(batches))
 
 
@@ -166,7 +166,7 @@ def confirm(token):
 @bp.get("/<int:batch_id>")
 @require(can_import_data)
 def show(batch_id):
-    batch = get_batch_or_404(batch_id)
+    batch = get_batch_or_404(batch_id, current_user)
     blockers = undo_blockers(batch) if can_undo_imports(current_user) else []
     return render_template("imports/show.html", batch=batch, blockers=blockers)
 
@@ -175,7 +175,7 @@ def show(batch_id):
 @require(can_undo_imports)
 @submitted_once
 def undo(batch_id):
-    batch = get_batch_or_404(batch_id)
+    batch = get_batch_or_404(batch_id, current_user)
     attempt(lambda: undo_batch(current_user, batch), success=_("Batch %(id)d is undone.", id=batch_id),
             refusal=lambda failure: _("The batch cannot be undone: %(why)s",
                                       why=" ".join(map(str, failure.errors.values()))))

@@ -18,6 +18,9 @@ class FieldOffice(db.Model):
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    #: the change log's name for offices (audit.services.record_change; audit sits above offices)
+    audit_entity = "office"
+
     def __repr__(self) -> str:
         return f"<FieldOffice {self.id} {self.name}>"
 

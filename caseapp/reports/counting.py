@@ -29,6 +29,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Integer, String, case, cast, distinct, exists, extract, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -38,8 +39,10 @@ from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, Assist
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
 from caseapp.extensions import db
+from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
+from caseapp.returnees.queries import scoped_returnees
 
 DELIVERED = (AssistanceStatus.DELIVERED,)
 #: what the pipeline view shows: asked for or agreed, not yet given
@@ -79,6 +82,8 @@ class ReportFilters:
     vulnerability: str = ""
 
     def __post_init__(self):
+        # Code (the command line, the benchmark, tests) must not pass impossible filters: they raise.
+        # What a user typed goes through from_args() instead, which never raises.
         if self.date_from > self.date_to:
             raise ValueError("the period ends before it starts")
         if self.sex and self.sex not in set(Sex):
@@ -87,6 +92,53 @@ class ReportFilters:
             raise ValueError(f"unknown age band {self.age_band!r}")
         if self.vulnerability and self.vulnerability not in set(Vulnerability):
             raise ValueError(f"unknown vulnerability {self.vulnerability!r}")
+
+    @classmethod
+    def from_args(cls, args, *, today: date | None = None) -> tuple[ReportFilters, list]:
+        """The filters of a query string (the report page, its exports and drill-down links), and the
+        problems to tell the user. Never raises, whatever was typed:
+
+        - an unreadable date, or a period that ends before it starts, gives the current calendar year and
+          a message (the exports refuse such a request with 400 rather than export another period);
+        - an unknown office, sex, age band or vulnerability is left out without a message (a stale link or
+          bookmark still opens the report, of everyone), as is a missing date (the current year's bound).
+
+        Scope by the user's office afterwards with scoped_to()."""
+        today = today or date.today()
+        year_start, year_end = date(today.year, 1, 1), date(today.year, 12, 31)
+        errors: list = []
+
+        def date_arg(name: str, default: date) -> date:
+            text = (args.get(name) or "").strip()
+            if not text:
+                return default
+            try:
+                return date.fromisoformat(text)
+            except ValueError:
+                errors.append(_l("%(text)s is not a date (YYYY-MM-DD).", text=text))
+                return default
+
+        date_from, date_to = date_arg("from", year_start), date_arg("to", year_end)
+        if date_from > date_to:
+            errors.append(_l("The period ends before it starts."))
+            date_from, date_to = year_start, year_end
+        office_id = args.get("office", type=db_int)
+        if office_id is not None and db.session.get(FieldOffice, office_id) is None:
+            office_id = None
+
+        def known(name: str, values) -> str:
+            value = args.get(name, "")
+            return value if value in values else ""
+
+        filters = cls(
+            date_from,
+            date_to,
+            office_id=office_id,
+            sex=known("sex", set(Sex)),
+            age_band=known("age", set(AgeBand)),
+            vulnerability=known("vulnerability", set(Vulnerability)),
+        )
+        return filters, errors
 
     def scoped_to(self, user: User) -> ReportFilters:
         """Office staff count their own office only, whatever they asked for."""
@@ -345,8 +397,9 @@ class Report:
             for group in groups:
                 keys += [(dimension, group, RETURNED, None), (dimension, group, ASSISTED, None),
                          (dimension, group, EVENTS, None)]
-                for kind in self.types:
-                    keys += [(dimension, group, PERSONS, kind.code), (dimension, group, EVENTS, kind.code)]
+                for assistance_type in self.types:
+                    code = assistance_type.code
+                    keys += [(dimension, group, PERSONS, code), (dimension, group, EVENTS, code)]
         return keys
 
 
@@ -377,7 +430,7 @@ def build_report(filters: ReportFilters) -> Report:
     types = load_catalog()
     groups, office_names = report_groups(filters)
     report = Report(filters=filters, types=types, groups=groups, office_names=office_names)
-    code_of = {kind.id: kind.code for kind in types}
+    code_of = {assistance_type.id: assistance_type.code for assistance_type in types}
     counts: dict[CellKey, int] = defaultdict(int)
 
     # Office, sex and age band describe the person, so one query grouped by all three gives every margin by
@@ -460,7 +513,7 @@ def _pipeline(report: Report, filters: ReportFilters, code_of: dict[int, str]) -
 
 
 def _funnels(filters: ReportFilters, types: list[CatalogType]) -> list[Funnel]:
-    by_code = {kind.code: kind for kind in types}
+    by_code = {assistance_type.code: assistance_type for assistance_type in types}
     funnels = []
     for key, counselling_code, grant_code in FUNNELS:
         if counselling_code not in by_code or grant_code not in by_code:
@@ -481,9 +534,9 @@ class UnknownFigure(ValueError):
 
 
 def type_by_code(code: str) -> CatalogType:
-    for kind in load_catalog():
-        if kind.code == code:
-            return kind
+    for assistance_type in load_catalog():
+        if assistance_type.code == code:
+            return assistance_type
     raise UnknownFigure(f"unknown assistance type {code!r}")
 
 
@@ -519,3 +572,39 @@ def records_behind(filters: ReportFilters, *, type_code: str | None = None, stat
 def count_of(query: sa.Select) -> int:
     return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
+
+def records_listed(filters: ReportFilters, **record_filters) -> sa.Select:
+    """The drill-down of an events figure: its records with their returnee and office name, oldest first."""
+    return (
+        records_behind(filters, **record_filters)
+        .add_columns(Returnee, FieldOffice.name)
+        .join(FieldOffice, FieldOffice.id == Returnee.field_office_id)
+        .order_by(AssistanceRecord.provided_on, AssistanceRecord.id)
+    )
+
+
+def returnees_listed(user: User, filters: ReportFilters, measure: str, **figure) -> sa.Select:
+    """The drill-down of a persons figure: the returnees it counts that the user may see, with their office
+    name, by name."""
+    ids = returnee_ids_behind(filters, measure, **figure)
+    return (
+        scoped_returnees(user)
+        .where(Returnee.id.in_(ids))
+        .join(FieldOffice, FieldOffice.id == Returnee.field_office_id)
+        .add_columns(FieldOffice.name)
+        .order_by(Returnee.last_name, Returnee.first_name, Returnee.id)
+    )
+
+
+def amounts_of(records: sa.Select) -> dict[str, Decimal]:
+    """The amounts of these records per currency (never added across currencies)."""
+    subquery = records.order_by(None).subquery()
+    query = (
+        select(subquery.c.currency, cents_sum(subquery.c.amount))
+        .where(subquery.c.amount.is_not(None))
+        .group_by(subquery.c.currency)
+    )
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for currency, amount in db.session.execute(query):
+        sums[getattr(currency, "value", currency)] += from_cents(amount)
+    return dict(sorted(sums.items()))

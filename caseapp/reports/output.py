@@ -1,4 +1,4 @@
-"""A presented report as files and machine-readable data: CSV and XLSX (through caseapp.exports, so that no
+"""A presented report as files and machine-readable data: CSV and XLSX (through caseapp.spreadsheets, so that no
 cell can run as a formula), JSON for the command line, and plain text."""
 from __future__ import annotations
 
@@ -7,10 +7,22 @@ from datetime import date
 from flask_babel import gettext as _
 
 from caseapp.assistance.models import Currency
-from caseapp.exports import csv_text, xlsx_bytes
-from caseapp.reports.counting import ASSISTED, DIMENSIONS, EVENTS, PERSONS, RETURNED, TOTAL
-from caseapp.reports.presentation import PresentedReport, dimension_title, group_code, scope_phrase
+from caseapp.reports.counting import (
+    ASSISTED,
+    DIMENSIONS,
+    EVENTS,
+    PERSONS,
+    RETURNED,
+    TOTAL,
+)
+from caseapp.reports.presentation import (
+    PresentedReport,
+    dimension_title,
+    group_code,
+    scope_phrase,
+)
 from caseapp.reports.suppression import WITHHELD
+from caseapp.spreadsheets import csv_text, xlsx_bytes
 
 CSV_HEADER = ["table", "group", "assistance_type", "measure", "currency", "value"]
 
@@ -28,26 +40,26 @@ def figure_rows(shown: PresentedReport) -> list[list[object]]:
             label = group_code(report, dimension, group)
             for measure in (RETURNED, ASSISTED, EVENTS):
                 rows.append([dimension, label, "", measure, "", shown.cell(dimension, group, measure)])
-            for kind in report.types:
+            for assistance_type in report.types:
                 for measure in (PERSONS, EVENTS):
-                    rows.append([dimension, label, kind.code, measure, "",
-                                 shown.cell(dimension, group, measure, kind.code)])
-    for kind in report.types:
-        for currency, amount in sorted((shown.amounts(kind.code) or {}).items()):
-            rows.append([TOTAL, "", kind.code, "amount", currency, _amount_text(amount)])
+                    rows.append([dimension, label, assistance_type.code, measure, "",
+                                 shown.cell(dimension, group, measure, assistance_type.code)])
+    for assistance_type in report.types:
+        for currency, amount in sorted((shown.amounts(assistance_type.code) or {}).items()):
+            rows.append([TOTAL, "", assistance_type.code, "amount", currency, _amount_text(amount)])
     for figures in shown.funnels():
         key = figures.funnel.key
         rows.append(["funnel", key, figures.funnel.counselling.code, "counselled", "", figures.counselled])
         rows.append(["funnel", key, figures.funnel.grant.code, "converted", "", figures.converted])
         rows.append(["funnel", key, "", "share_percent", "", "" if figures.share is None else str(figures.share)])
-    for kind in report.types:
+    for assistance_type in report.types:
         for status in shown.pipeline_statuses():
             for measure in (PERSONS, EVENTS):
-                value = shown.pipeline(kind.code, status.value, measure)
+                value = shown.pipeline(assistance_type.code, status.value, measure)
                 if value:
-                    rows.append(["pipeline", status.value, kind.code, measure, "", value])
-            for currency, amount in sorted((shown.pipeline_amounts(kind.code, status.value) or {}).items()):
-                rows.append(["pipeline", status.value, kind.code, "amount", currency, _amount_text(amount)])
+                    rows.append(["pipeline", status.value, assistance_type.code, measure, "", value])
+            for currency, amount in sorted((shown.pipeline_amounts(assistance_type.code, status.value) or {}).items()):
+                rows.append(["pipeline", status.value, assistance_type.code, "amount", currency, _amount_text(amount)])
     return rows
 
 
@@ -81,29 +93,29 @@ def report_sheets(shown: PresentedReport) -> list[tuple[str, list[str], list[lis
     summary = [[_("Returned persons"), "", shown.total(RETURNED), "", *[""] * len(currencies)],
                [_("Assisted persons (any type)"), "", shown.total(ASSISTED), shown.total(EVENTS),
                 *[""] * len(currencies)]]
-    for kind in report.types:
-        amounts = shown.amounts(kind.code)
-        if not kind.carries_amount:
+    for assistance_type in report.types:
+        amounts = shown.amounts(assistance_type.code)
+        if not assistance_type.carries_amount:
             money = [""] * len(currencies)
         elif amounts is None:  # withheld: they would concern fewer than 5 persons
             money = [WITHHELD] * len(currencies)
         else:
             money = [amounts.get(c, 0) for c in currencies]
-        summary.append([kind.name, kind.code, shown.total(PERSONS, kind.code), shown.total(EVENTS, kind.code),
-                        *money])
+        code = assistance_type.code
+        summary.append([assistance_type.name, code, shown.total(PERSONS, code), shown.total(EVENTS, code), *money])
     sheets = [(_("Summary"), summary_header, summary)]
 
     header = [_("Group"), _("Returned persons"), _("Assisted persons"), _("All events")]
-    for kind in report.types:
-        header += [_("%(type)s: persons", type=kind.name), _("%(type)s: events", type=kind.name)]
+    for assistance_type in report.types:
+        header += [_("%(type)s: persons", type=assistance_type.name), _("%(type)s: events", type=assistance_type.name)]
     for dimension in DIMENSIONS:
         rows = []
         for dimension_key, group, label in [*[(dimension, g, group_code(report, dimension, g))
                                               for g in report.groups[dimension]], (TOTAL, None, _("Total"))]:
             row = [label] + [shown.cell(dimension_key, group, m) for m in (RETURNED, ASSISTED, EVENTS)]
-            for kind in report.types:
-                row += [shown.cell(dimension_key, group, PERSONS, kind.code),
-                        shown.cell(dimension_key, group, EVENTS, kind.code)]
+            for assistance_type in report.types:
+                row += [shown.cell(dimension_key, group, PERSONS, assistance_type.code),
+                        shown.cell(dimension_key, group, EVENTS, assistance_type.code)]
             rows.append(row)
         sheets.append((dimension_title(dimension), header, rows))
 
@@ -112,13 +124,13 @@ def report_sheets(shown: PresentedReport) -> list[tuple[str, list[str], list[lis
                    [[f.funnel.counselling.name, f.counselled, f.funnel.grant.name, f.converted,
                      "" if f.share is None else f.share] for f in shown.funnels()]))
     pipeline = []
-    for kind in report.types:
+    for assistance_type in report.types:
         for status in shown.pipeline_statuses():
-            persons = shown.pipeline(kind.code, status.value, PERSONS)
+            persons = shown.pipeline(assistance_type.code, status.value, PERSONS)
             if persons:
-                amounts = shown.pipeline_amounts(kind.code, status.value) or {}
-                pipeline.append([kind.name, str(status.label), persons,
-                                 shown.pipeline(kind.code, status.value, EVENTS),
+                amounts = shown.pipeline_amounts(assistance_type.code, status.value) or {}
+                pipeline.append([assistance_type.name, str(status.label), persons,
+                                 shown.pipeline(assistance_type.code, status.value, EVENTS),
                                  *[amounts.get(c, "") for c in currencies]])
     sheets.append((_("Pipeline"), [_("Type"), _("Status"), _("Persons"), _("Records")]
                    + [_("Amount %(currency)s", currency=c) for c in currencies], pipeline))
@@ -143,12 +155,12 @@ def report_json(shown: PresentedReport) -> dict:
         }
 
     by_type = {}
-    for kind in report.types:
-        amounts = shown.amounts(kind.code)
-        by_type[kind.code] = {
-            "name": kind.name,
-            "persons": shown.total(PERSONS, kind.code),
-            "events": shown.total(EVENTS, kind.code),
+    for assistance_type in report.types:
+        amounts = shown.amounts(assistance_type.code)
+        by_type[assistance_type.code] = {
+            "name": assistance_type.name,
+            "persons": shown.total(PERSONS, assistance_type.code),
+            "events": shown.total(EVENTS, assistance_type.code),
             "amounts": None if amounts is None else {c: _amount_text(a) for c, a in sorted(amounts.items())},
         }
     return {
@@ -175,10 +187,10 @@ def report_json(shown: PresentedReport) -> dict:
             for dimension in DIMENSIONS
         },
         "pipeline": {
-            kind.code: {status.value: {"persons": shown.pipeline(kind.code, status.value, PERSONS),
-                                       "events": shown.pipeline(kind.code, status.value, EVENTS)}
-                        for status in shown.pipeline_statuses()}
-            for kind in report.types
+            code: {status.value: {"persons": shown.pipeline(code, status.value, PERSONS),
+                                  "events": shown.pipeline(code, status.value, EVENTS)}
+                   for status in shown.pipeline_statuses()}
+            for code in (assistance_type.code for assistance_type in report.types)
         },
         "paragraph": shown.paragraph(),
     }
@@ -192,12 +204,12 @@ def report_text(shown: PresentedReport) -> str:
         lines.append(f"{_('Filters')}: {scope}")
     lines += [f"{_('Returned persons')}: {shown.total(RETURNED)}",
               f"{_('Assisted persons')}: {shown.total(ASSISTED)} ({_('events')}: {shown.total(EVENTS)})", ""]
-    width = max(len(kind.name) for kind in report.types)
+    width = max(len(assistance_type.name) for assistance_type in report.types)
     lines.append(f"{_('Assistance type'):<{width}}  {_('Persons'):>8}  {_('Events'):>8}  {_('Amounts')}")
-    for kind in report.types:
-        amounts = shown.amounts(kind.code)
+    for assistance_type in report.types:
+        amounts = shown.amounts(assistance_type.code)
         money = ", ".join(f"{_amount_text(a)} {c}" for c, a in sorted((amounts or {}).items()))
-        lines.append(f"{kind.name:<{width}}  {shown.total(PERSONS, kind.code)!s:>8}  "
-                     f"{shown.total(EVENTS, kind.code)!s:>8}  {money}")
+        lines.append(f"{assistance_type.name:<{width}}  {shown.total(PERSONS, assistance_type.code)!s:>8}  "
+                     f"{shown.total(EVENTS, assistance_type.code)!s:>8}  {money}")
     lines += ["", shown.paragraph()]
     return "\n".join(lines) + "\n"

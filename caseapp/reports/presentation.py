@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import format_date, format_decimal, gettext as _, ngettext
+from flask_babel import format_date, format_decimal, ngettext
+from flask_babel import gettext as _
 
 from caseapp.assistance.models import AssistanceStatus
 from caseapp.reports.counting import (
@@ -26,6 +27,7 @@ from caseapp.reports.counting import (
 from caseapp.reports.suppression import SMALL, WITHHELD, Line, protect
 from caseapp.returnees.models import Sex, Vulnerability
 
+
 def dimension_title(dimension: str) -> str:
     return {
         "office": _("By field office"),
@@ -39,7 +41,7 @@ def report_lines(report: Report) -> list[Line]:
     """How the report's counts tie together (see suppression.py)."""
     lines = []
     columns = [(RETURNED, None), (ASSISTED, None), (EVENTS, None)]
-    columns += [(measure, kind.code) for kind in report.types for measure in (PERSONS, EVENTS)]
+    columns += [(measure, assistance_type.code) for assistance_type in report.types for measure in (PERSONS, EVENTS)]
     for dimension in DIMENSIONS:
         for measure, code in columns:
             # a person is in one office, sex, age band and return month, but may be assisted in several months
@@ -49,9 +51,9 @@ def report_lines(report: Report) -> list[Line]:
     for dimension, groups in [(TOTAL, [None]), *report.groups.items()]:
         for group in groups:
             lines.append(Line((dimension, group, EVENTS, None),
-                              tuple((dimension, group, EVENTS, kind.code) for kind in report.types)))
+                              tuple((dimension, group, EVENTS, assistance_type.code) for assistance_type in report.types)))
             lines.append(Line((dimension, group, ASSISTED, None),
-                              tuple((dimension, group, PERSONS, kind.code) for kind in report.types),
+                              tuple((dimension, group, PERSONS, assistance_type.code) for assistance_type in report.types),
                               additive=False))
     return lines
 
@@ -221,16 +223,16 @@ def donor_paragraph(shown: PresentedReport) -> str:
                        persons=_persons(shown.total(RETURNED))))
     sentences.append(_("%(persons)s received assistance in the period (%(events)s assistance events).",
                        persons=_persons(shown.total(ASSISTED)), events=_number(shown.total(EVENTS))))
-    for kind in report.types:
-        if report.total(EVENTS, kind.code) == 0:
+    for assistance_type in report.types:
+        if report.total(EVENTS, assistance_type.code) == 0:
             continue
-        money = _money_list(shown.amounts(kind.code))
-        details = _("%(events)s in all", events=_number(shown.total(EVENTS, kind.code)))
+        money = _money_list(shown.amounts(assistance_type.code))
+        details = _("%(events)s in all", events=_number(shown.total(EVENTS, assistance_type.code)))
         if money:
             details = _("%(details)s; %(money)s", details=details, money=money)
         sentences.append(_("%(persons)s received %(type)s (%(details)s).",
-                           persons=_persons(shown.total(PERSONS, kind.code)),
-                           type=_lower_first(kind.name), details=details))
+                           persons=_persons(shown.total(PERSONS, assistance_type.code)),
+                           type=_lower_first(assistance_type.name), details=details))
     for figures in shown.funnels():
         if figures.funnel.counselled == 0:
             continue

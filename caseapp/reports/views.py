@@ -1,20 +1,19 @@
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date
-
 from flask import Blueprint, abort, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, Currency
-from caseapp.auth.policies import can_view_reports, office_scope, require, sees_personal_data
-from caseapp.exports import download
+from caseapp.assistance.models import AssistanceStatus, Currency
+from caseapp.auth.policies import (
+    can_view_reports,
+    office_scope,
+    require,
+    sees_personal_data,
+)
 from caseapp.extensions import db
-from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
-from caseapp.pagination import Page
+from caseapp.pagination import paginate, requested_page
 from caseapp.reports.counting import (
     DELIVERED,
     DIMENSIONS,
@@ -25,54 +24,31 @@ from caseapp.reports.counting import (
     AgeBand,
     ReportFilters,
     UnknownFigure,
+    amounts_of,
     build_report,
-    cents_sum,
-    count_of,
-    from_cents,
     records_behind,
-    returnee_ids_behind,
+    records_listed,
+    returnees_listed,
     type_by_code,
 )
 from caseapp.reports.output import report_csv, report_xlsx
-from caseapp.reports.presentation import PresentedReport, dimension_title, month_chart, scope_phrase
-from caseapp.returnees.models import Returnee, Sex, Vulnerability
-from caseapp.returnees.queries import scoped_returnees
+from caseapp.reports.presentation import (
+    PresentedReport,
+    dimension_title,
+    month_chart,
+    scope_phrase,
+)
+from caseapp.returnees.models import Sex, Vulnerability
+from caseapp.spreadsheets import download
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 DRILL_PAGE_SIZE = 50
 
 
-def _date_arg(name: str, default: date, errors: list[str]) -> date:
-    text = request.args.get(name, "").strip()
-    if not text:
-        return default
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        errors.append(_("%(text)s is not a date (YYYY-MM-DD).", text=text))
-        return default
-
-
-def filters_from_request(user) -> tuple[ReportFilters, list[str]]:
-    """The report filters of the query string, scoped to what the user may count. Unknown values are
-    dropped; unreadable dates fall back to the current year and are reported."""
-    args, errors, today = request.args, [], date.today()
-    date_from = _date_arg("from", date(today.year, 1, 1), errors)
-    date_to = _date_arg("to", date(today.year, 12, 31), errors)
-    if date_from > date_to:
-        errors.append(_("The period ends before it starts."))
-        date_from, date_to = date(today.year, 1, 1), date(today.year, 12, 31)
-    office_id = args.get("office", type=db_int)
-    if office_id is not None and db.session.get(FieldOffice, office_id) is None:
-        office_id = None
-    filters = ReportFilters(
-        date_from, date_to,
-        office_id=office_id,
-        sex=args.get("sex", "") if args.get("sex") in set(Sex) else "",
-        age_band=args.get("age", "") if args.get("age") in set(AgeBand) else "",
-        vulnerability=args.get("vulnerability", "") if args.get("vulnerability") in set(Vulnerability) else "",
-    )
+def filters_from_request(user) -> tuple[ReportFilters, list]:
+    """The report filters of the query string (ReportFilters.from_args), scoped to what the user may count."""
+    filters, errors = ReportFilters.from_args(request.args)
     return filters.scoped_to(user), errors
 
 
@@ -105,7 +81,7 @@ def index():
         return url_for("reports.export", file_format=file_format, **filters.query_args(),
                        **({"shared": "1"} if shown.shared else {}))
 
-    type_persons = [shown.total(PERSONS, kind.code) for kind in report.types]
+    type_persons = [shown.total(PERSONS, assistance_type.code) for assistance_type in report.types]
     return render_template(
         "reports/index.html", shown=shown, report=report, filters=filters, errors=errors,
         offices=_office_choices(current_user), sex_choices=Sex.choices(),
@@ -114,7 +90,7 @@ def index():
         drill=sees_personal_data(current_user) and not shown.shared, pipeline_statuses=PIPELINE,
         drill_url=drill_url, export_url=export_url, month_chart=month_chart(shown),
         max_type_persons=max([v for v in type_persons if isinstance(v, int)] + [0]),
-        breakdown_types=[kind for kind in report.types if report.total(EVENTS, kind.code)],
+        breakdown_types=[assistance_type for assistance_type in report.types if report.total(EVENTS, assistance_type.code)],
     )
 
 
@@ -145,51 +121,30 @@ def drilldown():
     funnel = args.get("funnel") or None
     if errors or statuses is None or (funnel and funnel not in {f[0] for f in FUNNELS}):
         abort(400)
-    page_number = max(args.get("page", 1, type=db_int), 1)
+    page_number, per_page = requested_page(args, per_page=DRILL_PAGE_SIZE)
     try:
-        kind = type_by_code(type_code) if type_code else None
+        assistance_type = type_by_code(type_code) if type_code else None
         if measure == EVENTS:
             currency = args.get("currency") or None
             if currency is not None and currency not in set(Currency):
                 abort(400)
-            records = records_behind(filters, type_code=type_code, statuses=statuses, currency=currency)
-            total = count_of(records)
-            rows = db.session.execute(
-                records.add_columns(Returnee, FieldOffice.name)
-                .join(FieldOffice, FieldOffice.id == Returnee.field_office_id)
-                .order_by(AssistanceRecord.provided_on, AssistanceRecord.id)
-                .limit(DRILL_PAGE_SIZE).offset((page_number - 1) * DRILL_PAGE_SIZE)
-            ).all()
-            sums = _sums(records)
+            figure = {"type_code": type_code, "statuses": statuses, "currency": currency}
+            rows, page = paginate(records_listed(filters, **figure), page_number, per_page, rows=True)
+            sums = amounts_of(records_behind(filters, **figure))
             returnees = None
         else:
-            ids = returnee_ids_behind(filters, measure, type_code=type_code, statuses=statuses, funnel=funnel)
-            people = scoped_returnees(current_user).where(Returnee.id.in_(ids))
-            total = count_of(people)
-            returnees = db.session.execute(
-                people.join(FieldOffice, FieldOffice.id == Returnee.field_office_id).add_columns(FieldOffice.name)
-                .order_by(Returnee.last_name, Returnee.first_name, Returnee.id)
-                .limit(DRILL_PAGE_SIZE).offset((page_number - 1) * DRILL_PAGE_SIZE)
-            ).all()
+            listed = returnees_listed(current_user, filters, measure, type_code=type_code, statuses=statuses,
+                                      funnel=funnel)
+            returnees, page = paginate(listed, page_number, per_page, rows=True)
             rows, sums, currency = None, None, None
     except UnknownFigure:
         abort(400)
     report_args = filters.query_args()
     return render_template(
-        "reports/drilldown.html", filters=filters, measure=measure, kind=kind, status=status, funnel=funnel,
-        currency=currency, total=total, returnees=returnees, records=rows, sums=sums,
-        page=Page(page_number, DRILL_PAGE_SIZE, total), args=args.to_dict(), report_args=report_args,
+        "reports/drilldown.html", filters=filters, measure=measure, assistance_type=assistance_type, status=status, funnel=funnel,
+        currency=currency, total=page.total, returnees=returnees, records=rows, sums=sums,
+        page=page, args=args.to_dict(), report_args=report_args,
         office_name=db.session.get(FieldOffice, filters.office_id).name if filters.office_id else None,
         status_label=AssistanceStatus(status).label,
         vulnerability_label=Vulnerability(filters.vulnerability).label if filters.vulnerability else "",
     )
-
-
-def _sums(records) -> dict[str, object]:
-    subquery = records.order_by(None).subquery()
-    query = (select(subquery.c.currency, cents_sum(subquery.c.amount))
-             .where(subquery.c.amount.is_not(None)).group_by(subquery.c.currency))
-    sums = defaultdict(int)
-    for currency, amount in db.session.execute(query):
-        sums[getattr(currency, "value", currency)] = from_cents(amount)
-    return dict(sorted(sums.items()))

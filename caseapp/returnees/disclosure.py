@@ -7,9 +7,11 @@ show must not tell a caseworker who is a returnee elsewhere (some are victims of
   administrators only, and each time it is shown the change log records who saw whom.
 Another check (e.g. matching names across scripts) decides *which* returnees match; these functions
 decide what of them a user sees, and record it."""
+
 from __future__ import annotations
 
-from caseapp.audit.services import log_change
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import record_event
 from caseapp.auth.models import Role, User
 from caseapp.auth.policies import can_access_office, office_scope
 
@@ -39,5 +41,12 @@ def record_duplicate_lookup(actor: User | None, shown: list) -> None:
     for match in shown:
         if scope is not None and match.field_office_id == scope:
             continue
-        log_change(actor, "returnee.duplicate_lookup", "returnee", match.id, returnee_id=match.id,
-                   changes={"shown_to_office_id": scope, "matched_on": "name and date of birth"})
+        record_event(
+            actor,
+            AuditAction.RETURNEE_DUPLICATE_LOOKUP,
+            entity_type=match.audit_entity,
+            entity_id=match.id,
+            returnee_id=match.id,
+            label=match.audit_label,
+            details={"shown_to_office_id": scope, "matched_on": "name and date of birth"},
+        )

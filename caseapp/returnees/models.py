@@ -1,16 +1,20 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from caseapp.audit.models import Audited, Versioned
 from caseapp.auth.models import User
 from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
-from caseapp.timeutil import utcnow
+
+if TYPE_CHECKING:  # cases sit above returnees: the relationship names the class by string
+    from caseapp.cases.models import Case
 
 
 class Sex(ChoiceEnum):
@@ -42,43 +46,7 @@ class Vulnerability(ChoiceEnum):
         }[self.value]
 
 
-class CaseStatus(ChoiceEnum):
-    OPEN = "open"
-    ACTIVE = "active"
-    MONITORING = "monitoring"
-    CLOSED = "closed"
-
-    @property
-    def label(self):
-        return {
-            "open": _l("Open"),
-            "active": _l("Active"),
-            "monitoring": _l("Monitoring"),
-            "closed": _l("Closed"),
-        }[self.value]
-
-
-class ClosureReason(ChoiceEnum):
-    REINTEGRATION_COMPLETED = "reintegration_completed"
-    LOST_CONTACT = "lost_contact"
-    RE_MIGRATED = "re_migrated"
-    DECEASED = "deceased"
-    IMPORTED_HISTORY = "imported_history"
-    OTHER = "other"
-
-    @property
-    def label(self):
-        return {
-            "reintegration_completed": _l("Reintegration completed"),
-            "lost_contact": _l("Lost contact"),
-            "re_migrated": _l("Re-migrated"),
-            "deceased": _l("Deceased"),
-            "imported_history": _l("Imported history"),
-            "other": _l("Other"),
-        }[self.value]
-
-
-class Returnee(db.Model):
+class Returnee(Versioned, Audited, db.Model):
     """A person who came home and whom the mission assists."""
 
     __tablename__ = "returnee"
@@ -107,12 +75,8 @@ class Returnee(db.Model):
     consent_date: Mapped[date | None]
     #: identifier in an older spreadsheet or system the record came from
     external_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    #: optimistic lock: bumped on every update; a form carrying an older value is refused
-    version: Mapped[int] = mapped_column(default=1, server_default="1")
     #: the spreadsheet import that created this returnee (undoing it deletes the returnee)
     import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
 
@@ -126,10 +90,22 @@ class Returnee(db.Model):
         back_populates="returnee", cascade="all, delete-orphan", order_by="Case.opened_on"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    audit_entity = "returnee"
+    audited_fields = (
+        "first_name", "last_name", "sex", "date_of_birth", "personal_number", "phone", "field_office_id",
+        "return_date", "returned_from", "consent_given", "consent_date", "external_id", "vulnerabilities",
+    )
 
     def __repr__(self) -> str:
         return f"<Returnee {self.id} {self.full_name}>"
+
+    @property
+    def audit_label(self) -> str:
+        return self.full_name
+
+    @property
+    def audit_returnee_id(self) -> int:
+        return self.id
 
     @property
     def full_name(self) -> str:
@@ -143,7 +119,7 @@ class Returnee(db.Model):
     def current_case(self) -> Case | None:
         """The case that is not closed, else the latest one."""
         for case in self.cases:
-            if case.status != CaseStatus.CLOSED:
+            if not case.is_closed:
                 return case
         return self.cases[-1] if self.cases else None
 
@@ -162,59 +138,3 @@ class ReturneeVulnerability(db.Model):
 
     def __repr__(self) -> str:
         return f"<ReturneeVulnerability {self.returnee_id} {self.code}>"
-
-
-class Case(db.Model):
-    """A returnee's reintegration case. At most one case per returnee is not closed."""
-
-    __tablename__ = "reintegration_case"
-    __table_args__ = (
-        sa.Index(
-            "uq_reintegration_case_one_open_per_returnee",
-            "returnee_id",
-            unique=True,
-            sqlite_where=sa.text("status != 'closed'"),
-            postgresql_where=sa.text("status != 'closed'"),
-        ),
-        sa.CheckConstraint(
-            "status != 'closed' OR (closure_reason IS NOT NULL AND closed_on IS NOT NULL)",
-            name="closed_has_reason",
-        ),
-        sa.Index("ix_reintegration_case_caseworker_status", "caseworker_id", "status"),
-        sa.Index("ix_reintegration_case_status_returnee", "status", "returnee_id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    returnee_id: Mapped[int] = mapped_column(sa.ForeignKey("returnee.id", ondelete="CASCADE"), index=True)
-    status: Mapped[CaseStatus] = mapped_column(
-        enum_column_type(CaseStatus, "case_status"), default=CaseStatus.OPEN
-    )
-    caseworker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    #: the reintegration plan agreed with the returnee
-    plan: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
-    opened_on: Mapped[date]
-    closed_on: Mapped[date | None]
-    closure_reason: Mapped[ClosureReason | None] = mapped_column(
-        enum_column_type(ClosureReason, "closure_reason")
-    )
-    #: free text: required when the reason is "other"
-    closure_note: Mapped[str | None] = mapped_column(sa.Text)
-    #: when the caseworker plans to follow up; on or before today the case shows in the review queue
-    follow_up_on: Mapped[date | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(default=1, server_default="1")
-    #: the spreadsheet import that created this case
-    import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
-
-    returnee: Mapped[Returnee] = relationship(back_populates="cases")
-    caseworker: Mapped[User | None] = relationship()
-
-    __mapper_args__ = {"version_id_col": version}
-
-    def __repr__(self) -> str:
-        return f"<Case {self.id} returnee={self.returnee_id} {self.status}>"
-
-    @property
-    def is_closed(self) -> bool:
-        return self.status == CaseStatus.CLOSED

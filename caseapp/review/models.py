@@ -7,9 +7,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseapp.auth.models import User
+from caseapp.cases.models import Case
 from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.extensions import db
-from caseapp.returnees.models import Case
 from caseapp.timeutil import utcnow
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, g
+from flask import abort, current_app, g
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -17,8 +17,10 @@ from caseapp.assistance.workflow import OPEN
 from caseapp.audit.models import AuditEntry
 from caseapp.auth.models import User
 from caseapp.auth.policies import has_own_requests, has_review_queue, office_scope
+from caseapp.cases.models import Case, CaseStatus
+from caseapp.cases.queries import get_case_or_404
 from caseapp.extensions import db
-from caseapp.returnees.models import Case, CaseStatus, Returnee
+from caseapp.returnees.models import Returnee
 from caseapp.review.models import CaseReview, ReviewOutcome
 from caseapp.timeutil import today
 
@@ -175,3 +177,33 @@ def case_reviews(case: Case) -> list[CaseReview]:
     return list(db.session.scalars(
         select(CaseReview).where(CaseReview.case_id == case.id).order_by(CaseReview.reviewed_at.desc(), CaseReview.id.desc())
     ))
+
+
+def queue_context(user) -> dict:
+    """What the review queue shows; also rendered on the supervisor's home page."""
+    return {
+        "approvals": pending_approvals(user.field_office_id),
+        "attention": cases_needing_attention(user.field_office_id),
+        "inactivity_days": current_app.config["INACTIVITY_DAYS"],
+        "plan_grace_days": current_app.config["PLAN_GRACE_DAYS"],
+    }
+
+
+def home_context(user) -> dict:
+    """The review parts of the home page: the queue for supervisors, reviews and requests for staff."""
+    context = {}
+    if has_review_queue(user):
+        context["queue"] = queue_context(user)
+    if has_own_requests(user):
+        context["reviews_to_answer"] = list(db.session.scalars(reviews_awaiting_answer_query(user)))
+        context["my_requests"] = list(db.session.scalars(my_requests_query(user).limit(10)))
+    return context
+
+
+def get_review_or_404(review_id: int, user: User) -> CaseReview:
+    """Load a review of a case the user may see; anything else is 'not found'."""
+    review = db.session.get(CaseReview, review_id)
+    if review is None:
+        abort(404)
+    get_case_or_404(review.case_id, user)  # office scoping
+    return review

@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from caseapp.audit.services import log_change
+from caseapp.audit.models import AuditAction
+from caseapp.audit.services import record_change
 from caseapp.auth.models import User
-from caseapp.auth.policies import can_access_office, can_edit_case_data, can_manage_cases
+from caseapp.auth.policies import (
+    can_access_office,
+    can_edit_case_data,
+    can_manage_cases,
+)
+from caseapp.cases.models import Case
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
-from caseapp.returnees.models import Case
-from caseapp.returnees.services import ensure_case_open
 from caseapp.review.models import CaseReview, ReviewOutcome
 from caseapp.timeutil import utcnow
 
@@ -18,15 +22,15 @@ def review_case(actor: User, case: Case, outcome: ReviewOutcome, comment: str | 
     """Record a supervisor's review; "needs action" says what to do and waits for the caseworker's answer."""
     if not (can_manage_cases(actor) and can_access_office(actor, case.returnee.field_office_id)):
         raise ValidationFailed({"": _l("Only a supervisor of the returnee's office reviews this case.")})
-    ensure_case_open(case)
+    case.ensure_open()
     comment = (comment or "").strip()
     if outcome == ReviewOutcome.NEEDS_ACTION and not comment:
         raise ValidationFailed({"comment": _l("Say what needs to be done.")})
     review = CaseReview(case=case, reviewer_id=actor.id, outcome=outcome, comment=comment)
     db.session.add(review)
     db.session.flush()
-    log_change(actor, "case.review", "case", case.id, returnee_id=case.returnee_id,
-               changes={"outcome": outcome, "review_id": review.id}, comment=comment or None)
+    record_change(actor, case, AuditAction.CASE_REVIEW, fields=(), details={"outcome": outcome, "review_id": review.id},
+                  comment=comment or None)
     return review
 
 
@@ -42,7 +46,6 @@ def answer_review(actor: User, review: CaseReview, answer: str | None) -> CaseRe
     review.answer = answer
     review.answered_at = utcnow()
     review.answered_by_id = actor.id
-    db.session.flush()
-    log_change(actor, "case.review_answer", "case", review.case_id, returnee_id=review.case.returnee_id,
-               changes={"review_id": review.id}, comment=answer)
+    record_change(actor, review.case, AuditAction.CASE_REVIEW_ANSWER, fields=(), details={"review_id": review.id},
+                  comment=answer)
     return review

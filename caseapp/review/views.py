@@ -1,7 +1,7 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from caseapp.auth.models import User
 from caseapp.auth.policies import (
@@ -12,43 +12,24 @@ from caseapp.auth.policies import (
     office_scope,
     require,
 )
+from caseapp.cases.models import Case, CaseStatus
+from caseapp.cases.queries import assignable_caseworkers, get_case_or_404
+from caseapp.cases.services import reassign_cases
 from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
-from caseapp.pagination import Page
-from caseapp.returnees import services as case_services
-from caseapp.returnees.models import Case, CaseStatus, Returnee
-from caseapp.returnees.queries import assignable_caseworkers
-from caseapp.returnees.views import get_case_or_404
+from caseapp.pagination import paginate, requested_page
+from caseapp.returnees.models import Returnee
 from caseapp.review import queries, services
 from caseapp.review.forms import CaseReviewForm, ReassignForm, ReviewAnswerForm
-from caseapp.review.models import CaseReview, ReviewOutcome
+from caseapp.review.models import ReviewOutcome
 from caseapp.submissions import submitted_once
 from caseapp.ui import redirect_to_local
 from caseapp.unit_of_work import attempt
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
-
-def queue_context(user) -> dict:
-    """What the review queue shows; also rendered on the supervisor's home page."""
-    return {
-        "approvals": queries.pending_approvals(user.field_office_id),
-        "attention": queries.cases_needing_attention(user.field_office_id),
-        "inactivity_days": current_app.config["INACTIVITY_DAYS"],
-        "plan_grace_days": current_app.config["PLAN_GRACE_DAYS"],
-    }
-
-
-def home_context(user) -> dict:
-    """The review parts of the home page: the queue for supervisors, reviews and requests for staff."""
-    context = {}
-    if has_review_queue(user):
-        context["queue"] = queue_context(user)
-    if has_own_requests(user):
-        context["reviews_to_answer"] = list(db.session.scalars(queries.reviews_awaiting_answer_query(user)))
-        context["my_requests"] = list(db.session.scalars(queries.my_requests_query(user).limit(10)))
-    return context
+CASES_PER_PAGE = 50
 
 
 def _back(default: str):
@@ -58,7 +39,7 @@ def _back(default: str):
 @bp.get("/")
 @require(has_review_queue)
 def queue():
-    return render_template("review/queue.html", queue=queue_context(current_user))
+    return render_template("review/queue.html", queue=queries.queue_context(current_user))
 
 
 @bp.get("/my-requests")
@@ -93,18 +74,14 @@ def cases():
         query = query.where(Case.caseworker_id.is_(None))
     elif caseworker_id is not None:
         query = query.where(Case.caseworker_id == caseworker_id)
-    per_page = 50
-    page_number = max(request.args.get("page", 1, type=db_int), 1)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.order_by(Returnee.last_name, Returnee.first_name, Case.id).limit(per_page).offset((page_number - 1) * per_page)
-    ).all()
+    rows, page = paginate(query.order_by(Returnee.last_name, Returnee.first_name, Case.id),
+                          *requested_page(request.args, per_page=CASES_PER_PAGE))
     staff = assignable_caseworkers(office_id)
     form = ReassignForm()
     form.caseworker_id.choices = [(u.id, u.display_name) for u in staff]
     offices = [] if office_scope(current_user) is not None else db.session.execute(
         select(FieldOffice.id, FieldOffice.name).order_by(FieldOffice.name)).all()
-    return render_template("review/cases.html", cases=rows, page=Page(page_number, per_page, total), form=form,
+    return render_template("review/cases.html", cases=rows, page=page, form=form,
                            staff=staff, caseworker=caseworker, office_id=office_id, offices=offices)
 
 
@@ -131,7 +108,7 @@ def reassign():
     if len(selected) != len(case_ids):
         abort(404)
     caseworker = db.session.get(User, form.caseworker_id.data)
-    attempt(lambda: case_services.reassign_cases(current_user, list(selected), caseworker),
+    attempt(lambda: reassign_cases(current_user, list(selected), caseworker),
             success=lambda moved: _("%(moved)s of %(selected)s selected cases moved to %(name)s.", moved=moved,
                                     selected=len(selected), name=caseworker.display_name))
     return redirect(back)
@@ -141,7 +118,7 @@ def reassign():
 @require(has_review_queue)
 @submitted_once
 def review_case(case_id):
-    case = get_case_or_404(case_id)
+    case = get_case_or_404(case_id, current_user)
     form = CaseReviewForm()
     if form.validate_on_submit():
         attempt(lambda: services.review_case(current_user, case, ReviewOutcome(form.outcome.data),
@@ -156,10 +133,7 @@ def review_case(case_id):
 @require(can_edit_case_data)
 @submitted_once
 def answer(review_id):
-    review = db.session.get(CaseReview, review_id)
-    if review is None:
-        abort(404)
-    get_case_or_404(review.case_id)  # office scoping
+    review = queries.get_review_or_404(review_id, current_user)
     form = ReviewAnswerForm()
     if form.validate_on_submit():
         attempt(lambda: services.answer_review(current_user, review, form.answer.data),

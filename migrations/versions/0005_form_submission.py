@@ -3,7 +3,7 @@
 The unique key is what refuses the second insert when the same form arrives twice at the same moment;
 the row tells the repeat where the first submit went (caseapp/submissions.py). A new table only.
 
-Revision ID: h8b_form_submission
+Revision ID: 0005
 Revises: 0004
 """
 from alembic import op

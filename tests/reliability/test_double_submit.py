@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -15,14 +15,15 @@ from sqlalchemy import func, select
 from caseapp.assistance.models import ApprovalDecision, AssistanceRecord
 from caseapp.audit.models import AuditEntry
 from caseapp.auth.models import Role
+from caseapp.cases.models import Case
 from caseapp.extensions import db
 from caseapp.imports.models import ImportBatch
 from caseapp.offices.models import FieldOffice
-from caseapp.returnees.models import Case, Returnee
+from caseapp.returnees.models import Returnee
 from caseapp.review.models import CaseReview
 from caseapp.submissions import FormSubmission
 from tests.factories import PASSWORD
-from tests.test_import_web import upload, pending_token
+from tests.test_import_web import pending_token, upload
 from tests.test_imports import record_row, returnee_row
 
 REPEAT_MESSAGE = "already sent and saved"

@@ -2,15 +2,15 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from caseapp.admin.services import create_user
 from caseapp.auth.models import Role
-from caseapp.auth.services import create_user
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.unit_of_work import transaction
 
 
-def register_auth_commands(app: Flask) -> None:
+def register_admin_commands(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.option("--username", prompt=True)
     @click.option("--display-name", prompt=True)

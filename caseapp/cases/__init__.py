@@ -1,0 +1,1 @@
+"""Reintegration cases: opening, status workflow, plan, follow-up, assignment, closing and reopening."""
