@@ -83,7 +83,8 @@ def fresh_app(url: str):
             connection.execute(sa.text("DROP SCHEMA public CASCADE"))
             connection.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    # a fresh SQLite file is created here (the app refuses a missing file otherwise)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "SQLITE_CREATE": True})
     with app.app_context():
         upgrade()
     return app

@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from caseapp import database
 from caseapp.auth.models import User
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
@@ -54,7 +55,8 @@ def register_import_commands(app: Flask) -> None:
             raise click.UsageError("Give either --workbook or the CSV files, not both.")
         if not (workbook or returnees or assistance):
             raise click.UsageError("Give --returnees and/or --assistance, or --workbook.")
-        actor = _user(username)
+        with database.read_only():  # no write lock while the files are checked (the apply takes it)
+            actor = _user(username)
         if actor is not None and not can_import_data(actor):
             raise click.UsageError(f"{username} may not import: supervisors and administrators do.")
         sources = sources_for(returnees=returnees, assistance=assistance, workbook=workbook)

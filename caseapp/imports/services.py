@@ -1,23 +1,42 @@
 """Import a returnees table and an assistance table as one batch, all or nothing; undo a batch.
 
-How an import runs: the rows are streamed and checked chunk by chunk (the forms' rules, see
-validation.py, plus what needs the database: duplicates, unknown returnees, other offices), and every
-chunk is written with bulk inserts as soon as it is checked, inside a SAVEPOINT. At the end, if any
-problem was found, or on a dry run, the savepoint is rolled back: nothing at all is written. The counts a
-dry run reports are therefore exactly what the real run does. On success the caller commits (one
-transaction per request or command)."""
+An import runs in two steps, so that a large file does not stop the office:
+
+1. Check, without the write lock: the rows are streamed and checked chunk by chunk (the forms' rules, see
+   validation.py, plus what needs the database: duplicates, unknown returnees, other offices, personal numbers
+   taken) in a read-only transaction. On SQLite it begins deferred (database.read_only), so other writers go
+   on while the file is read. The rows that pass are staged in a temporary file, as plain values. A dry run
+   (the web preview) stops here: its counts are those the apply writes, unless the database changes meanwhile.
+2. Apply, one short write transaction: the staged rows are checked again against the database, because
+   anything may have changed since step 1 (a returnee registered with the same external id or personal
+   number, a returnee edited, a case opened or gone, the same file imported by someone else), and written
+   with bulk inserts inside a SAVEPOINT. Any problem, or a row the database refuses, rolls the savepoint
+   back: nothing at all is written. On success the caller commits (one transaction per request or command).
+
+SQLite's write lock is therefore held for the apply alone, which also serialises applies. On PostgreSQL the
+two steps share one transaction holding an advisory lock (one import or undo at a time); MVCC lets other
+writers go on during the check anyway."""
 from __future__ import annotations
 
+import contextlib
 import logging
+import pickle
+import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
+from pathlib import Path
+from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
+from caseapp import database
 from caseapp.assistance.models import AssistanceRecord, AssistanceType
 from caseapp.audit.models import AuditAction
 from caseapp.audit.services import record_change
@@ -45,7 +64,7 @@ from caseapp.timeutil import today, utcnow
 
 logger = logging.getLogger(__name__)
 
-#: rows checked and written together
+#: rows checked (and staged, and written) together
 CHUNK_SIZE = 2000
 #: problems kept for the report; beyond this they are only counted
 PROBLEMS_KEPT = 100_000
@@ -53,7 +72,7 @@ PROBLEMS_KEPT = 100_000
 UPDATES_SHOWN = 200
 #: the PostgreSQL advisory lock that lets one import (or undo) run at a time. Two runs of the same file
 #: at once (a double-clicked confirmation) would both find no earlier batch and both apply. SQLite needs
-#: no lock: every writing transaction there begins with BEGIN IMMEDIATE (database.py).
+#: no lock: the apply begins with BEGIN IMMEDIATE (database.py) and checks for an earlier batch again.
 IMPORT_LOCK_KEY = 0x0CA5E1  # any constant; the same for every process of the app
 #: stands for the external id of a returnee the importer may not see
 OTHER_OFFICE = object()
@@ -97,6 +116,9 @@ class ImportOutcome:
     #: an applied batch that imported the same file before
     earlier_batch: ImportBatch | None = None
     dry_run: bool = False
+    #: how long the check (no write lock) and the apply (holding it, until the caller's commit) took
+    check_seconds: float = 0.0
+    apply_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -117,12 +139,101 @@ def chunked(rows: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
+class _Staging:
+    """The rows that passed the check, kept for the apply in a temporary file (gone when closed), as
+    tuples of plain values: reading them back happens under the write lock, and plain values load fast."""
+
+    def __init__(self, folder: Path):
+        self.file = tempfile.TemporaryFile(dir=folder, prefix="import-")
+
+    def __enter__(self) -> _Staging:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.file.close()
+
+    def add(self, table: str, rows: list[tuple]) -> None:
+        pickle.dump((table, rows), self.file, pickle.HIGHEST_PROTOCOL)
+
+    def __iter__(self) -> Iterator[tuple[str, list[tuple]]]:
+        self.file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.file)
+            except EOFError:
+                return
+
+
+class _BulkInsert:
+    """One table's INSERT of many rows: on SQLite a single DB-API executemany.
+
+    On SQLite the columns' own types convert each row's values (dates, amounts, enums) when the row is
+    staged, outside the write lock; the apply only adds the ids it has just made and the values common to
+    every row, and hands the tuples to the driver (through SQLAlchemy's per-row parameter handling the
+    apply held the lock twice as long). On PostgreSQL, where the apply blocks no one, SQLAlchemy's Core
+    insert sends the rows as multi-row INSERTs: a DB-API executemany there costs a round trip per row."""
+
+    def __init__(self, dialect, table: sa.Table, converted: tuple[str, ...], plain: tuple[str, ...] = (),
+                 common: tuple[str, ...] = ()):
+        self.table = table
+        self.raw = dialect.name == "sqlite"
+        self.converters = [_converter(table.c[name].type, dialect) if self.raw else None for name in converted]
+        self.common = [(name, _converter(table.c[name].type, dialect) if self.raw else None) for name in common]
+        self.names = (*converted, *plain, *common)
+        quote = dialect.identifier_preparer.quote
+        self.sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+                    f"({', '.join(quote(name) for name in self.names)}) VALUES ({', '.join(['?'] * len(self.names))})")
+
+    def convert(self, values: tuple) -> tuple:
+        return tuple(value if convert is None else convert(value)
+                     for convert, value in zip(self.converters, values))
+
+    def execute(self, rows: list[tuple], common: dict) -> None:
+        """rows: converted values followed by the plain ones; common: a value for each common column."""
+        if not rows:
+            return
+        tail = tuple(common[name] if convert is None else convert(common[name]) for name, convert in self.common)
+        if self.raw:
+            db.session.connection().exec_driver_sql(self.sql, [row + tail for row in rows])
+        else:
+            db.session.execute(insert(self.table), [dict(zip(self.names, row + tail)) for row in rows])
+
+
+def _converter(column_type, dialect):
+    return column_type.dialect_impl(dialect).bind_processor(dialect)
+
+
+class _StagedRecord(NamedTuple):
+    row: int
+    returnee_external_id: str
+    #: the record's own columns (RECORD_COLUMNS), converted for the database
+    values: tuple
+
+
+#: the columns of a returnee and of an assistance record that come from the file, in the staged order
+RETURNEE_COLUMNS_INSERTED = (*RETURNEE_FIELDS, "external_id", "search_name")
+RECORD_COLUMNS = ("type_id", "provided_on", "status", "amount", "currency", "provider", "notes")
+
+
+def _returnee_values(r: ReturneeRow) -> tuple:
+    return (r.row, r.external_id, r.first_name, r.last_name, r.sex, r.date_of_birth.toordinal(),
+            r.personal_number, r.phone, r.field_office_id, r.return_date.toordinal(), r.returned_from,
+            r.vulnerabilities)
+
+
+def _returnee_row(values: tuple) -> ReturneeRow:
+    row, external_id, first, last, sex, born, number, phone, office_id, returned, country, codes = values
+    return ReturneeRow(row, external_id, first, last, sex, date.fromordinal(born), number, phone, office_id,
+                       date.fromordinal(returned), country, codes)
+
+
 def import_files(actor: User | None, sources: list[Source], *, dry_run: bool = False,
                  progress: ProgressFactory | None = None, today_: date | None = None) -> ImportOutcome:
     """Check and (unless dry_run or a problem is found) write the tables of `sources` as one batch.
 
-    `actor` None means the command line without --user: no office restriction. The session's outer
-    transaction is left for the caller to commit."""
+    `actor` None means the command line without --user: no office restriction. The import runs its own
+    transactions (module docstring): what the session holds when it is called is committed first. On
+    success the apply's transaction is left for the caller to commit; otherwise for it to roll back."""
     return _ImportRun(actor, sources, progress or (lambda desc, total: _NoProgress()),
                       today_ or today()).execute(dry_run)
 
@@ -135,15 +246,13 @@ class _ImportRun:
         self.on = on
         self.now = utcnow()
         self.actor_id = getattr(actor, "id", None)
+        self.actor_name = getattr(actor, "username", None) or "command line"
+        self.scope = office_scope(actor) if actor is not None else None
+        #: the session the checks read through: the check's own, then the caller's (the apply)
+        self.session = db.session
         self.outcome = ImportOutcome()
-        scope = office_scope(actor) if actor is not None else None
-        self.rules = RowRules(
-            office_ids={office.name.casefold(): office.id for office in db.session.scalars(select(FieldOffice))},
-            types={known.code: known for known in db.session.scalars(select(AssistanceType))},
-            scope_office_id=scope,
-            today=on,
-        )
-        #: external ids of the returnees table -> first row; -> returnee id once written (None if not)
+        self.rules: RowRules | None = None
+        #: external ids of the returnees table -> first row; -> returnee id once known (None if new)
         self.file_rows: dict[str, int] = {}
         self.returnee_ids: dict[str, int | None] = {}
         self.personal_numbers: dict[str, int] = {}
@@ -151,12 +260,27 @@ class _ImportRun:
         self.database_returnees: dict[str, tuple[int, int | None] | None] = {}
         #: returnee id -> the case imported assistance is filed under
         self.case_of: dict[int, int | None] = {}
+        #: external id -> the latest date of the file's assistance for that returnee
+        self.file_latest: dict[str, date] = {}
+        #: the cases the import opens: external id -> (opened on, latest assistance already in the database)
+        self.new_cases: dict[str, tuple[date, date | None]] = {}
         self.rows_seen: dict[str, int] = {}
         #: set when the returnees table cannot be read: its ids are then not reported as unknown one by one
         self.returnees_unreadable = False
         #: files that cannot be opened at all
         self.unopenable: set = set()
+        #: False while checking (nothing is written), True during the apply
+        self.applying = False
         self.batch: ImportBatch | None = None
+        dialect = db.session.get_bind().dialect
+        self.returnee_insert = _BulkInsert(dialect, returnee_table, RETURNEE_COLUMNS_INSERTED, (), (
+            "consent_given", "created_at", "updated_at", "created_by_id", "updated_by_id", "version",
+            "import_batch_id"))
+        self.case_insert = _BulkInsert(dialect, case_table, ("opened_on", "status", "closure_reason", "closed_on"),
+                                       ("returnee_id",), ("plan", "created_at", "updated_at", "version",
+                                                          "import_batch_id"))
+        self.record_insert = _BulkInsert(dialect, record_table, RECORD_COLUMNS, ("returnee_id", "case_id"), (
+            "recorded_by_id", "updated_by_id", "created_at", "updated_at", "version", "import_batch_id"))
 
     # --- the run ------------------------------------------------------------------------------------
 
@@ -167,17 +291,66 @@ class _ImportRun:
                 "Another import or undo is running right now. Nothing was written: try again when it has "
                 "finished.")))
             return self.outcome
+        # a dry run stages nothing
+        with contextlib.nullcontext() if dry_run else _Staging(Path(current_app.instance_path)) as staging:
+            started = time.perf_counter()
+            with _reading_session() as reader:
+                self.session = reader
+                try:
+                    self._check(staging)
+                finally:
+                    self.session = db.session
+            self.outcome.check_seconds = time.perf_counter() - started
+            if not self.outcome.ok or dry_run:
+                return self.outcome
+            # a read transaction of the caller (SQLite) would fail to become a write one: the apply begins anew
+            database.end_read_transaction(db.session())
+            started = time.perf_counter()
+            self._apply(staging)
+            self.outcome.apply_seconds = time.perf_counter() - started
+            return self.outcome
+
+    def _check(self, staging: _Staging | None) -> None:
+        """Step 1: read and check every row, without writing; stage the rows for the apply."""
+        self.rules = RowRules(
+            office_ids={office.name.casefold(): office.id for office in self.session.scalars(select(FieldOffice))},
+            types={known.code: known for known in self.session.scalars(select(AssistanceType))},
+            scope_office_id=self.scope,
+            today=self.on,
+        )
+        earlier = self._earlier_batches()
+        for source in self.sources:
+            self._check_table(source, staging)
+        self._refuse_repeated_files(earlier)
+        self._sort_problems()
+        self.outcome.counts["cases_closed"] = sum(
+            self._history_closed_on(external_id, opened_on, latest) is not None
+            for external_id, (opened_on, latest) in self.new_cases.items())
+
+    def _apply(self, staging: _Staging) -> ImportOutcome:
+        """Step 2, one short write transaction: check the staged rows again against the database (anything
+        may have changed since step 1) and write them with bulk inserts; at the first problem, nothing."""
+        self.applying = True
+        self.outcome.counts = ImportOutcome().counts  # counted again, as written
+        self.outcome.updates.clear()
+        self.returnee_ids = dict.fromkeys(self.returnee_ids)
+        self.database_returnees.clear()
+        self.case_of.clear()
+        self.new_cases.clear()
         savepoint = db.session.begin_nested()
+        database.use_bulk_cache(db.session.connection())
         try:
-            earlier = self._earlier_batches()
-            self.batch = self._new_batch()
-            for source in self.sources:
-                self._import_table(source)
-            self._refuse_repeated_files(earlier)
-            # In file order: the unknown returnees of a chunk are found after its other problems.
-            self.outcome.problems.sort(key=lambda p: (p.table != "returnees", p.row))
+            self._refuse_repeated_files(self._earlier_batches())  # imported by someone else meanwhile?
             if self.outcome.ok:
-                self.outcome.counts["cases_closed"] = self._close_history_cases()
+                self.batch = self._new_batch()
+                for table, staged in staging:
+                    if table == "returnees":
+                        self._returnees([_returnee_row(values) for values, _inserted in staged],
+                                        [inserted for _values, inserted in staged])
+                    else:
+                        self._assistance([_StagedRecord(*values) for values in staged])
+            self._sort_problems()
+            if self.outcome.ok:
                 self._finish_batch()
         except sa.exc.IntegrityError as error:
             # The checks passed but the database refused a row: another user wrote the same returnee or
@@ -193,7 +366,7 @@ class _ImportRun:
         except BaseException:
             savepoint.rollback()
             raise
-        if self.outcome.ok and not dry_run:
+        if self.outcome.ok:
             savepoint.commit()
             self.outcome.batch = self.batch
         else:
@@ -202,15 +375,28 @@ class _ImportRun:
 
     @property
     def writing(self) -> bool:
-        """Rows are written while nothing is wrong; after the first problem they are only checked."""
-        return self.outcome.problem_count == 0
+        """Rows are written during the apply while nothing is wrong; after the first problem only checked."""
+        return self.applying and self.outcome.problem_count == 0
 
     def problem(self, problem: Problem) -> None:
         self.outcome.problem_count += 1
         if len(self.outcome.problems) < PROBLEMS_KEPT:
             self.outcome.problems.append(problem)
 
-    def _import_table(self, source: Source) -> None:
+    def _staged(self, table: str, row: ReturneeRow | AssistanceRow) -> tuple:
+        """A checked row as plain values, with the values its insert needs already converted."""
+        if table == "returnees":
+            return _returnee_values(row), self.returnee_insert.convert((
+                *(getattr(row, name) for name in RETURNEE_FIELDS), row.external_id,
+                normalise_name(row.first_name, row.last_name)))
+        return row.row, row.returnee_external_id, self.record_insert.convert(
+            tuple(getattr(row, name) for name in RECORD_COLUMNS))
+
+    def _sort_problems(self) -> None:
+        # In file order: the unknown returnees of a chunk are found after its other problems.
+        self.outcome.problems.sort(key=lambda p: (p.table != "returnees", p.row))
+
+    def _check_table(self, source: Source, staging: _Staging | None) -> None:
         try:
             with open_rows(source) as (header, rows):
                 columns = Columns(source.table, header)
@@ -220,10 +406,17 @@ class _ImportRun:
                     self.returnees_unreadable |= source.table == "returnees"
                     return
                 bar = self.progress(f"{source.table} ({source.file_name})", None)
-                handle_chunk = self._returnee_chunk if source.table == "returnees" else self._assistance_chunk
+                if source.table == "returnees":
+                    read, check = self._read_returnees, self._returnees
+                else:
+                    read, check = self._read_assistance, self._assistance
                 seen = 0
                 for chunk in chunked(rows, CHUNK_SIZE):
-                    handle_chunk(columns, chunk)
+                    checked = read(columns, chunk)
+                    if checked:
+                        check(checked)
+                    if staging is not None and checked and self.outcome.ok:
+                        staging.add(source.table, [self._staged(source.table, row) for row in checked])
                     seen += len(chunk)
                     bar.update(len(chunk))
                 bar.close()
@@ -238,7 +431,8 @@ class _ImportRun:
 
     # --- returnees ------------------------------------------------------------------------------------
 
-    def _returnee_chunk(self, columns: Columns, chunk: list[tuple[int, list[str]]]) -> None:
+    def _read_returnees(self, columns: Columns, chunk: list[tuple[int, list[str]]]) -> list[ReturneeRow]:
+        """The rows of a chunk that pass the rules and are not repeated in the file."""
         checked: list[ReturneeRow] = []
         for row_number, raw in chunk:
             cells = columns.cells(raw)
@@ -265,11 +459,14 @@ class _ImportRun:
                     continue
             if returnee is not None and not extra:
                 checked.append(returnee)
-        if not checked:
-            return
+        return checked
+
+    def _returnees(self, checked: list[ReturneeRow], inserts: list[tuple] | None = None) -> None:
+        """Check rows against the database and count them; during the apply, write them (`inserts`: each
+        row's converted values for a new returnee, see _staged)."""
         existing = self._existing_returnees([r.external_id for r in checked])
         clashes = self._personal_number_owners([r.personal_number for r in checked if r.personal_number])
-        new_rows, changed = [], []
+        new_rows, changed, kept = [], [], []
         for returnee in checked:
             current = existing.get(returnee.external_id)
             owner = clashes.get(returnee.personal_number) if returnee.personal_number else None
@@ -287,34 +484,41 @@ class _ImportRun:
                 self.problem(Problem("returnees", returnee.row, "external_id", returnee.external_id,
                                      _("This external id belongs to a returnee of another office.")))
                 continue
+            kept.append((returnee, current["id"]))
+            self.returnee_ids[returnee.external_id] = current["id"]
             changes = _changes(current, returnee)
             if changes:
                 changed.append((returnee, current, changes))
             else:
                 self.outcome.counts["returnees_unchanged"] += 1
-                self.returnee_ids[returnee.external_id] = current["id"]
         self.outcome.counts["returnees_created"] += len(new_rows)
         self.outcome.counts["returnees_updated"] += len(changed)
         for returnee, current, changes in changed:
             if len(self.outcome.updates) < UPDATES_SHOWN:
                 self.outcome.updates.append(ReturneeUpdate(
                     returnee.row, returnee.external_id, f"{returnee.first_name} {returnee.last_name}", changes))
+        caseless = self._caseless(kept)
+        for returnee in new_rows:
+            self.new_cases[returnee.external_id] = (returnee.return_date, None)
+        for returnee, _returnee_id, latest in caseless:
+            self.new_cases[returnee.external_id] = (returnee.return_date, latest)
+        self.outcome.counts["cases_created"] += len(new_rows) + len(caseless)
         if not self.writing:
             return
-        self._insert_returnees(new_rows)
+        ready = dict(zip((r.external_id for r in checked), inserts))
+        self._insert_returnees([(r, ready[r.external_id]) for r in new_rows])
         self._update_returnees(changed)
-        kept = [current["id"] for current in existing.values()]
-        self._file_under_current_cases(kept)
+        self._open_cases([(returnee_id, returnee) for returnee, returnee_id, _latest in caseless])
 
     def _existing_returnees(self, external_ids: list[str]) -> dict[str, dict]:
         columns = [returnee_table.c[name] for name in ("id", "external_id", "version", "updated_at",
                                                         "updated_by_id", *RETURNEE_FIELDS)]
-        rows = db.session.execute(select(*columns).where(returnee_table.c.external_id.in_(external_ids)))
+        rows = self.session.execute(select(*columns).where(returnee_table.c.external_id.in_(external_ids)))
         found = {row.external_id: dict(row._mapping) for row in rows}
         if found:
             codes: dict[int, list[str]] = {}
             ids = [current["id"] for current in found.values()]
-            for returnee_id, code in db.session.execute(
+            for returnee_id, code in self.session.execute(
                 select(vulnerability_table.c.returnee_id, vulnerability_table.c.code)
                 .where(vulnerability_table.c.returnee_id.in_(ids))
             ):
@@ -328,7 +532,7 @@ class _ImportRun:
         supervisor is told that a number is taken, not by whom in another office."""
         if not numbers:
             return {}
-        rows = db.session.execute(
+        rows = self.session.execute(
             select(returnee_table.c.personal_number, returnee_table.c.id, returnee_table.c.external_id,
                    returnee_table.c.field_office_id)
             .where(returnee_table.c.personal_number.in_(numbers)))
@@ -337,31 +541,62 @@ class _ImportRun:
         return {number: (returnee_id, OTHER_OFFICE if scope is not None and office_id != scope else external_id)
                 for number, returnee_id, external_id, office_id in rows}
 
-    def _insert_returnees(self, rows: list[ReturneeRow]) -> None:
+    def _caseless(self, kept: list[tuple[ReturneeRow, int]]) -> list[tuple[ReturneeRow, int, date | None]]:
+        """Existing returnees keep their cases; those without any get one, as every imported returnee:
+        (row, returnee id, date of their latest assistance in the database)."""
+        if not kept:
+            return []
+        current = _current_cases(self.session, [returnee_id for _returnee, returnee_id in kept])
+        self.case_of.update(current)
+        caseless = [(returnee, returnee_id) for returnee, returnee_id in kept if current.get(returnee_id) is None]
+        if not caseless:
+            return []
+        latest = dict(self.session.execute(
+            select(record_table.c.returnee_id, func.max(record_table.c.provided_on))
+            .where(record_table.c.returnee_id.in_([returnee_id for _returnee, returnee_id in caseless]))
+            .group_by(record_table.c.returnee_id)).all())
+        return [(returnee, returnee_id, latest.get(returnee_id)) for returnee, returnee_id in caseless]
+
+    def _insert_returnees(self, rows: list[tuple[ReturneeRow, tuple]]) -> None:
         if not rows:
             return
-        values = [{
-            **{name: getattr(r, name) for name in RETURNEE_FIELDS},
-            "external_id": r.external_id, "search_name": normalise_name(r.first_name, r.last_name),
-            "consent_given": False, "consent_date": None, "created_at": self.now, "updated_at": self.now,
-            "created_by_id": self.actor_id, "updated_by_id": self.actor_id, "version": 1,
-            "import_batch_id": self.batch.id,
-        } for r in rows]
-        inserted = db.session.execute(
-            insert(returnee_table).returning(returnee_table.c.id, returnee_table.c.external_id), values)
-        ids = {external_id: returnee_id for returnee_id, external_id in inserted}
+        self.returnee_insert.execute([inserted for _returnee, inserted in rows], {
+            "consent_given": False, "created_at": self.now, "updated_at": self.now, "created_by_id": self.actor_id,
+            "updated_by_id": self.actor_id, "version": 1, "import_batch_id": self.batch.id})
+        ids = dict(db.session.execute(
+            select(returnee_table.c.external_id, returnee_table.c.id)
+            .where(returnee_table.c.external_id.in_([returnee.external_id for returnee, _inserted in rows]))).all())
         self.returnee_ids.update(ids)
-        self._insert_vulnerabilities([(ids[r.external_id], r.vulnerabilities) for r in rows])
-        cases = db.session.execute(
-            insert(case_table).returning(case_table.c.id, case_table.c.returnee_id),
-            [self._new_case(ids[r.external_id], r.return_date) for r in rows])
-        self.case_of.update({returnee_id: case_id for case_id, returnee_id in cases})
-        self.outcome.counts["cases_created"] += len(rows)
+        self._insert_vulnerabilities([(ids[r.external_id], r.vulnerabilities) for r, _inserted in rows])
+        self._open_cases([(ids[r.external_id], r) for r, _inserted in rows])
 
-    def _new_case(self, returnee_id: int, opened_on: date) -> dict:
-        return {"returnee_id": returnee_id, "status": CaseStatus.OPEN.value, "caseworker_id": None, "plan": "",
-                "opened_on": opened_on, "created_at": self.now, "updated_at": self.now, "version": 1,
-                "import_batch_id": self.batch.id}
+    def _open_cases(self, opening: list[tuple[int, ReturneeRow]]) -> None:
+        """A case per returnee, opened on the return date; closed as imported history when the returnee's
+        latest assistance (or return, without any) is over a year old."""
+        if not opening:
+            return
+        rows = []
+        for returnee_id, returnee in opening:
+            opened_on, latest = self.new_cases[returnee.external_id]
+            closed_on = self._history_closed_on(returnee.external_id, opened_on, latest)
+            rows.append(self.case_insert.convert((
+                opened_on, CaseStatus.OPEN if closed_on is None else CaseStatus.CLOSED,
+                None if closed_on is None else ClosureReason.IMPORTED_HISTORY, closed_on)) + (returnee_id,))
+            self.outcome.counts["cases_closed"] += closed_on is not None
+        self.case_insert.execute(rows, {"plan": "", "created_at": self.now, "updated_at": self.now, "version": 1,
+                                        "import_batch_id": self.batch.id})
+        returnee_ids = [returnee_id for returnee_id, _returnee in opening]
+        self.case_of.update((returnee_id, case_id) for case_id, returnee_id in db.session.execute(
+            select(case_table.c.id, case_table.c.returnee_id)
+            .where(case_table.c.import_batch_id == self.batch.id, case_table.c.returnee_id.in_(returnee_ids))))
+
+    def _history_closed_on(self, external_id: str, opened_on: date, database_latest: date | None) -> date | None:
+        """The day an imported case closes as history, or None when it stays open."""
+        dates = [day for day in (self.file_latest.get(external_id), database_latest) if day is not None]
+        latest = max(dates) if dates else opened_on
+        if latest >= self.on - HISTORY_AGE:
+            return None
+        return max(latest, opened_on)
 
     def _insert_vulnerabilities(self, pairs: list[tuple[int, tuple[str, ...]]]) -> None:
         values = [{"returnee_id": returnee_id, "code": code} for returnee_id, codes in pairs for code in codes]
@@ -387,33 +622,15 @@ class _ImportRun:
                 vulnerability_table.c.returnee_id.in_([returnee_id for returnee_id, _codes in rewritten])))
             self._insert_vulnerabilities(rewritten)
         for r, current, _changes in changed:
-            self.returnee_ids[r.external_id] = current["id"]
             self.batch.replaced.append({
                 "id": current["id"], "version_after": current["version"] + 1,
                 "before": {name: _json_value(current[name]) for name in
                            (*RETURNEE_FIELDS, "vulnerabilities", "version", "updated_at", "updated_by_id")},
             })
 
-    def _file_under_current_cases(self, returnee_ids: list[int]) -> None:
-        """Existing returnees keep their cases; one without any case gets one, as every imported returnee."""
-        if not returnee_ids:
-            return
-        current = _current_cases(returnee_ids)
-        self.case_of.update(current)
-        caseless = [returnee_id for returnee_id in returnee_ids if current.get(returnee_id) is None]
-        if caseless:
-            return_dates = dict(db.session.execute(
-                select(returnee_table.c.id, returnee_table.c.return_date).where(returnee_table.c.id.in_(caseless))
-            ).all())
-            cases = db.session.execute(
-                insert(case_table).returning(case_table.c.id, case_table.c.returnee_id),
-                [self._new_case(returnee_id, return_dates[returnee_id]) for returnee_id in caseless])
-            self.case_of.update({returnee_id: case_id for case_id, returnee_id in cases})
-            self.outcome.counts["cases_created"] += len(caseless)
-
     # --- assistance -----------------------------------------------------------------------------------
 
-    def _assistance_chunk(self, columns: Columns, chunk: list[tuple[int, list[str]]]) -> None:
+    def _read_assistance(self, columns: Columns, chunk: list[tuple[int, list[str]]]) -> list[AssistanceRow]:
         checked: list[AssistanceRow] = []
         for row_number, raw in chunk:
             extra = columns.overflow(row_number, raw)
@@ -424,10 +641,16 @@ class _ImportRun:
                 self.problem(problem)
             if record is not None and not extra:
                 checked.append(record)
+                latest = self.file_latest.get(record.returnee_external_id)
+                if latest is None or record.provided_on > latest:
+                    self.file_latest[record.returnee_external_id] = record.provided_on
+        return checked
+
+    def _assistance(self, checked: list[AssistanceRow] | list[_StagedRecord]) -> None:
+        """Check records against the database and count them; during the apply, write them."""
         self._look_up_database_returnees(
             {r.returnee_external_id for r in checked if r.returnee_external_id not in self.file_rows})
-        values = []
-        batch_id, actor_id, now = self.batch.id, self.actor_id, self.now
+        rows = []
         for record in checked:
             external_id = record.returnee_external_id
             if external_id in self.file_rows:
@@ -442,16 +665,12 @@ class _ImportRun:
                     "Unknown returnee: neither the returnees table nor the database has this external id.")))
                 continue
             if self.writing:
-                values.append({
-                    "returnee_id": returnee_id, "case_id": case_id, "type_id": record.type_id,
-                    "provided_on": record.provided_on, "status": record.status, "amount": record.amount,
-                    "currency": record.currency, "provider": record.provider, "notes": record.notes,
-                    "recorded_by_id": actor_id, "updated_by_id": actor_id, "created_at": now,
-                    "updated_at": now, "version": 1, "import_batch_id": batch_id,
-                })
+                rows.append(record.values + (returnee_id, case_id))
         self.outcome.counts["records_created"] += len(checked)
-        if values and self.writing:
-            db.session.execute(insert(record_table), values)
+        if self.writing:
+            self.record_insert.execute(rows, {
+                "recorded_by_id": self.actor_id, "updated_by_id": self.actor_id, "created_at": self.now,
+                "updated_at": self.now, "version": 1, "import_batch_id": self.batch.id})
 
     def _look_up_database_returnees(self, external_ids: set[str]) -> None:
         wanted = [external_id for external_id in external_ids if external_id not in self.database_returnees]
@@ -461,8 +680,8 @@ class _ImportRun:
             returnee_table.c.external_id.in_(wanted))
         if self.rules.scope_office_id is not None:  # another office's returnee is unknown to a supervisor
             query = query.where(returnee_table.c.field_office_id == self.rules.scope_office_id)
-        found = dict((external_id, returnee_id) for returnee_id, external_id in db.session.execute(query))
-        cases = _current_cases(list(found.values()))
+        found = dict((external_id, returnee_id) for returnee_id, external_id in self.session.execute(query))
+        cases = _current_cases(self.session, list(found.values()))
         for external_id in wanted:
             returnee_id = found.get(external_id)
             self.database_returnees[external_id] = (returnee_id, cases.get(returnee_id)) if returnee_id else None
@@ -472,7 +691,7 @@ class _ImportRun:
     def _earlier_batches(self) -> dict[str, ImportBatch]:
         """Applied batches that imported one of these files (same checksum), by checksum."""
         checksums = {source.sha256 for source in self.sources}
-        batches = db.session.scalars(
+        batches = self.session.scalars(
             select(ImportBatch).where(ImportBatch.status == BatchStatus.APPLIED,
                                       or_(ImportBatch.returnees_sha256.in_(checksums),
                                           ImportBatch.assistance_sha256.in_(checksums)))
@@ -501,7 +720,7 @@ class _ImportRun:
         returnees, assistance = by_table.get("returnees"), by_table.get("assistance")
         batch = ImportBatch(
             created_at=self.now, created_by_id=self.actor_id,
-            created_by_name=getattr(self.actor, "username", None) or "command line",
+            created_by_name=self.actor_name,
             field_office_id=self.rules.scope_office_id,
             returnees_file=returnees.file_name[-255:] if returnees else None,
             returnees_sha256=returnees.sha256 if returnees else None,
@@ -513,22 +732,6 @@ class _ImportRun:
         db.session.flush()
         return batch
 
-    def _close_history_cases(self) -> int:
-        """Close the batch's cases whose returnee's latest assistance (or return) is over a year old."""
-        latest_record = (select(func.max(record_table.c.provided_on))
-                         .where(record_table.c.returnee_id == case_table.c.returnee_id).scalar_subquery())
-        return_date = (select(returnee_table.c.return_date)
-                       .where(returnee_table.c.id == case_table.c.returnee_id).scalar_subquery())
-        latest = func.coalesce(latest_record, return_date)
-        closed_on = sa.case((latest > case_table.c.opened_on, latest), else_=case_table.c.opened_on)
-        result = db.session.execute(
-            update(case_table)
-            .where(case_table.c.import_batch_id == self.batch.id, latest < self.on - HISTORY_AGE)
-            .values(status=CaseStatus.CLOSED.value, closure_reason=ClosureReason.IMPORTED_HISTORY.value,
-                    closed_on=closed_on)
-            .execution_options(synchronize_session=False))
-        return result.rowcount
-
     def _finish_batch(self) -> None:
         batch, counts = self.batch, self.outcome.counts
         for name in ("returnees_created", "returnees_updated", "cases_created", "cases_closed", "records_created"):
@@ -539,6 +742,17 @@ class _ImportRun:
             "assistance_sha256": batch.assistance_sha256,
             **{name: counts[name] for name in counts if name != "returnees_unchanged"},
         })
+
+
+@contextmanager
+def _reading_session() -> Iterator[sa.orm.Session]:
+    """The check's own session, on a connection of its own, in a read-only transaction: on SQLite it takes
+    no write lock (and the caller's transaction, which may hold one, is left alone)."""
+    with database.read_only(), sa.orm.Session(bind=db.engine) as reader:
+        try:
+            yield reader
+        finally:
+            reader.rollback()
 
 
 def _take_import_lock() -> bool:
@@ -576,12 +790,12 @@ def _json_value(value):
     return getattr(value, "value", value)
 
 
-def _current_cases(returnee_ids: list[int]) -> dict[int, int]:
+def _current_cases(session, returnee_ids: list[int]) -> dict[int, int]:
     """returnee id -> the case that is not closed, else the latest one (as Returnee.current_case)."""
     if not returnee_ids:
         return {}
     chosen: dict[int, tuple[bool, int]] = {}
-    rows = db.session.execute(
+    rows = session.execute(
         select(case_table.c.id, case_table.c.returnee_id, case_table.c.status)
         .where(case_table.c.returnee_id.in_(returnee_ids))
         .order_by(case_table.c.opened_on, case_table.c.id))
