@@ -8,7 +8,14 @@ FLASK := $(BIN)/flask --app caseapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test serve migrate demo bench messages clean
+.PHONY: run test serve migrate demo bench messages translations audit clean
+
+# The Georgian catalogue is compiled here (never committed): before the app runs and before the tests.
+KA_PO := caseapp/translations/ka/LC_MESSAGES/messages.po
+KA_MO := $(KA_PO:.po=.mo)
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2
+# Babel skips folders starting with _ by default; templates/_macros and _partials hold strings.
+BABEL_IGNORE := --ignore-dirs '.*'
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "caseapp needs Python 3.11 or newer (python3.11 on the PATH)"; exit 1; }
@@ -23,32 +30,59 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
-migrate: $(VENV)/.installed
+$(KA_MO): $(KA_PO) | $(VENV)/.installed
+	$(BIN)/pybabel compile -d caseapp/translations -l ka
+
+translations: $(KA_MO)
+
+migrate: $(VENV)/.installed translations
 	$(FLASK) db upgrade
 
 demo: migrate
 	$(FLASK) seed-demo --if-empty
 
+# gunicorn, not `flask run`: Werkzeug's development server names its and Python's versions in every answer.
 run: demo
 	@echo "caseapp is starting at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(BIN)/gunicorn --workers 1 --threads 4 --bind $(HOST):$(PORT) 'caseapp:create_app()'
 
 # Production-style server on the same database (several workers; SQLite copes thanks to WAL + BEGIN IMMEDIATE).
 serve: migrate
 	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'caseapp:create_app()'
 
 # The architecture and the style are tested too: import contracts (pyproject.toml), lint, format.
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test translations
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
 
+# Security checks in a virtualenv of their own: pip-audit brings defusedxml, and openpyxl reads every
+# workbook through defusedxml's pure-Python parser whenever it is installed (several times slower).
+AUDIT_VENV ?= .venv-audit
+$(AUDIT_VENV)/.installed:
+	@test -n "$(PYTHON)" || { echo "caseapp needs Python 3.11 or newer (python3.11 on the PATH)"; exit 1; }
+	$(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install -q 'bandit>=1.8' 'pip-audit>=2.7'
+	@touch $@
+
+# bandit: no finding of medium or high severity in the app and its migrations; pip-audit: no known
+# vulnerability in the installed packages (skipped, saying so, where its data cannot be reached).
+audit: $(AUDIT_VENV)/.installed $(VENV)/.installed
+	$(AUDIT_VENV)/bin/bandit -q -r caseapp migrations --severity-level medium
+	$(AUDIT_VENV)/bin/python .ci/pip_audit.py $(BIN)/pip $(AUDIT_VENV)/bin/pip-audit
+
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
 
+# After adding or changing strings: extract them, add the new ones to the Georgian catalogue (empty, to be
+# translated) and list what is left; `make test` fails until every entry is translated and not fuzzy.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o caseapp/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) $(BABEL_IGNORE) --sort-by-file \
+		-o caseapp/translations/messages.pot .
+	$(BIN)/pybabel update -i caseapp/translations/messages.pot -d caseapp/translations -l ka \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python -m caseapp.language.catalog || true
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf $(VENV) $(AUDIT_VENV) build *.egg-info .pytest_cache .ruff_cache .import_linter_cache

@@ -5,22 +5,24 @@ import os
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
+from flask import Flask, current_app, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from caseapp import database, unit_of_work
+from caseapp import database, security, unit_of_work
 from caseapp.auth.sessions import PUBLIC_ENDPOINTS, check_login_session
 from caseapp.config import DefaultConfig, database_url, load_secret_key
 from caseapp.error_pages import register_errorhandlers
 from caseapp.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from caseapp.health import register_healthz
 from caseapp.inputs import DatabaseIdConverter, refuse_control_characters
+from caseapp.language import LANGUAGE_NAMES, current_language, remember_lang_argument, select_locale
+from caseapp.language.wtforms_messages import translate_wtforms_messages
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: what a user whose password was set by an administrator may open before choosing their own
-PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "static", "bootstrap.static"}
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "language.switch", "static", "bootstrap.static"}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -32,7 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(REPO_ROOT / "templates"),
     )
     app.url_map.converters["int"] = DatabaseIdConverter
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Personal data lives here (the SQLite file, pending uploads, the secret key): owner only.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
     # Every setting can also come from the environment as CASEAPP_<NAME> (values read as JSON when they
@@ -52,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["WTF_CSRF_TIME_LIMIT"] = int(app.config["SESSION_LIFETIME_HOURS"] * 3600)
     refuse_missing_database(app)
 
+    security.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_request_hooks(app)
@@ -85,7 +89,8 @@ def register_extensions(app: Flask) -> None:
     app.before_request(check_login_session)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=select_locale)
+    translate_wtforms_messages()
     bootstrap.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -117,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.demo.cli import register_demo_commands
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
+    from caseapp.language.views import bp as language_bp
     from caseapp.reports.cli import register_report_commands
     from caseapp.reports.views import bp as reports_bp
     from caseapp.review.views import bp as review_bp
@@ -130,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(backup_bp)
+    app.register_blueprint(language_bp)
     register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)
@@ -143,6 +150,7 @@ def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def require_login_by_default():
         refuse_control_characters()
+        remember_lang_argument()
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
         if not current_user.is_authenticated:
@@ -157,15 +165,6 @@ def register_request_hooks(app: Flask) -> None:
         if token is not None:
             database.reset_request_may_write(token)
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if current_user and getattr(current_user, "is_authenticated", False):
-            # Pages with personal data must not be kept by shared office browsers.
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
 
 
 def register_request_ids(app: Flask) -> None:
@@ -195,10 +194,7 @@ def register_template_helpers(app: Flask) -> None:
     def inject_policies():
         return {"can": policies}
 
+    @app.context_processor
+    def inject_language():
+        return {"current_language": current_language, "language_names": LANGUAGE_NAMES}
 
-def _select_locale():
-    from flask import current_app
-
-    # Outside a request (command line, tests calling services) there is no session: the default locale.
-    chosen = session.get("locale") if has_request_context() else None
-    return chosen or current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -17,6 +17,11 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Asia/Tbilisi"
     LANGUAGES = ["en", "ka"]
+    #: reverse proxies in front of the app (0: none) whose X-Forwarded-For and X-Forwarded-Proto are
+    #: trusted; with 1, a request that reached the proxy over HTTPS counts as HTTPS (HSTS, Secure cookies)
+    TRUSTED_PROXIES = 0
+    #: Strict-Transport-Security max-age, sent on HTTPS answers only (0: no HSTS)
+    HSTS_MAX_AGE = 365 * 24 * 3600
     #: werkzeug's scrypt: memory-hard; the tests use a cheaper setting to stay fast
     PASSWORD_HASH_METHOD = "scrypt"
     #: a login session ends after this many minutes without a request ...
@@ -42,6 +47,14 @@ class DefaultConfig:
     REQUEST_ID_HEADER = None
     #: the largest upload (an office's spreadsheet history); bigger files belong to the command line
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    #: reading an import file (see imports/readers.py ReadLimits); a file beyond any of these is refused
+    #: whole, with one problem naming the setting. The defaults are Excel's own limits, except:
+    IMPORT_MAX_UNCOMPRESSED_MB = 512  # a workbook's parts unpacked (a 100,000-row history is ~60 MB)
+    IMPORT_MAX_ROWS = 1_048_576
+    IMPORT_MAX_COLUMNS = 256  # the tables have a dozen columns
+    IMPORT_MAX_CELL_CHARS = 32_767
+    #: seconds an upload waits for its confirmation before it is deleted
+    IMPORT_PENDING_MAX_AGE = 3600
     #: days without activity after which a case needs a supervisor's attention
     INACTIVITY_DAYS = 60
     #: days an open case may go without a written plan before the review queue shows it

@@ -30,6 +30,8 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine
 
+from caseapp.private_files import create_private_file
+
 #: False while a request that cannot write is handled; then SQLite transactions begin deferred.
 _may_write: contextvars.ContextVar[bool] = contextvars.ContextVar("caseapp_may_write", default=True)
 
@@ -107,8 +109,12 @@ def configure_engine(engine: Engine, config) -> None:
 
     @event.listens_for(engine, "do_connect")
     def _sqlite_refuse_missing_file(dialect, connection_record, cargs, cparams):
-        if path is not None and not path.exists() and not (create_allowed or _may_create.get()):
-            raise sqlite3.OperationalError(str(DatabaseMissing(path)))
+        if path is not None and not path.exists():
+            if not (create_allowed or _may_create.get()):
+                raise sqlite3.OperationalError(str(DatabaseMissing(path)))
+            # SQLite would create the file readable by every local user (umask 022): create it
+            # owner-only first. Its -wal and -shm files take the database file's mode.
+            create_private_file(path)
 
     @event.listens_for(engine, "connect")
     def _sqlite_on_connect(dbapi_connection, connection_record):

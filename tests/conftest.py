@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from caseapp import create_app
 from caseapp.extensions import db, limiter
+from caseapp.language.catalog import compile_catalogues
 from tests import factories
 
 
@@ -59,6 +60,7 @@ def _reset_schema(url: str) -> None:
 def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
     _reset_schema(url)
+    compile_catalogues()  # the Georgian .mo is built from the .po, never committed
     instance = tmp_path_factory.mktemp("instance")
     os.environ["CASEAPP_INSTANCE_PATH"] = str(instance)
     app = create_app({

@@ -70,6 +70,7 @@ ROUTES = [
     ("POST", "/admin/users/{u}/unlock", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=302)),
     ("GET", "/login", dict(anonymous=200, caseworker=302, supervisor=302, manager=302, admin=302)),
     ("POST", "/logout", dict(anonymous=302, caseworker=302, supervisor=302, manager=302, admin=302)),
+    ("POST", "/language", dict(anonymous=400, caseworker=400, supervisor=400, manager=400, admin=400)),
     ("GET", "/static/caseapp.css", dict(anonymous=200, caseworker=200, supervisor=200, manager=200, admin=200)),
     ("GET", "/bootstrap/static/css/bootstrap.min.css",
      dict(anonymous=200, caseworker=200, supervisor=200, manager=200, admin=200)),

@@ -60,7 +60,7 @@ def test_amount_is_kept_exactly_as_a_decimal(client, make, caseworker):
 
 
 @pytest.mark.parametrize("fields,message", [
-    ({"amount": "12,5", "currency": "GEL"}, "number with a dot"),
+    ({"amount": "12,5", "currency": "GEL"}, "Type the amount as a number"),
     ({"amount": "-5", "currency": "GEL"}, "cannot be negative"),
     ({"amount": "100.123", "currency": "GEL"}, "two decimals"),
     ({"amount": "100", "currency": ""}, "currency"),

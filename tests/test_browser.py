@@ -49,7 +49,7 @@ def log_in(page, base, username):
     assert "/login" in page.url
     page.fill("#username", username)
     page.fill("#password", "correct horse battery")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # not the language switch of the menu
 
 
 def test_gori_caseworker_registers_logs_assistance_and_sees_the_timeline(app, make, live_server, page, tmp_path):
@@ -106,3 +106,25 @@ def test_gori_caseworker_registers_logs_assistance_and_sees_the_timeline(app, ma
     log_in(page, live_server, "eka")
     response = page.goto(returnee_url)
     assert response.status == 404
+
+
+def test_georgian_browser_gets_georgian_pages_and_one_click_switches_to_english_and_back(
+        app, make, live_server, page):
+    app.config["WTF_CSRF_ENABLED"] = True
+    make.user(Role.SUPERVISOR, "Gori", username="tamar")
+    db.session.commit()
+    page.set_extra_http_headers({"Accept-Language": "ka-GE,ka;q=0.9"})
+    page.goto(live_server + "/login")
+    assert page.get_attribute("html", "lang") == "ka"
+    assert page.inner_text("h1") == "შესვლა"
+    log_in(page, live_server, "tamar")
+    assert "მოგესალმებით" in page.inner_text("main")
+    page.click("button[name=locale][value=en]")
+    assert page.get_attribute("html", "lang") == "en"
+    assert "Welcome" in page.inner_text("main")
+    page.goto(live_server + "/returnees/")  # the choice stays, whatever the browser says
+    assert page.get_attribute("html", "lang") == "en"
+    page.click("button[name=locale][value=ka]")
+    assert page.get_attribute("html", "lang") == "ka"
+    assert page.url.endswith("/returnees/")
+    assert "დაბრუნებული მიგრანტები" in page.inner_text("h1")

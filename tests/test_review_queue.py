@@ -127,7 +127,7 @@ def test_navigation_counts_waiting_items(make, login, client, gori_staff):
     login(supervisor)
     nav = client.get("/returnees/").text
     assert 'id="nav-review-queue"' in nav
-    assert '>2</span>' in nav and '>1</span>' in nav
+    assert '>2 to approve</span>' in nav and '>1 needs attention</span>' in nav  # badges in words
 
 
 def test_attention_kinds_follow_their_definitions(app, make, gori_staff):

@@ -1,13 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from caseapp.assistance.models import AssistanceCategory
 
 
 class OfficeForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    name = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=80)],
+                       description=_l("Also the name the command line and spreadsheets use."))
+    name_ka = StringField(_l("Name in Georgian"), validators=[Optional(), Length(max=80)],
+                          description=_l("Shown on Georgian pages; when empty, the English name is shown."))
     active = BooleanField(_l("Active"), default=True)
 
 
@@ -18,7 +21,9 @@ class AssistanceTypeForm(FlaskForm):
                     Regexp(r"^[a-z][a-z0-9_]*$", message=_l("Lower-case letters, digits and _ only."))],
         description=_l("Used in reports, imports and exports; it cannot change once records use it."),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
+    name_ka = StringField(_l("Name in Georgian"), validators=[Optional(), Length(max=120)],
+                          description=_l("Shown on Georgian pages; when empty, the English name is shown."))
     category = SelectField(_l("Category"), choices=AssistanceCategory.choices(), validators=[DataRequired()])
     carries_amount = BooleanField(_l("Carries an amount"))
     needs_approval = BooleanField(_l("Needs a supervisor's approval"))

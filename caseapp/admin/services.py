@@ -78,25 +78,30 @@ def _user_errors(*, username: str, role: Role, field_office_id: int | None, exis
     return errors
 
 
-def save_office(actor, office: FieldOffice | None, *, name: str, active: bool) -> FieldOffice:
-    name = name.strip()
+OFFICE_FIELDS = ["name", "name_ka", "active"]
+
+
+def save_office(actor, office: FieldOffice | None, *, name: str, active: bool, name_ka: str = "") -> FieldOffice:
+    name, name_ka = name.strip(), (name_ka or "").strip()
     clash = db.session.scalar(select(FieldOffice).where(func.lower(FieldOffice.name) == name.lower()))
     if clash is not None and clash is not office:
         raise ValidationFailed({"name": _l("An office with this name exists.")})
     created = office is None
     office = office or FieldOffice()
-    before = None if created else snapshot(office, ("name", "active"))
+    before = None if created else snapshot(office, OFFICE_FIELDS)
     office.name = name
+    office.name_ka = name_ka
     office.active = active
     db.session.add(office)
     record_change(actor, office, AuditAction.OFFICE_CREATE if created else AuditAction.OFFICE_UPDATE, before,
-                  fields=("name", "active"))
+                  fields=OFFICE_FIELDS)
     return office
 
 
 def save_assistance_type(actor, assistance_type: AssistanceType | None, **values) -> AssistanceType:
     values["code"] = values["code"].strip()
     values["name"] = values["name"].strip()
+    values["name_ka"] = (values.get("name_ka") or "").strip()
     values["category"] = AssistanceCategory(values["category"])
     clash = db.session.scalar(select(AssistanceType).where(AssistanceType.code == values["code"]))
     errors = {}

@@ -12,7 +12,6 @@ from caseapp.assistance.models import (
     AssistanceType,
     Currency,
 )
-from caseapp.assistance.services import parse_amount
 from caseapp.audit.models import AuditEntry
 from caseapp.auth import services as auth_services
 from caseapp.auth import sessions
@@ -21,6 +20,7 @@ from caseapp.auth.models import LoginThrottle, Role, User
 from caseapp.auth.policies import can_administer, require
 from caseapp.errors import apply_errors
 from caseapp.extensions import db
+from caseapp.forms import amount_for_input, parse_typed_amount
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import paginate, requested_page
 from caseapp.submissions import submitted_once
@@ -39,8 +39,8 @@ def only_admins():
 
 
 def _office_choices():
-    offices = db.session.scalars(select(FieldOffice).order_by(FieldOffice.name))
-    return [(0, "—")] + [(o.id, o.name) for o in offices]
+    offices = db.session.scalars(select(FieldOffice).order_by(FieldOffice.label))
+    return [(0, "—")] + [(o.id, o.label) for o in offices]
 
 
 @bp.get("/users")
@@ -107,7 +107,8 @@ def office_form(office_id=None):
     office = get_or_404(FieldOffice, office_id) if office_id else None
     form = OfficeForm(obj=office)
     if form.validate_on_submit():
-        if attempt(lambda: services.save_office(current_user, office, name=form.name.data, active=form.active.data),
+        if attempt(lambda: services.save_office(current_user, office, name=form.name.data, name_ka=form.name_ka.data,
+                                                active=form.active.data),
                    form=form, success=_("The office is saved.")).saved:
             return redirect(url_for("admin.offices"))
     return render_template("admin/office_form.html", form=form, office=office)
@@ -119,19 +120,19 @@ def office_thresholds(office_id):
     office = get_or_404(FieldOffice, office_id)
     current = {threshold.currency: threshold.amount for threshold in db.session.scalars(
         select(ApprovalThreshold).where(ApprovalThreshold.field_office_id == office.id))}
-    form = ThresholdForm(data={c.value: str(current[c]) if c in current else "" for c in Currency}
+    form = ThresholdForm(data={c.value: amount_for_input(current.get(c)) for c in Currency}
                          if request.method == "GET" else None)
     if form.validate_on_submit():
         limits, errors = {}, {}
         for currency in Currency:
             try:
-                limits[currency] = parse_amount(form[currency.value].data)
-            except ValueError:
-                errors[currency.value] = _("Type the amount as a number with a dot, e.g. 1500.00")
+                limits[currency] = parse_typed_amount(form[currency.value].data)
+            except ValueError as error:
+                errors[currency.value] = str(error)
         if errors:
             apply_errors(form, errors)
         elif attempt(lambda: services.set_approval_thresholds(current_user, office, limits), form=form,
-                     success=_("The approval thresholds of %(office)s are saved.", office=office.name)).saved:
+                     success=_("The approval thresholds of %(office)s are saved.", office=office.label)).saved:
             return redirect(url_for("admin.offices"))
     return render_template("admin/thresholds.html", form=form, office=office)
 
@@ -163,7 +164,8 @@ def type_form(type_id=None):
         form.category.data = assistance_type.category.value
     if form.validate_on_submit():
         if attempt(lambda: services.save_assistance_type(
-                current_user, assistance_type, code=form.code.data, name=form.name.data, category=form.category.data,
+                current_user, assistance_type, code=form.code.data, name=form.name.data, name_ka=form.name_ka.data,
+                category=form.category.data,
                 carries_amount=form.carries_amount.data, needs_approval=form.needs_approval.data,
                 active=form.active.data, sort_order=form.sort_order.data),
                 form=form, success=_("The catalog is saved.")).saved:

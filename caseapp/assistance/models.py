@@ -12,6 +12,7 @@ from caseapp.audit.models import Audited, Versioned
 from caseapp.auth.models import User
 from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.extensions import db
+from caseapp.language import BilingualName
 from caseapp.returnees.models import Returnee
 from caseapp.timeutil import utcnow
 
@@ -71,7 +72,7 @@ class Currency(ChoiceEnum):
         return self.value
 
 
-class AssistanceType(Audited, db.Model):
+class AssistanceType(BilingualName, Audited, db.Model):
     """An entry of the assistance catalog (admin-editable; the standard codes come with migrations)."""
 
     __tablename__ = "assistance_type"
@@ -79,7 +80,10 @@ class AssistanceType(Audited, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: stable machine code used in reports, imports and exports (e.g. business_grant)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    #: the English name
     name: Mapped[str] = mapped_column(sa.String(120))
+    #: the Georgian name shown on Georgian pages (the English one when empty)
+    name_ka: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     category: Mapped[AssistanceCategory] = mapped_column(
         enum_column_type(AssistanceCategory, "assistance_category")
     )
@@ -92,13 +96,13 @@ class AssistanceType(Audited, db.Model):
     sort_order: Mapped[int] = mapped_column(default=100, server_default="100")
 
     audit_entity = "assistance_type"
-    audited_fields = ("code", "name", "category", "carries_amount", "needs_approval", "active", "sort_order")
+    audited_fields = ("code", "name", "name_ka", "category", "carries_amount", "needs_approval", "active", "sort_order")
 
     def __repr__(self) -> str:
         return f"<AssistanceType {self.code}>"
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
 
 
 class AssistanceRecord(Versioned, Audited, db.Model):

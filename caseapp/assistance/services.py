@@ -88,7 +88,7 @@ def assistance_errors(values: AssistanceInput, *, on: date | None = None) -> dic
         errors["provided_on"] = _l("Delivered assistance cannot be dated in the future.")
     if values.amount is not None:
         if not assistance_type.carries_amount:
-            errors["amount"] = _l("%(type)s does not carry an amount.", type=assistance_type.name)
+            errors["amount"] = _l("%(type)s does not carry an amount.", type=assistance_type.label)
         elif not isinstance(values.amount, Decimal) or not values.amount.is_finite():
             errors["amount"] = _l("Not a number.")
         elif values.amount < 0:
@@ -129,7 +129,7 @@ def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) 
         errors["status"] = _l("A new record starts as planned, requested or delivered.")
     elif status == AssistanceStatus.DELIVERED and approval and assistance_type.needs_approval:
         errors["status"] = _l("%(type)s needs a supervisor's approval: record it as requested.",
-                              type=assistance_type.name)
+                              type=assistance_type.label)
     elif status == AssistanceStatus.DELIVERED and approval:
         errors["status"] = _l("The amount is above the office's approval threshold: record it as requested.")
     case = returnee.current_case

@@ -17,6 +17,7 @@ from caseapp.assistance.workflow import DECISIONS, allowed_next, initial_statuse
 from caseapp.auth.policies import can_edit_case_data, has_review_queue, require
 from caseapp.errors import apply_errors
 from caseapp.extensions import db
+from caseapp.forms import amount_for_input, parse_typed_amount
 from caseapp.returnees.queries import get_returnee_or_404
 from caseapp.submissions import submitted_once
 from caseapp.timeutil import today
@@ -39,9 +40,9 @@ def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType]):
         apply_errors(form, {"type_id": _("Choose a type of assistance.")})
         return None
     try:
-        amount = services.parse_amount(form.amount.data) if assistance_type.carries_amount else None
-    except ValueError:
-        apply_errors(form, {"amount": _("Type the amount as a number with a dot, e.g. 1500.00")})
+        amount = parse_typed_amount(form.amount.data) if assistance_type.carries_amount else None
+    except ValueError as error:
+        apply_errors(form, {"amount": str(error)})
         return None
     return services.AssistanceInput(
         assistance_type=assistance_type,
@@ -62,7 +63,7 @@ def create(returnee_id):
     types = _types()
     types_by_id = {assistance_type.id: assistance_type for assistance_type in types}
     form = AssistanceForm()
-    form.type_id.choices = [(assistance_type.id, assistance_type.name) for assistance_type in types]
+    form.type_id.choices = [(assistance_type.id, assistance_type.label) for assistance_type in types]
     if request.method == "GET":
         form.provided_on.data = today()
         wanted = request.args.get("type")
@@ -76,7 +77,7 @@ def create(returnee_id):
         values = _form_input(form, types_by_id)
         if values is not None:
             done = attempt(lambda: services.record_assistance(current_user, returnee, values), form=form,
-                           success=_("%(type)s is logged.", type=values.assistance_type.name))
+                           success=_("%(type)s is logged.", type=values.assistance_type.label))
             if done.saved:
                 return redirect(url_for("returnees.show", returnee_id=returnee.id))
     return render_template("assistance/form.html", form=form, returnee=returnee, record=None, types=types)
@@ -89,10 +90,10 @@ def edit(record_id):
     record = get_record_or_404(record_id, current_user)
     types = _types(include_id=record.type_id)
     form = AssistanceForm(obj=record if request.method == "GET" else None)
-    form.type_id.choices = [(assistance_type.id, assistance_type.name) for assistance_type in types]
+    form.type_id.choices = [(assistance_type.id, assistance_type.label) for assistance_type in types]
     form.status.choices = [(record.status.value, record.status.label)]
     if request.method == "GET":
-        form.amount.data = str(record.amount) if record.amount is not None else ""
+        form.amount.data = amount_for_input(record.amount)
         form.currency.data = record.currency.value if record.currency else ""
         form.status.data = record.status.value
     stale = None
@@ -137,7 +138,7 @@ def decide(record_id):
         decision = Decision(form.decision.data)
         attempt(lambda: services.decide_request(current_user, record, decision, comment=form.comment.data,
                                                 expected_version=form.version.data),
-                success=_("%(type)s for %(name)s is %(decision)s.", type=record.assistance_type.name,
+                success=_("%(type)s for %(name)s is %(decision)s.", type=record.assistance_type.label,
                           name=record.returnee.full_name, decision=decision.label.lower()))
     else:
         flash(_("Choose approve or reject."), "danger")

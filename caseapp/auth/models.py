@@ -58,6 +58,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     #: set when an administrator chose the password: the user must pick their own before anything else
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: the language of this user's pages (`ka` or `en`); empty: the browser's language
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
 
     field_office: Mapped[FieldOffice | None] = relationship(lazy="joined")
 

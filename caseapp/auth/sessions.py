@@ -21,7 +21,7 @@ from caseapp.extensions import db
 from caseapp.timeutil import utcnow
 
 #: endpoints that answer without a login; everything else requires one
-PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "healthz"}
+PUBLIC_ENDPOINTS = {"auth.login", "language.switch", "static", "bootstrap.static", "healthz"}
 #: the key of the token in Flask's (signed) session cookie
 SESSION_KEY = "login_session"
 STATIC_ENDPOINTS = {"static", "bootstrap.static"}

@@ -122,7 +122,7 @@ def search_returnees(user: User, filters: ReturneeFilters, number: int, per_page
         base.join(FieldOffice, FieldOffice.id == Returnee.field_office_id)
         .outerjoin(open_case, and_(open_case.returnee_id == Returnee.id, open_case.status != CaseStatus.CLOSED))
         .outerjoin(caseworker, caseworker.id == open_case.caseworker_id)
-        .add_columns(FieldOffice.name, open_case, caseworker.display_name, closed_case_exists)
+        .add_columns(FieldOffice.label, open_case, caseworker.display_name, closed_case_exists)
     )
     order = SORTS.get(filters.sort, SORTS["name"])
     query = query.order_by(*[(col.desc() if filters.descending else col) for col in order])

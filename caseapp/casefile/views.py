@@ -61,11 +61,11 @@ bp = Blueprint("returnees", __name__, url_prefix="/returnees")
 
 
 def office_choices(user):
-    query = select(FieldOffice).where(FieldOffice.active.is_(True)).order_by(FieldOffice.name)
+    query = select(FieldOffice).where(FieldOffice.active.is_(True)).order_by(FieldOffice.label)
     scope = office_scope(user)
     if scope is not None:
         query = query.where(FieldOffice.id == scope)
-    return [(office.id, office.name) for office in db.session.scalars(query)]
+    return [(office.id, office.label) for office in db.session.scalars(query)]
 
 
 def filters_from_request() -> ReturneeFilters:

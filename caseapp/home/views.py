@@ -1,9 +1,11 @@
 from flask import Blueprint, render_template
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from caseapp.assistance.models import AssistanceType
 from caseapp.auth.models import Role, User
+from caseapp.charts import Series, column_chart
 from caseapp.extensions import db
 from caseapp.home import queries
 from caseapp.offices.models import FieldOffice
@@ -25,6 +27,15 @@ def index():
     if role in (Role.MANAGER, Role.ADMIN):
         context["totals"] = queries.headline_totals()
         context["case_counts"] = queries.office_case_counts(None)
+    if role in (Role.SUPERVISOR, Role.MANAGER):
+        counts = context["case_counts"]
+        context["case_chart"] = column_chart(
+            [status.label for status in counts],
+            [Series(_("Cases"), "bar-cases", list(counts.values()))],
+            plot_height=110,
+            bar_width=30,
+            gap=36,
+        )
     context.update(home_context(current_user))
     if role == Role.ADMIN:
         context["user_count"] = db.session.scalar(select(func.count(User.id)))

@@ -67,7 +67,7 @@ logger = logging.getLogger(__name__)
 #: rows checked (and staged, and written) together
 CHUNK_SIZE = 2000
 #: problems kept for the report; beyond this they are only counted
-PROBLEMS_KEPT = 100_000
+PROBLEMS_KEPT = 1_000
 #: updated returnees listed in the preview
 UPDATES_SHOWN = 200
 #: the PostgreSQL advisory lock that lets one import (or undo) run at a time. Two runs of the same file
@@ -397,6 +397,8 @@ class _ImportRun:
         self.outcome.problems.sort(key=lambda p: (p.table != "returnees", p.row))
 
     def _check_table(self, source: Source, staging: _Staging | None) -> None:
+        if source.path in self.unopenable:
+            return  # one workbook, two sheets: refused once, and not read again
         try:
             with open_rows(source) as (header, rows):
                 columns = Columns(source.table, header)

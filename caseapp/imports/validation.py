@@ -281,7 +281,7 @@ def read_assistance(row: int, cells: dict[str, str], rules: RowRules) -> tuple[A
         _rule_problems(table, row, errors, cells, ASSISTANCE_FIELD_COLUMNS, problems)
         if currency is not None and amount is None and not assistance_type.carries_amount and not errors:
             problems.append(Problem(table, row, "currency", currency, _(
-                "%(type)s does not carry an amount: leave the currency empty.", type=assistance_type.name)))
+                "%(type)s does not carry an amount: leave the currency empty.", type=assistance_type.label)))
     if problems:
         return None, problems
     return AssistanceRow(

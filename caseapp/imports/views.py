@@ -36,6 +36,7 @@ from caseapp.imports.readers import sources_for
 from caseapp.imports.services import import_files, undo_batch, undo_blockers
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
+from caseapp.private_files import make_private_dir, open_private, write_private_text
 from caseapp.spreadsheets import csv_text, download
 from caseapp.submissions import submitted_once
 from caseapp.unit_of_work import after_commit, attempt
@@ -44,21 +45,37 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 #: problems listed on the preview page (all of them are in the downloadable CSV)
 PROBLEMS_SHOWN = 50
-#: uploads not confirmed within this time are deleted
-PENDING_MAX_AGE_S = 24 * 3600
 TOKEN_LENGTH = 32
 
 
 # --- pending uploads: the files between the preview and the confirmation --------------------------------
+# Personal data: each upload is a folder readable by the app's user only, and lives at most
+# IMPORT_PENDING_MAX_AGE seconds (refused after that, and deleted at the next visit of the import pages).
 
 def _pending_root() -> Path:
-    return Path(current_app.instance_path) / "imports"
+    return make_private_dir(Path(current_app.instance_path) / "imports")
+
+
+def _expired(folder: Path) -> bool:
+    try:
+        created = (folder / "meta.json").stat().st_mtime
+    except OSError:  # an upload still being saved, or a stray folder: its own folder's time
+        created = folder.stat().st_mtime
+    return time.time() - created > current_app.config["IMPORT_PENDING_MAX_AGE"]
+
+
+def purge_expired_uploads() -> None:
+    for folder in _pending_root().iterdir():
+        if folder.is_dir() and _expired(folder):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _pending_dir(token: str) -> Path:
-    """The upload of the current user named by token, or 404 (another user's token is unknown too)."""
+    """The upload of the current user named by token, or 404 (another user's token, or an expired
+    upload, is unknown too)."""
     if len(token) != TOKEN_LENGTH or not all(c in "0123456789abcdef" for c in token):
         abort(404)
+    purge_expired_uploads()
     folder = _pending_root() / token
     try:
         meta = json.loads((folder / "meta.json").read_text())
@@ -82,22 +99,19 @@ def _pending_sources(folder: Path):
 
 
 def _save_upload(form: UploadForm) -> str:
-    root = _pending_root()
-    root.mkdir(parents=True, exist_ok=True)
-    for old in root.iterdir():  # forget uploads nobody confirmed
-        if old.is_dir() and time.time() - old.stat().st_mtime > PENDING_MAX_AGE_S:
-            shutil.rmtree(old, ignore_errors=True)
+    purge_expired_uploads()
     token = secrets.token_hex(TOKEN_LENGTH // 2)
-    folder = root / token
-    folder.mkdir()
+    folder = _pending_root() / token
+    folder.mkdir(mode=0o700)
     names = {}
     for key, stored in (("workbook", "workbook.xlsx"), ("returnees", "returnees.csv"),
                         ("assistance", "assistance.csv")):
         upload = getattr(form, key).data
         if upload:
-            upload.save(folder / stored)
+            with open_private(folder / stored) as handle:
+                upload.save(handle)
             names[key] = Path(upload.filename or stored).name
-    (folder / "meta.json").write_text(json.dumps({"user_id": current_user.id, "names": names}))
+    write_private_text(folder / "meta.json", json.dumps({"user_id": current_user.id, "names": names}))
     return token
 
 
@@ -116,9 +130,10 @@ def index():
         token = _save_upload(form)
         folder = _pending_dir(token)
         outcome = import_files(current_user, _pending_sources(folder), dry_run=True)
-        (folder / "problems.csv").write_text(_problems_csv(outcome), encoding="utf-8")
+        write_private_text(folder / "problems.csv", _problems_csv(outcome))
         return render_template("imports/preview.html", outcome=outcome, token=token,
                                problems=outcome.problems[:PROBLEMS_SHOWN])
+    purge_expired_uploads()
     batches = db.session.scalars(scoped_batches(current_user).limit(100))
     return render_template("imports/index.html", form=form, batches=list(batches))
 
@@ -153,7 +168,7 @@ def confirm(token):
     done = attempt(lambda: _confirm_import(folder))
     if not done.saved:
         outcome = done.failure.outcome
-        (folder / "problems.csv").write_text(_problems_csv(outcome), encoding="utf-8")
+        write_private_text(folder / "problems.csv", _problems_csv(outcome))
         flash(_("The import was refused: the database changed since the preview."), "danger")
         return render_template("imports/preview.html", outcome=outcome, token=token,
                                problems=outcome.problems[:PROBLEMS_SHOWN])

@@ -40,6 +40,7 @@ from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
 from caseapp.extensions import db
 from caseapp.inputs import db_int
+from caseapp.language import local_name
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
 from caseapp.returnees.queries import scoped_returnees
@@ -340,6 +341,13 @@ class CatalogType:
     code: str
     name: str
     carries_amount: bool
+    #: the Georgian name (empty: the English one is shown)
+    name_ka: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name in the page's language."""
+        return local_name(self.name, self.name_ka)
 
 
 @dataclass
@@ -405,17 +413,19 @@ class Report:
 
 def load_catalog() -> list[CatalogType]:
     rows = db.session.execute(
-        select(AssistanceType.id, AssistanceType.code, AssistanceType.name, AssistanceType.carries_amount)
+        select(AssistanceType.id, AssistanceType.code, AssistanceType.name, AssistanceType.carries_amount,
+               AssistanceType.name_ka)
         .order_by(AssistanceType.sort_order, AssistanceType.name)
     ).all()
     return [CatalogType(*row) for row in rows]
 
 
 def report_groups(filters: ReportFilters) -> tuple[dict[str, list], dict[int, str]]:
-    offices = select(FieldOffice.id, FieldOffice.name).order_by(FieldOffice.name)
+    offices = select(FieldOffice.id, FieldOffice.name, FieldOffice.name_ka).order_by(FieldOffice.label)
     if filters.office_id is not None:
         offices = offices.where(FieldOffice.id == filters.office_id)
-    office_names = dict(db.session.execute(offices).all())
+    # The names in the page's language (English on the command line).
+    office_names = {id_: local_name(name, name_ka) for id_, name, name_ka in db.session.execute(offices)}
     groups = {
         "office": list(office_names),
         "sex": [s.value for s in Sex] if not filters.sex else [filters.sex],
@@ -577,7 +587,7 @@ def records_listed(filters: ReportFilters, **record_filters) -> sa.Select:
     """The drill-down of an events figure: its records with their returnee and office name, oldest first."""
     return (
         records_behind(filters, **record_filters)
-        .add_columns(Returnee, FieldOffice.name)
+        .add_columns(Returnee, FieldOffice.label)
         .join(FieldOffice, FieldOffice.id == Returnee.field_office_id)
         .order_by(AssistanceRecord.provided_on, AssistanceRecord.id)
     )
@@ -591,7 +601,7 @@ def returnees_listed(user: User, filters: ReportFilters, measure: str, **figure)
         scoped_returnees(user)
         .where(Returnee.id.in_(ids))
         .join(FieldOffice, FieldOffice.id == Returnee.field_office_id)
-        .add_columns(FieldOffice.name)
+        .add_columns(FieldOffice.label)
         .order_by(Returnee.last_name, Returnee.first_name, Returnee.id)
     )
 

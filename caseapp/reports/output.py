@@ -102,12 +102,12 @@ def report_sheets(shown: PresentedReport) -> list[tuple[str, list[str], list[lis
         else:
             money = [amounts.get(c, 0) for c in currencies]
         code = assistance_type.code
-        summary.append([assistance_type.name, code, shown.total(PERSONS, code), shown.total(EVENTS, code), *money])
+        summary.append([assistance_type.label, code, shown.total(PERSONS, code), shown.total(EVENTS, code), *money])
     sheets = [(_("Summary"), summary_header, summary)]
 
     header = [_("Group"), _("Returned persons"), _("Assisted persons"), _("All events")]
     for assistance_type in report.types:
-        header += [_("%(type)s: persons", type=assistance_type.name), _("%(type)s: events", type=assistance_type.name)]
+        header += [_("%(type)s: persons", type=assistance_type.label), _("%(type)s: events", type=assistance_type.label)]
     for dimension in DIMENSIONS:
         rows = []
         for dimension_key, group, label in [*[(dimension, g, group_code(report, dimension, g))
@@ -121,7 +121,7 @@ def report_sheets(shown: PresentedReport) -> list[tuple[str, list[str], list[lis
 
     sheets.append((_("Funnels"), [_("Counselling"), _("Persons counselled"), _("Grant"),
                                   _("Persons who then received the grant"), _("Share (%)")],
-                   [[f.funnel.counselling.name, f.counselled, f.funnel.grant.name, f.converted,
+                   [[f.funnel.counselling.label, f.counselled, f.funnel.grant.label, f.converted,
                      "" if f.share is None else f.share] for f in shown.funnels()]))
     pipeline = []
     for assistance_type in report.types:
@@ -129,7 +129,7 @@ def report_sheets(shown: PresentedReport) -> list[tuple[str, list[str], list[lis
             persons = shown.pipeline(assistance_type.code, status.value, PERSONS)
             if persons:
                 amounts = shown.pipeline_amounts(assistance_type.code, status.value) or {}
-                pipeline.append([assistance_type.name, str(status.label), persons,
+                pipeline.append([assistance_type.label, str(status.label), persons,
                                  shown.pipeline(assistance_type.code, status.value, EVENTS),
                                  *[amounts.get(c, "") for c in currencies]])
     sheets.append((_("Pipeline"), [_("Type"), _("Status"), _("Persons"), _("Records")]
@@ -204,12 +204,12 @@ def report_text(shown: PresentedReport) -> str:
         lines.append(f"{_('Filters')}: {scope}")
     lines += [f"{_('Returned persons')}: {shown.total(RETURNED)}",
               f"{_('Assisted persons')}: {shown.total(ASSISTED)} ({_('events')}: {shown.total(EVENTS)})", ""]
-    width = max(len(assistance_type.name) for assistance_type in report.types)
+    width = max(len(assistance_type.label) for assistance_type in report.types)
     lines.append(f"{_('Assistance type'):<{width}}  {_('Persons'):>8}  {_('Events'):>8}  {_('Amounts')}")
     for assistance_type in report.types:
         amounts = shown.amounts(assistance_type.code)
         money = ", ".join(f"{_amount_text(a)} {c}" for c, a in sorted((amounts or {}).items()))
-        lines.append(f"{assistance_type.name:<{width}}  {shown.total(PERSONS, assistance_type.code)!s:>8}  "
+        lines.append(f"{assistance_type.label:<{width}}  {shown.total(PERSONS, assistance_type.code)!s:>8}  "
                      f"{shown.total(EVENTS, assistance_type.code)!s:>8}  {money}")
     lines += ["", shown.paragraph()]
     return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 
 from caseapp.assistance.models import AssistanceStatus
+from caseapp.charts import ColumnChart, Series, column_chart
 from caseapp.reports.counting import (
     ASSISTED,
     DIMENSIONS,
@@ -232,7 +233,7 @@ def donor_paragraph(shown: PresentedReport) -> str:
             details = _("%(details)s; %(money)s", details=details, money=money)
         sentences.append(_("%(persons)s received %(type)s (%(details)s).",
                            persons=_persons(shown.total(PERSONS, assistance_type.code)),
-                           type=_lower_first(assistance_type.name), details=details))
+                           type=_lower_first(assistance_type.label), details=details))
     for figures in shown.funnels():
         if figures.funnel.counselled == 0:
             continue
@@ -240,40 +241,27 @@ def donor_paragraph(shown: PresentedReport) -> str:
         sentences.append(_("Of the %(counselled)s who received %(counselling)s, %(converted)s%(share)s then "
                            "received %(grant)s.",
                            counselled=_persons(figures.counselled),
-                           counselling=_lower_first(figures.funnel.counselling.name),
+                           counselling=_lower_first(figures.funnel.counselling.label),
                            converted=_number(figures.converted), share=share,
-                           grant=_lower_first(figures.funnel.grant.name)))
-    return " ".join(sentence[:1].upper() + sentence[1:] for sentence in sentences)
+                           grant=_lower_first(figures.funnel.grant.label)))
+    return " ".join(_capitalise(sentence) for sentence in sentences)
 
 
-@dataclass
-class MonthChart:
-    width: int
-    height: int
-    bar_width: int
-    top: int
-    bars: list[dict]
+def _capitalise(sentence: str) -> str:
+    """The first letter in upper case, where the script has cases: Georgian has none in running text
+    (Python would turn მ into the display capital Მ, which no one writes at the start of a sentence)."""
+    first = sentence[:1]
+    if "\u10a0" <= first <= "\u10ff" or "\u1c90" <= first <= "\u1cbf":
+        return sentence
+    return first.upper() + sentence[1:]
 
 
-def month_chart(shown: PresentedReport, height: int = 160) -> MonthChart:
-    """Two bars per month (returned, assisted), scaled to the highest shown value. A withheld figure gets no
-    bar, since its length would tell the number."""
-    report = shown.report
-    months = report.groups["month"]
-    bar_width, gap = 8, 6
-    series = [(month, shown.cell("month", month, RETURNED), shown.cell("month", month, ASSISTED))
-              for month in months]
-    top = max([v for _m, *values in series for v in values if isinstance(v, int)] + [0])
-    label_every = 3  # a label is wider than one month's two bars
-    bars = []
-    for index, (month, returned, assisted) in enumerate(series):
-        bars.append({
-            "x": index * (2 * bar_width + gap),
-            "label": group_label(report, "month", month),
-            "show_label": index % label_every == 0,
-            "returned": returned,
-            "assisted": assisted,
-            "returned_height": round(height * returned / top, 1) if isinstance(returned, int) and top else None,
-            "assisted_height": round(height * assisted / top, 1) if isinstance(assisted, int) and top else None,
-        })
-    return MonthChart(max(len(months) * (2 * bar_width + gap), 100), height, bar_width, top, bars)
+def month_chart(shown: PresentedReport) -> ColumnChart:
+    """Persons returned and assisted per month, as shown (a withheld figure gets no bar)."""
+    months = shown.report.groups["month"]
+    return column_chart(
+        [group_label(shown.report, "month", month) for month in months],
+        [Series(_("returned (by return date)"), "bar-returned", [shown.cell("month", m, RETURNED) for m in months]),
+         Series(_("assisted (by date of assistance)"), "bar-assisted",
+                [shown.cell("month", m, ASSISTED) for m in months])],
+        bar_width=22, gap=22)

@@ -53,7 +53,7 @@ def filters_from_request(user) -> tuple[ReportFilters, list]:
 
 
 def _office_choices(user) -> list[tuple[int, str]]:
-    query = select(FieldOffice.id, FieldOffice.name).order_by(FieldOffice.name)
+    query = select(FieldOffice.id, FieldOffice.label).order_by(FieldOffice.label)
     scope = office_scope(user)
     if scope is not None:
         query = query.where(FieldOffice.id == scope)
@@ -144,7 +144,7 @@ def drilldown():
         "reports/drilldown.html", filters=filters, measure=measure, assistance_type=assistance_type, status=status, funnel=funnel,
         currency=currency, total=page.total, returnees=returnees, records=rows, sums=sums,
         page=page, args=args.to_dict(), report_args=report_args,
-        office_name=db.session.get(FieldOffice, filters.office_id).name if filters.office_id else None,
+        office_name=db.session.get(FieldOffice, filters.office_id).label if filters.office_id else None,
         status_label=AssistanceStatus(status).label,
         vulnerability_label=Vulnerability(filters.vulnerability).label if filters.vulnerability else "",
     )

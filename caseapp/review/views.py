@@ -80,7 +80,7 @@ def cases():
     form = ReassignForm()
     form.caseworker_id.choices = [(u.id, u.display_name) for u in staff]
     offices = [] if office_scope(current_user) is not None else db.session.execute(
-        select(FieldOffice.id, FieldOffice.name).order_by(FieldOffice.name)).all()
+        select(FieldOffice.id, FieldOffice.label).order_by(FieldOffice.label)).all()
     return render_template("review/cases.html", cases=rows, page=page, form=form,
                            staff=staff, caseworker=caseworker, office_id=office_id, offices=offices)
 

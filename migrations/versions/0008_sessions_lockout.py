@@ -1,8 +1,8 @@
 """sessions that end, logins that cannot be guessed: login_session (server-side login sessions),
 login_throttle (failed logins and locks per username) and user_account.must_change_password
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-25 12:19:03.337841
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
