@@ -5,14 +5,15 @@ import os
 from pathlib import Path
 
 import click
-from flask import Flask, g, request
+from flask import Flask, current_app, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from caseapp import database, security, unit_of_work
+from caseapp.auth.sessions import PUBLIC_ENDPOINTS, check_login_session
 from caseapp.config import DefaultConfig, database_url, load_secret_key
 from caseapp.error_pages import register_errorhandlers
-from caseapp.extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from caseapp.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from caseapp.health import register_healthz
 from caseapp.inputs import DatabaseIdConverter, refuse_control_characters
 from caseapp.language import LANGUAGE_NAMES, current_language, remember_lang_argument, select_locale
@@ -20,8 +21,8 @@ from caseapp.language.wtforms_messages import translate_wtforms_messages
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-#: endpoints that answer without a login; everything else requires one
-PUBLIC_ENDPOINTS = {"auth.login", "language.switch", "static", "bootstrap.static", "healthz"}
+#: what a user whose password was set by an administrator may open before choosing their own
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "language.switch", "static", "bootstrap.static"}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -50,6 +51,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
+    # A CSRF token never outlives the login session it was issued in (see auth/sessions.py).
+    app.config["WTF_CSRF_TIME_LIMIT"] = int(app.config["SESSION_LIFETIME_HOURS"] * 3600)
     refuse_missing_database(app)
 
     security.init_app(app)
@@ -80,7 +83,12 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True)
+    # First, before any query: whether this request's SQLite transactions take the write lock.
+    app.before_request(set_transaction_mode)
+    # Before the CSRF check: an ended session takes its CSRF token with it.
+    app.before_request(check_login_session)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     translate_wtforms_messages()
     bootstrap.init_app(app)
@@ -93,6 +101,13 @@ def register_extensions(app: Flask) -> None:
         database.configure_engine(db.engine, app.config)
     # Import every model so that metadata is complete for migrations and create_all.
     from caseapp import models  # noqa: F401
+
+
+def set_transaction_mode() -> None:
+    """Whether this request's SQLite transactions begin with the write lock: a writing method, or a GET
+    view marked `writes_on_read` (see unit_of_work). The login-session check reads it too."""
+    view = current_app.view_functions.get(request.endpoint)
+    g.may_write_token = database.set_request_may_write(unit_of_work.may_write(view, request.method))
 
 
 def register_blueprints(app: Flask) -> None:
@@ -134,14 +149,14 @@ def register_blueprints(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     @app.before_request
     def require_login_by_default():
-        view = app.view_functions.get(request.endpoint)
-        g.may_write_token = database.set_request_may_write(unit_of_work.may_write(view, request.method))
         refuse_control_characters()
         remember_lang_argument()
         if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
             return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
+        if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+            return redirect(url_for("auth.change_password"))
         return None
 
     @app.teardown_request

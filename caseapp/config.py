@@ -7,7 +7,9 @@ from pathlib import Path
 class DefaultConfig:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    WTF_CSRF_TIME_LIMIT = None  # a long form typed at a field office must not expire mid-way
+    # WTF_CSRF_TIME_LIMIT follows SESSION_LIFETIME_HOURS (create_app): a CSRF token is bound to the login
+    # session (a new one at login, gone at logout or expiry), so a long form typed at a field office lives
+    # as long as the session does.
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -22,6 +24,24 @@ class DefaultConfig:
     HSTS_MAX_AGE = 365 * 24 * 3600
     #: werkzeug's scrypt: memory-hard; the tests use a cheaper setting to stay fast
     PASSWORD_HASH_METHOD = "scrypt"
+    #: a login session ends after this many minutes without a request ...
+    SESSION_IDLE_MINUTES = 30
+    #: ... and this many hours after the login, whatever the activity
+    SESSION_LIFETIME_HOURS = 12
+    #: this many wrong passwords for one username within LOGIN_FAILURE_WINDOW_MINUTES lock it (known or not)
+    LOGIN_FAILURE_LIMIT = 6
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_LOCKOUT_MINUTES = 15
+    #: Flask-Limiter: login attempts (POST) per client address and per username; counts live in memory
+    #: (per process) unless RATELIMIT_STORAGE_URI names a shared store, e.g. redis://127.0.0.1:6379/0
+    LOGIN_RATE_LIMIT_PER_ADDRESS = "30 per minute; 300 per hour"
+    LOGIN_RATE_LIMIT_PER_ACCOUNT = "10 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    #: passwords: length bounds and the lowest zxcvbn score (0-4) accepted
+    PASSWORD_MIN_LENGTH = 12
+    PASSWORD_MAX_LENGTH = 128
+    PASSWORD_MIN_SCORE = 3
     PAGE_SIZE = 25
     #: a header carrying the request id set by a trusted reverse proxy (e.g. "X-Request-ID"); None: generated
     REQUEST_ID_HEADER = None

@@ -206,6 +206,11 @@ def read_only():
         _may_write.reset(token)
 
 
+def may_write() -> bool:
+    """Whether the current transaction (or the next one) begins with the write lock on SQLite."""
+    return _may_write.get()
+
+
 def set_request_may_write(may_write: bool):
     return _may_write.set(may_write)
 

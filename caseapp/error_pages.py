@@ -22,6 +22,7 @@ ERROR_TEXTS = {
     405: (_l("Not allowed"), _l("This address does not take that kind of request.")),
     413: (_l("The file is too large"),
           _l("Uploads stop at 64 MB. Split the file, or import it with the import-data command.")),
+    429: (_l("Too many attempts"), _l("Wait a minute, then try again.")),
     409: (_l("Someone else saved this record at the same moment"),
           _l("Nothing of yours was saved and nothing was overwritten. Go back, reload the page to see the "
              "current version, and make your change again.")),
@@ -57,7 +58,7 @@ def register_errorhandlers(app: Flask) -> None:
         return render_error(400, error.description)
 
     app.register_error_handler(400, lambda error: render_error(400, getattr(error, "description", None)))
-    for code in (403, 404, 405, 413):
+    for code in (403, 404, 405, 413, 429):
         app.register_error_handler(code, lambda error, code=code: render_error(code))
 
     @app.errorhandler(StaleDataError)

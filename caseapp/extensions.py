@@ -1,6 +1,8 @@
 """Flask extensions, created here without an app so that any module can import them."""
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,3 +30,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+#: counts login attempts (see auth/views.py); storage from RATELIMIT_STORAGE_URI (memory:// by default)
+limiter = Limiter(key_func=get_remote_address)

@@ -11,7 +11,7 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
 from caseapp import create_app
-from caseapp.extensions import db
+from caseapp.extensions import db, limiter
 from caseapp.language.catalog import compile_catalogues
 from tests import factories
 
@@ -102,6 +102,7 @@ def _clean_database(request, app):
     """Every test starts from migrated reference data only, and leaves no app context behind."""
     with app.app_context():
         _restore_reference_data(app.extensions["caseapp_reference_rows"])
+    limiter.reset()  # login attempts counted by earlier tests (all from 127.0.0.1) do not carry over
     yield
     app.config["WTF_CSRF_ENABLED"] = False
 

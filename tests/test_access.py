@@ -70,6 +70,12 @@ ROUTES = [
     ("GET", "/imports/export.xlsx", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
     ("GET", "/imports/export-returnees.csv", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
     ("GET", "/healthz", dict(anonymous=200, caseworker=200, supervisor=200, manager=200, admin=200)),
+    ("GET", "/account/password", dict(anonymous=302, caseworker=200, supervisor=200, manager=200, admin=200)),
+    ("GET", "/account/sessions", dict(anonymous=302, caseworker=200, supervisor=200, manager=200, admin=200)),
+    # {s} is another user's session: nobody ends it but its owner
+    ("POST", "/account/sessions/{s}/end", dict(anonymous=302, caseworker=404, supervisor=404, manager=404, admin=404)),
+    ("POST", "/account/sessions/end-others", dict(anonymous=302, caseworker=302, supervisor=302, manager=302, admin=302)),
+    ("POST", "/admin/users/{u}/unlock", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=302)),
     ("GET", "/login", dict(anonymous=200, caseworker=302, supervisor=302, manager=302, admin=302)),
     ("POST", "/logout", dict(anonymous=302, caseworker=302, supervisor=302, manager=302, admin=302)),
     ("POST", "/language", dict(anonymous=400, caseworker=400, supervisor=400, manager=400, admin=400)),
@@ -86,6 +92,7 @@ def gori_records(make):
 
 def records_in(make, office: str) -> dict[str, int]:
     """One record of each kind in an office: returnee, case, assistance request, review, import batch."""
+    from caseapp.auth.models import LoginSession
     from caseapp.extensions import db
     from caseapp.imports.models import ImportBatch
     from caseapp.review.models import CaseReview, ReviewOutcome
@@ -96,9 +103,11 @@ def records_in(make, office: str) -> dict[str, int]:
     entry.recorded_by_id = entry.requested_by_id = other.id
     review = CaseReview(case=person.current_case, outcome=ReviewOutcome("needs_action"), comment="call him")
     batch = ImportBatch(created_by_name="someone", field_office_id=make.office(office).id)
-    db.session.add_all([review, batch])
+    other_session = LoginSession(user_id=other.id, token_hash=f"{other.id:064d}", access_stamp=other.access_stamp)
+    db.session.add_all([review, batch, other_session])
     db.session.commit()
     return {"r": person.id, "c": person.current_case.id, "a": entry.id, "v": review.id, "b": batch.id,
+            "s": other_session.id,
             "o": make.office(office).id, "t": make.assistance_type("training").id, "u": other.id}
 
 

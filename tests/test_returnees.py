@@ -207,3 +207,68 @@ def test_a_long_name_that_grows_when_case_folded_is_still_registered(client, mak
     response = client.post("/returnees/new", data=form(make, first_name=long_name, last_name=long_name))
     assert response.status_code == 302
     assert db.session.scalar(select(Returnee.first_name)) == long_name
+
+
+def test_a_personal_number_of_another_office_is_refused_without_naming_the_office_or_the_person(
+        client, make, caseworker):
+    existing = make.returnee("Tbilisi", first_name="Secretname", personal_number="01234567890")
+    response = client.post("/returnees/new", data=form(make))
+    assert response.status_code == 200
+    assert "already registered; ask your supervisor" in response.text
+    assert "Secretname" not in response.text and "Tbilisi" not in response.text.split("<main")[1].split(
+        'name="field_office_id"')[0]
+    assert f"/returnees/{existing.id}" not in response.text
+    assert db.session.scalar(select(func.count(Returnee.id))) == 1
+
+
+def _same_person_in_tbilisi(make):
+    return make.returnee("Tbilisi", first_name="Tamar", last_name="Maisuradze", date_of_birth=date(1990, 2, 3))
+
+
+def test_a_caseworker_is_not_shown_a_possible_duplicate_of_another_office(client, make, caseworker):
+    from caseapp.audit.models import AuditEntry
+
+    _same_person_in_tbilisi(make)
+    response = client.post("/returnees/new", data=form(make, personal_number=""))
+    assert response.status_code == 302  # registered: nothing about the Tbilisi person was shown
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == "returnee.duplicate_lookup")) == 0
+
+
+def test_a_caseworker_is_shown_a_possible_duplicate_of_their_own_office_without_an_audit_entry(
+        client, make, caseworker):
+    from caseapp.audit.models import AuditEntry
+
+    make.returnee("Gori", first_name="Tamar", last_name="Maisuradze", date_of_birth=date(1990, 2, 3))
+    response = client.post("/returnees/new", data=form(make, personal_number=""))
+    assert "same name and date of birth" in response.text
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == "returnee.duplicate_lookup")) == 0
+
+
+@pytest.mark.parametrize("role,office", [(Role.SUPERVISOR, "Gori"), (Role.ADMIN, None)])
+def test_supervisors_and_admins_see_another_offices_possible_duplicate_and_each_look_is_logged(
+        app, make, role, office):
+    from caseapp.audit.models import AuditEntry
+
+    tbilisi_person = _same_person_in_tbilisi(make)
+    viewer = make.user(role, office)
+    client = app.test_client()
+    client.post("/login", data={"username": viewer.username, "password": "correct horse battery"})
+    for attempt in (1, 2):
+        response = client.post("/returnees/new", data=form(make, personal_number=""))
+        assert "same name and date of birth" in response.text and "Tbilisi" in response.text
+        entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "returnee.duplicate_lookup")).all()
+        assert len(entries) == attempt
+        assert entries[-1].returnee_id == tbilisi_person.id and entries[-1].user_id == viewer.id
+    assert db.session.scalar(select(func.count(Returnee.id))) == 1
+
+
+def test_the_disclosure_rule_is_a_plain_function(make):
+    from caseapp.returnees.disclosure import duplicates_shown_to
+
+    gori, tbilisi = make.returnee("Gori"), make.returnee("Tbilisi")
+    assert duplicates_shown_to(make.user(Role.CASEWORKER, "Gori"), [gori, tbilisi]) == [gori]
+    assert duplicates_shown_to(make.user(Role.SUPERVISOR, "Gori"), [gori, tbilisi]) == [gori, tbilisi]
+    assert duplicates_shown_to(make.user(Role.ADMIN, None), [gori, tbilisi]) == [gori, tbilisi]
+    assert duplicates_shown_to(None, [gori, tbilisi]) == [gori, tbilisi]  # the command line

@@ -47,6 +47,8 @@ def test_done_when_a_grant_is_requested_approved_by_another_supervisor_and_deliv
 
     caseworker.role = Role.SUPERVISOR  # promoted: still the one who asked for it
     db.session.commit()
+    assert client.get("/review/").status_code == 302  # a new role ends the session: log in again
+    login(caseworker)
     _decide(client, record, "approved")
     db.session.refresh(record)
     assert record.status == S.REQUESTED
@@ -250,4 +252,6 @@ def test_my_requests_are_those_of_my_office(make, login, client, gori_staff):
     assert "Lela" in client.get("/review/my-requests").text
     caseworker.field_office_id = make.office("Tbilisi").id  # moved to another office
     db.session.commit()
-    assert "Lela" not in client.get("/review/my-requests").text
+    login(caseworker)  # the move ended the session
+    page = client.get("/review/my-requests")
+    assert page.status_code == 200 and "Lela" not in page.text

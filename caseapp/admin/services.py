@@ -16,23 +16,26 @@ from caseapp.assistance.models import (
 from caseapp.audit.models import AuditAction
 from caseapp.audit.services import record_change, snapshot
 from caseapp.auth.models import Role, User
+from caseapp.auth.passwords import password_problem
+from caseapp.auth.sessions import end_sessions_of
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
-
-MIN_PASSWORD_LENGTH = 10
 
 
 def create_user(actor, *, username: str, display_name: str, role: Role, password: str,
                 field_office_id: int | None = None, active: bool = True) -> User:
     errors = _user_errors(username=username, role=role, field_office_id=field_office_id)
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = _l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    problem = password_problem(password, username=username.strip(), display_name=display_name.strip())
+    if problem:
+        errors["password"] = problem
     if errors:
         raise ValidationFailed(errors)
     user = User(username=username.strip(), display_name=display_name.strip(), role=role,
                 field_office_id=field_office_id if role.belongs_to_office else None, active=active)
     user.set_password(password)
+    # A password an administrator chose is known to two people: its owner replaces it at first login.
+    user.must_change_password = actor is not None
     db.session.add(user)
     record_change(actor, user, AuditAction.USER_CREATE, fields=("username", "role", "field_office_id"))
     return user
@@ -41,8 +44,10 @@ def create_user(actor, *, username: str, display_name: str, role: Role, password
 def update_user(actor, user: User, *, display_name: str, role: Role, field_office_id: int | None,
                 active: bool, password: str | None = None) -> User:
     errors = _user_errors(username=user.username, role=role, field_office_id=field_office_id, existing=user)
-    if password and len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = _l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    if password:
+        problem = password_problem(password, username=user.username, display_name=display_name.strip())
+        if problem:
+            errors["password"] = problem
     if actor.id == user.id and (not active or role != Role.ADMIN):
         errors["role"] = _l("You cannot demote or deactivate your own account.")
     if errors:
@@ -54,8 +59,12 @@ def update_user(actor, user: User, *, display_name: str, role: Role, field_offic
     user.active = active
     if password:
         user.set_password(password)
-    record_change(actor, user, AuditAction.USER_UPDATE, before,
-                  details={"password": ["***", "***"]} if password else None)
+        user.must_change_password = actor.id != user.id
+    changed = record_change(actor, user, AuditAction.USER_UPDATE, before,
+                            details={"password": ["***", "***"]} if password else None)
+    if changed is not None and changed.changes.keys() & {"role", "field_office_id", "active", "password"}:
+        # A new password, role, office or deactivation ends the account's open sessions at once.
+        end_sessions_of(user)
     return user
 
 

@@ -13,8 +13,10 @@ from caseapp.assistance.models import (
     Currency,
 )
 from caseapp.audit.models import AuditEntry
+from caseapp.auth import services as auth_services
+from caseapp.auth import sessions
 from caseapp.auth.forms import UserForm
-from caseapp.auth.models import Role, User
+from caseapp.auth.models import LoginThrottle, Role, User
 from caseapp.auth.policies import can_administer, require
 from caseapp.errors import apply_errors
 from caseapp.extensions import db
@@ -23,6 +25,7 @@ from caseapp.history import describe
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import paginate, requested_page
 from caseapp.submissions import submitted_once
+from caseapp.timeutil import utcnow
 from caseapp.unit_of_work import attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -44,7 +47,17 @@ def _office_choices():
 @bp.get("/users")
 def users():
     rows = db.session.scalars(select(User).order_by(User.role, User.username))
-    return render_template("admin/users.html", users=list(rows))
+    throttles = {t.username_key: t for t in db.session.scalars(select(LoginThrottle))}
+    return render_template("admin/users.html", users=list(rows), throttles=throttles,
+                           username_key=auth_services.username_key, now=utcnow())
+
+
+@bp.post("/users/<int:user_id>/unlock")
+def unlock_user(user_id):
+    user = get_or_404(User, user_id)
+    auth_services.unlock_user(current_user, user)
+    flash(_("%(name)s can log in again; the failed logins are forgotten.", name=user.display_name), "success")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -71,6 +84,8 @@ def user_form(user_id=None):
                 current_user, user, display_name=form.display_name.data, role=Role(form.role.data),
                 field_office_id=office_id, active=form.active.data, password=form.password.data or None),
                 form=form)
+        if done.saved and user is not None and user.id == current_user.id and form.password.data:
+            sessions.sign_in(user)  # their other sessions end; this browser goes on in a new one
         if done.saved:
             flash(_("The account of %(name)s is saved.", name=(user or done.result).display_name), "success")
             return redirect(url_for("admin.users"))

@@ -22,7 +22,7 @@ from caseapp.forms import amount_for_input, parse_typed_amount
 from caseapp.returnees.queries import get_returnee_or_404
 from caseapp.submissions import submitted_once
 from caseapp.timeutil import today
-from caseapp.ui import is_safe_redirect, localdate, money
+from caseapp.ui import local_path, localdate, money
 from caseapp.unit_of_work import Attempt, attempt
 
 bp = Blueprint("assistance", __name__)
@@ -220,7 +220,7 @@ def decide(record_id):
     record = get_record_or_404(record_id, current_user)
     posted = request.method == "POST"
     form = step_form(DecisionForm, posted)
-    target = form.next.data if is_safe_redirect(form.next.data) else url_for("review.queue")
+    target = local_path(form.next.data) or url_for("review.queue")
     if not form.validate():
         flash(_("Choose approve or reject."), "danger")
         return redirect(target)

@@ -39,6 +39,10 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.IMPORT_UNDO: _l("undid an import"),
     AuditAction.BACKUP_CREATE: _l("made a backup"),
     AuditAction.BACKUP_DOWNLOAD: _l("downloaded a backup"),
+    AuditAction.RETURNEE_DUPLICATE_LOOKUP: _l("was shown this returnee as a possible duplicate at a registration"),
+    AuditAction.USER_PASSWORD: _l("changed their own password"),
+    AuditAction.USER_LOCKED: _l("was locked after too many failed logins"),
+    AuditAction.USER_UNLOCK: _l("unlocked the account"),
 }
 #: entries that record a record's values (not [old, new] pairs)
 CREATIONS = {action for action in AuditAction if action.value.endswith(".create")} | {
@@ -46,6 +50,10 @@ CREATIONS = {action for action in AuditAction if action.value.endswith(".create"
     AuditAction.IMPORT_APPLY,
     AuditAction.IMPORT_UNDO,
     AuditAction.BACKUP_DOWNLOAD,
+    AuditAction.RETURNEE_DUPLICATE_LOOKUP,
+    AuditAction.USER_LOCKED,
+    AuditAction.USER_UNLOCK,
+    AuditAction.USER_PASSWORD,
 }
 
 

@@ -17,6 +17,7 @@ class AuditAction(ChoiceEnum):
 
     RETURNEE_CREATE = "returnee.create"
     RETURNEE_UPDATE = "returnee.update"
+    RETURNEE_DUPLICATE_LOOKUP = "returnee.duplicate_lookup"
     CASE_OPEN = "case.open"
     CASE_STATUS = "case.status"
     CASE_PLAN = "case.plan"
@@ -37,6 +38,9 @@ class AuditAction(ChoiceEnum):
     CATALOG_UPDATE = "catalog.update"
     USER_CREATE = "user.create"
     USER_UPDATE = "user.update"
+    USER_PASSWORD = "user.password"
+    USER_LOCKED = "user.locked"
+    USER_UNLOCK = "user.unlock"
     IMPORT_APPLY = "import.apply"
     IMPORT_UNDO = "import.undo"
     BACKUP_CREATE = "backup.create"

@@ -103,18 +103,20 @@ def record_event(
     entity_type: str,
     entity_id: int | None = None,
     label: str | None = None,
+    returnee_id: int | None = None,
     details: dict[str, Any] | None = None,
     comment: str | None = None,
 ) -> AuditEntry:
     """Record something that happened without changing a record of the database (an export, a backup, a
-    refused login): who, what, and its details. A change of a record goes through record_change."""
+    refused login): who, what, and its details (`returnee_id`: the returnee whose history shows it). A change
+    of a record goes through record_change."""
     return _write_entry(
         actor,
         action,
         entity_type=entity_type,
         entity_id=entity_id,
         label=label,
-        returnee_id=None,
+        returnee_id=returnee_id,
         entity_version=None,
         changes={key: _plain(value) for key, value in (details or {}).items()},
         comment=comment,

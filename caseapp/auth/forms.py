@@ -11,6 +11,17 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired()],
+        description=_l("At least 12 characters; a few unrelated words make a strong password that is easy "
+                       "to remember. Not your name or username."))
+    new_password_again = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))])
+
+
 class UserForm(FlaskForm):
     username = StringField(
         _l("Username"),
@@ -22,8 +33,8 @@ class UserForm(FlaskForm):
     field_office_id = SelectField(_l("Field office"), coerce=int, validators=[Optional()])
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(
-        _l("New password"),
-        validators=[Optional(), Length(min=10, message=_l("At least 10 characters."))],
+        _l("New password"), validators=[Optional()],
+        description=_l("At least 12 characters. The user must replace it with their own at their next login."),
     )
     password_again = PasswordField(
         _l("Repeat the password"), validators=[EqualTo("password", message=_l("The passwords differ."))]

@@ -42,6 +42,7 @@ from caseapp.history import describe
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import count_rows, requested_page
+from caseapp.returnees.disclosure import record_duplicate_lookup
 from caseapp.returnees.forms import ReturneeForm
 from caseapp.returnees.models import Vulnerability
 from caseapp.returnees.queries import get_returnee_or_404
@@ -145,10 +146,11 @@ def _save_returnee(form: ReturneeForm, returnee=None):
                        form=form)
     context = {}
     if isinstance(done.failure, DuplicatePersonalNumber):
-        existing = done.failure.existing
-        context["existing"] = existing
-        context["existing_visible"] = office_scope(current_user) in (None, existing.field_office_id)
+        context["existing"] = done.failure.existing  # None when the user may not see that returnee
+        context["personal_number_taken"] = True
     elif isinstance(done.failure, PossibleDuplicate):
+        # The registration is undone; that other offices' returnees were shown stays on record.
+        record_duplicate_lookup(current_user, done.failure.matches)
         context["possible_duplicates"] = done.failure.matches
         form.confirm_duplicate.data = "yes"
     elif done.stale is not None:

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from caseapp.extensions import db
 from caseapp.language import supported
-from caseapp.ui import is_safe_redirect
+from caseapp.ui import local_path
 
 bp = Blueprint("language", __name__)
 
@@ -23,8 +23,8 @@ def switch():
     if current_user.is_authenticated:
         current_user.locale = chosen
         db.session.flush()  # the request commits (caseapp.unit_of_work)
-    target = request.form.get("next")
-    return redirect(without_lang(target) if is_safe_redirect(target) else url_for("home.index"))
+    target = local_path(request.form.get("next"))
+    return redirect(without_lang(target) if target else url_for("home.index"))
 
 
 def without_lang(target: str) -> str:

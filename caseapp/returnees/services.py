@@ -13,6 +13,7 @@ from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
+from caseapp.returnees.disclosure import duplicates_shown_to, sees_record
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Vulnerability
 from caseapp.returnees.queries import find_by_personal_number, find_same_name_and_birth
 from caseapp.returnees.rules import (
@@ -50,8 +51,11 @@ class PossibleDuplicate(ValidationFailed):
 
 
 class DuplicatePersonalNumber(ValidationFailed):
-    def __init__(self, existing: Returnee):
-        super().__init__({"personal_number": _l("This personal number is already registered.")})
+    """The personal number is taken; `existing` is that returnee only when the actor may see them."""
+
+    def __init__(self, existing: Returnee | None):
+        super().__init__({"personal_number": _l("This personal number is already registered.") if existing
+                          else _l("This personal number is already registered; ask your supervisor.")})
         self.existing = existing
 
 
@@ -85,7 +89,7 @@ def _check(actor: User, values: ReturneeInput, existing: Returnee | None, confir
     if values.personal_number:
         clash = find_by_personal_number(values.personal_number)
         if clash is not None and clash is not existing:
-            raise DuplicatePersonalNumber(clash)
+            raise DuplicatePersonalNumber(clash if sees_record(actor, clash.field_office_id) else None)
     if values.external_id:
         clash = db.session.scalar(select(Returnee).where(Returnee.external_id == values.external_id))
         if clash is not None and clash is not existing:
@@ -100,8 +104,9 @@ def _check(actor: User, values: ReturneeInput, existing: Returnee | None, confir
                 values.first_name, values.last_name, values.date_of_birth,
                 exclude_id=existing.id if existing else None,
             )
-            if matches:
-                raise PossibleDuplicate(matches)
+            shown = duplicates_shown_to(actor, matches)
+            if shown:
+                raise PossibleDuplicate(shown)
 
 
 def _apply(returnee: Returnee, values: ReturneeInput) -> None:

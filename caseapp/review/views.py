@@ -24,7 +24,7 @@ from caseapp.review import queries, services
 from caseapp.review.forms import CaseReviewForm, ReassignForm, ReviewAnswerForm
 from caseapp.review.models import ReviewOutcome
 from caseapp.submissions import submitted_once
-from caseapp.ui import is_safe_redirect
+from caseapp.ui import redirect_to_local
 from caseapp.unit_of_work import attempt
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -35,8 +35,7 @@ REQUESTS_PER_PAGE = 50
 
 
 def _back(default: str):
-    target = request.form.get("next")
-    return redirect(target if is_safe_redirect(target) else default)
+    return redirect_to_local(request.form.get("next"), default)
 
 
 @bp.get("/")
