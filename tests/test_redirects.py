@@ -113,7 +113,8 @@ def test_the_review_and_decision_forms_next_stays_on_the_site(client, make, logi
     record = make.record(person, "business_grant", status="requested", amount="3000")
     login(supervisor)
     decided = client.post(
-        f"/assistance/{record.id}/decision", data={"decision": "approved", "version": record.version, "next": target}
+        f"/assistance/{record.id}/decision",
+        data={"decision": "approved", "version": record.version, "next": target, "confirmed": "yes"},
     )
     assert decided.status_code == 302 and _stays_here(decided.headers["Location"])
     assert decided.headers["Location"].endswith("/review/")
@@ -131,6 +132,6 @@ def test_the_decision_form_goes_back_to_a_local_next(client, make, login):
     login(supervisor)
     decided = client.post(
         f"/assistance/{record.id}/decision",
-        data={"decision": "approved", "version": record.version, "next": f"/returnees/{person.id}"},
+        data={"decision": "approved", "version": record.version, "next": f"/returnees/{person.id}", "confirmed": "yes"},
     )
     assert decided.headers["Location"].endswith(f"/returnees/{person.id}")
