@@ -159,7 +159,8 @@ class _Staging:
         self.file.seek(0)
         while True:
             try:
-                yield pickle.load(self.file)
+                # the staging file is this run's own, created owner-only by tempfile and never read by another
+                yield pickle.load(self.file)  # nosec B301
             except EOFError:
                 return
 
@@ -181,7 +182,8 @@ class _BulkInsert:
         self.common = [(name, _converter(table.c[name].type, dialect) if self.raw else None) for name in common]
         self.names = (*converted, *plain, *common)
         quote = dialect.identifier_preparer.quote
-        self.sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+        # table and column names come from the models' metadata, quoted by the dialect; values are bound
+        self.sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "  # nosec B608
                     f"({', '.join(quote(name) for name in self.names)}) VALUES ({', '.join(['?'] * len(self.names))})")
 
     def convert(self, values: tuple) -> tuple:
