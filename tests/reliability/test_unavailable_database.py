@@ -18,8 +18,6 @@ from caseapp.extensions import db
 from caseapp.health import head_revisions
 from tests.factories import PASSWORD
 
-#: the first of the ports this suite may use (tests/reliability: 5201-5209)
-HUNG_PORT = 5201
 TRY_AGAIN = "Please try again in a moment"
 
 
@@ -40,7 +38,8 @@ def disposed(app):
 @contextmanager
 def hung_database_server():
     """A socket that accepts connections and never answers (a hung host, a stuck proxy)."""
-    listener = socket.create_server(("127.0.0.1", HUNG_PORT))
+    listener = socket.create_server(("127.0.0.1", 0))  # any free port: suites may run side by side
+    hung_port = listener.getsockname()[1]
     accepted = []
     stop = threading.Event()
 
@@ -55,7 +54,7 @@ def hung_database_server():
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        yield f"postgresql+psycopg://caseapp@127.0.0.1:{HUNG_PORT}/caseapp"
+        yield f"postgresql+psycopg://caseapp@127.0.0.1:{hung_port}/caseapp"
     finally:
         stop.set()
         thread.join()
