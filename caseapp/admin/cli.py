@@ -1,12 +1,10 @@
 import click
 from flask import Flask
-from sqlalchemy import select
 
 from caseapp.admin.services import create_user
 from caseapp.auth.models import Role
 from caseapp.errors import ValidationFailed
-from caseapp.extensions import db
-from caseapp.offices.models import FieldOffice
+from caseapp.offices.queries import find_office
 from caseapp.unit_of_work import transaction
 
 
@@ -22,7 +20,7 @@ def register_admin_commands(app: Flask) -> None:
         """Create a staff account."""
         office_id = None
         if office:
-            found = db.session.scalar(select(FieldOffice).where(FieldOffice.name == office))
+            found = find_office(office)
             if found is None:
                 raise click.BadParameter(f"no field office named {office!r}", param_hint="--office")
             office_id = found.id

@@ -13,6 +13,7 @@ from caseapp.cases.models import Case
 from caseapp.extensions import db
 from caseapp.imports.validation import ASSISTANCE_COLUMNS, RETURNEE_COLUMNS
 from caseapp.offices.models import FieldOffice
+from caseapp.offices.queries import find_office
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from caseapp.spreadsheets import csv_text, xlsx_bytes
 
@@ -85,7 +86,8 @@ def export_workbook(office_id: int | None = None) -> bytes:
 def write_export(destination: Path, *, office_name: str | None = None) -> list[Path]:
     office_id = None
     if office_name:
-        office_id = db.session.scalar(select(FieldOffice.id).where(FieldOffice.name == office_name))
+        found = find_office(office_name)
+        office_id = found.id if found else None
         if office_id is None:
             raise LookupError(f"No field office named {office_name!r}.")
     destination = Path(destination)

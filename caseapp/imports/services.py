@@ -56,7 +56,7 @@ from caseapp.imports.validation import (
     read_assistance,
     read_returnee,
 )
-from caseapp.offices.models import FieldOffice
+from caseapp.offices.queries import office_ids_by_name
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from caseapp.returnees.rules import name_columns
 from caseapp.review.models import CaseReview
@@ -315,7 +315,7 @@ class _ImportRun:
     def _check(self, staging: _Staging | None) -> None:
         """Step 1: read and check every row, without writing; stage the rows for the apply."""
         self.rules = RowRules(
-            office_ids={office.name.casefold(): office.id for office in self.session.scalars(select(FieldOffice))},
+            office_ids=office_ids_by_name(self.session),
             types={known.code: known for known in self.session.scalars(select(AssistanceType))},
             scope_office_id=self.scope,
             today=self.on,

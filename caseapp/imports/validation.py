@@ -16,6 +16,7 @@ from caseapp.assistance.models import AssistanceStatus, AssistanceType, Currency
 from caseapp.assistance.services import AssistanceInput, assistance_errors, parse_amount
 from caseapp.imports.readers import SheetError
 from caseapp.inputs import CONTROL_RE
+from caseapp.offices.queries import name_key
 from caseapp.returnees.models import Sex, Vulnerability
 from caseapp.returnees.rules import normalise_personal_number, normalise_phone, returnee_errors
 
@@ -86,7 +87,7 @@ class AssistanceRow:
 class RowRules:
     """What the rows are checked against: the offices, the catalog, the importer's office, today."""
 
-    office_ids: dict[str, int]  # case-folded office name -> id
+    office_ids: dict[str, int]  # office name (English or Georgian, offices.queries.name_key) -> id
     types: dict[str, AssistanceType]  # catalog code -> type
     scope_office_id: int | None
     today: date
@@ -199,7 +200,7 @@ def read_returnee(row: int, cells: dict[str, str], rules: RowRules) -> tuple[Ret
     date_of_birth = _date(table, row, "date_of_birth", cells["date_of_birth"], problems)
     return_date = _date(table, row, "return_date", cells["return_date"], problems)
     office_name = cells["field_office"].strip()
-    office_id = rules.office_ids.get(office_name.casefold())
+    office_id = rules.office_ids.get(name_key(office_name))
     if office_id is None:
         problems.append(Problem(table, row, "field_office", office_name,
                                 _("Unknown field office.") if office_name else _("Required.")))

@@ -5,10 +5,8 @@ import json
 
 import click
 from flask import Flask
-from sqlalchemy import select
 
-from caseapp.extensions import db
-from caseapp.offices.models import FieldOffice
+from caseapp.offices.queries import find_office
 from caseapp.reports.counting import ReportFilters, build_report
 from caseapp.reports.output import report_csv, report_json, report_text
 from caseapp.reports.presentation import PresentedReport
@@ -29,7 +27,8 @@ def register_report_commands(app: Flask) -> None:
         """Print the aggregate report of a period."""
         office_id = None
         if office is not None:
-            office_id = db.session.scalar(select(FieldOffice.id).where(FieldOffice.name == office))
+            found = find_office(office)
+            office_id = found.id if found else None
             if office_id is None:
                 raise click.BadParameter(f"no field office is named {office!r}", param_hint="--office")
         try:
