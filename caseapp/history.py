@@ -24,6 +24,7 @@ from caseapp.audit.models import AuditEntry
 from caseapp.auth.models import Role, User
 from caseapp.cases.models import CaseStatus, ClosureReason
 from caseapp.extensions import db
+from caseapp.language import LANGUAGE_NAMES
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, Sex, Vulnerability
 from caseapp.review.models import ReviewOutcome
@@ -60,6 +61,7 @@ FIELD_LABELS = {
     "role": _l("Role"),
     "active": _l("Active"),
     "password": _l("Password"),
+    "locale": _l("Language"),
     "name": _l("Name"),
     "code": _l("Code"),
     "category": _l("Category"),
@@ -228,6 +230,8 @@ def _format(name: str, value: Any, entry: AuditEntry, names: _Names, currency: s
         return names.offices.get(value, str(value))
     if name == "type_id":
         return names.types.get(value, str(value))
+    if name == "locale":
+        return LANGUAGE_NAMES.get(str(value), _("The browser's language"))
     if name == "files":
         return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
     text = str(value)

@@ -8,6 +8,7 @@ from caseapp.assistance.models import AssistanceType
 from caseapp.auth.models import Role, User
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
+from tests.factories import PASSWORD
 
 
 @pytest.fixture
@@ -69,3 +70,30 @@ def test_admin_adds_a_catalog_type_that_caseworkers_can_then_log(client, make, a
     person = make.returnee("Gori")
     page = client.get(f"/returnees/{person.id}")
     assert "Legal aid" in page.text
+
+
+def test_admin_sets_a_users_language_and_their_pages_follow_it(app, client, admin, make):
+    nino = make.user(Role.CASEWORKER, "Gori", username="nino")
+    db.session.commit()
+    form = {"username": "nino", "display_name": "Nino", "role": "caseworker",
+            "field_office_id": make.office("Gori").id, "active": "y", "locale": "ka"}
+    assert client.post(f"/admin/users/{nino.id}", data=form).status_code == 302
+    db.session.refresh(nino)
+    assert nino.locale == "ka"
+    assert '<option selected value="ka">' in client.get(f"/admin/users/{nino.id}").text
+    theirs = app.test_client()
+    theirs.post("/login", data={"username": "nino", "password": PASSWORD})
+    assert '<html lang="ka"' in theirs.get("/", headers={"Accept-Language": "en"}).text
+    form["locale"] = ""
+    client.post(f"/admin/users/{nino.id}", data=form)
+    db.session.refresh(nino)
+    assert nino.locale is None
+    assert '<html lang="en"' in theirs.get("/", headers={"Accept-Language": "en"}).text
+
+
+def test_an_unknown_language_is_refused_next_to_the_field(client, admin, make):
+    response = client.post("/admin/users/new", data={
+        "username": "ana", "display_name": "Ana", "role": "manager", "field_office_id": 0, "locale": "fr",
+        "password": "long enough pw 77", "password_again": "long enough pw 77"})
+    assert response.status_code == 200 and "Not a valid choice" in response.text
+    assert db.session.scalar(select(User).where(User.username == "ana")) is None

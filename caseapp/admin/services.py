@@ -20,11 +20,12 @@ from caseapp.auth.passwords import password_problem
 from caseapp.auth.sessions import end_sessions_of
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
+from caseapp.language import supported
 from caseapp.offices.models import FieldOffice
 
 
 def create_user(actor, *, username: str, display_name: str, role: Role, password: str,
-                field_office_id: int | None = None, active: bool = True) -> User:
+                field_office_id: int | None = None, active: bool = True, locale: str | None = None) -> User:
     errors = _user_errors(username=username, role=role, field_office_id=field_office_id)
     problem = password_problem(password, username=username.strip(), display_name=display_name.strip())
     if problem:
@@ -32,7 +33,8 @@ def create_user(actor, *, username: str, display_name: str, role: Role, password
     if errors:
         raise ValidationFailed(errors)
     user = User(username=username.strip(), display_name=display_name.strip(), role=role,
-                field_office_id=field_office_id if role.belongs_to_office else None, active=active)
+                field_office_id=field_office_id if role.belongs_to_office else None, active=active,
+                locale=supported(locale))
     user.set_password(password)
     # A password an administrator chose is known to two people: its owner replaces it at first login.
     user.must_change_password = actor is not None
@@ -42,7 +44,7 @@ def create_user(actor, *, username: str, display_name: str, role: Role, password
 
 
 def update_user(actor, user: User, *, display_name: str, role: Role, field_office_id: int | None,
-                active: bool, password: str | None = None) -> User:
+                active: bool, password: str | None = None, locale: str | None = None) -> User:
     errors = _user_errors(username=user.username, role=role, field_office_id=field_office_id, existing=user)
     if password:
         problem = password_problem(password, username=user.username, display_name=display_name.strip())
@@ -52,11 +54,12 @@ def update_user(actor, user: User, *, display_name: str, role: Role, field_offic
         errors["role"] = _l("You cannot demote or deactivate your own account.")
     if errors:
         raise ValidationFailed(errors)
-    before = snapshot(user, ("display_name", "role", "field_office_id", "active"))
+    before = snapshot(user, ("display_name", "role", "field_office_id", "active", "locale"))
     user.display_name = display_name.strip()
     user.role = role
     user.field_office_id = field_office_id if role.belongs_to_office else None
     user.active = active
+    user.locale = supported(locale)
     if password:
         user.set_password(password)
         user.must_change_password = actor.id != user.id

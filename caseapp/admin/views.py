@@ -70,6 +70,7 @@ def user_form(user_id=None):
     if request.method == "GET" and user is not None:
         form.role.data = user.role.value
         form.field_office_id.data = user.field_office_id or 0
+        form.locale.data = user.locale or ""
     if user is not None:
         form.username.render_kw = {"readonly": True}
     if form.validate_on_submit():
@@ -78,11 +79,12 @@ def user_form(user_id=None):
             done = attempt(lambda: services.create_user(
                 current_user, username=form.username.data, display_name=form.display_name.data,
                 role=Role(form.role.data), password=form.password.data or "",
-                field_office_id=office_id, active=form.active.data), form=form)
+                field_office_id=office_id, active=form.active.data, locale=form.locale.data), form=form)
         else:
             done = attempt(lambda: services.update_user(
                 current_user, user, display_name=form.display_name.data, role=Role(form.role.data),
-                field_office_id=office_id, active=form.active.data, password=form.password.data or None),
+                field_office_id=office_id, active=form.active.data, password=form.password.data or None,
+                locale=form.locale.data),
                 form=form)
         if done.saved and user is not None and user.id == current_user.id and form.password.data:
             sessions.sign_in(user)  # their other sessions end; this browser goes on in a new one
