@@ -160,6 +160,9 @@ def test_post_without_csrf_token_is_refused_with_400(app, client, make, login):
     assert response.status_code == 400
     response = client.post("/returnees/new", data={"first_name": "X"})
     assert response.status_code == 400
+    assert "nothing was saved" in response.text and "CSRF" not in response.text
+    georgian = client.post("/returnees/new", data={"first_name": "X"}, headers={"Accept-Language": "ka"})
+    assert georgian.status_code == 400 and "CSRF" not in georgian.text and "form could not" not in georgian.text
 
 
 def test_login_form_with_csrf_token_works(app, client, make):
