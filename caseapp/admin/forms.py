@@ -14,6 +14,15 @@ class OfficeForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
+class ChoiceNameForm(FlaskForm):
+    """The administrator's names for one fixed choice (a closure reason, a vulnerability); empty = default."""
+
+    name = StringField(_l("Name in English"), validators=[Optional(), Length(max=120)],
+                       description=_l("When empty, the default English name is shown."))
+    name_ka = StringField(_l("Name in Georgian"), validators=[Optional(), Length(max=120)],
+                          description=_l("When empty, the default Georgian name is shown."))
+
+
 class AssistanceTypeForm(FlaskForm):
     code = StringField(
         _l("Code"),

@@ -21,6 +21,7 @@ from caseapp.auth.sessions import end_sessions_of
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.language import supported
+from caseapp.language.vocabulary import VocabularyName, forget_custom_names
 from caseapp.offices.models import FieldOffice
 
 
@@ -99,6 +100,21 @@ def save_office(actor, office: FieldOffice | None, *, name: str, active: bool, n
     record_change(actor, office, AuditAction.OFFICE_CREATE if created else AuditAction.OFFICE_UPDATE, before,
                   fields=OFFICE_FIELDS)
     return office
+
+
+def rename_choice(actor, kind: str, code: str, *, name: str, name_ka: str) -> VocabularyName:
+    """Give a fixed choice (closure reason, vulnerability) the administrator's names; empty names bring
+    back the default ones. The code, which reports and rules use, never changes."""
+    entry = db.session.scalar(
+        select(VocabularyName).where(VocabularyName.kind == kind, VocabularyName.code == code)
+    ) or VocabularyName(kind=kind, code=code, name="", name_ka="")
+    before = snapshot(entry, ("name", "name_ka")) if entry.id else {"name": "", "name_ka": ""}
+    entry.name, entry.name_ka = (name or "").strip(), (name_ka or "").strip()
+    db.session.add(entry)
+    db.session.flush()
+    record_change(actor, entry, AuditAction.VOCABULARY_RENAME, before)
+    forget_custom_names()
+    return entry
 
 
 def save_assistance_type(actor, assistance_type: AssistanceType | None, **values) -> AssistanceType:

@@ -1,10 +1,12 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from caseapp.admin import services
-from caseapp.admin.forms import AssistanceTypeForm, OfficeForm, ThresholdForm
+from caseapp.admin.forms import AssistanceTypeForm, ChoiceNameForm, OfficeForm, ThresholdForm
 from caseapp.admin.queries import get_or_404
 from caseapp.assistance.models import (
     ApprovalThreshold,
@@ -18,12 +20,15 @@ from caseapp.auth import sessions
 from caseapp.auth.forms import UserForm
 from caseapp.auth.models import LoginThrottle, Role, User
 from caseapp.auth.policies import can_administer, require
+from caseapp.cases.models import ClosureReason
 from caseapp.errors import apply_errors
 from caseapp.extensions import db
 from caseapp.forms import amount_for_input, parse_typed_amount
 from caseapp.history import describe
+from caseapp.language.vocabulary import custom_names
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import paginate, requested_page
+from caseapp.returnees.models import Vulnerability
 from caseapp.submissions import submitted_once
 from caseapp.timeutil import utcnow
 from caseapp.unit_of_work import attempt
@@ -115,6 +120,53 @@ def office_form(office_id=None):
                    form=form, success=_("The office is saved.")).saved:
             return redirect(url_for("admin.offices"))
     return render_template("admin/office_form.html", form=form, office=office)
+
+
+#: the fixed choices an administrator may rename: kind -> (heading, enum)
+RENAMEABLE = {
+    "closure_reason": (_l("Closure reasons"), ClosureReason),
+    "vulnerability": (_l("Vulnerabilities"), Vulnerability),
+}
+
+
+@bp.get("/choices")
+def choices():
+    """Closure reasons and vulnerabilities: their default names in both languages and the admin's names."""
+    custom = custom_names()
+    lists = []
+    for kind, (heading, choice_enum) in RENAMEABLE.items():
+        rows = []
+        for member in choice_enum:
+            with force_locale("en"):
+                default_en = str(member.default_label)
+            with force_locale("ka"):
+                default_ka = str(member.default_label)
+            name, name_ka = custom.get((kind, member.value), ("", ""))
+            rows.append({"code": member.value, "default_en": default_en, "default_ka": default_ka,
+                         "name": name, "name_ka": name_ka})
+        lists.append({"kind": kind, "heading": heading, "rows": rows})
+    return render_template("admin/choices.html", lists=lists)
+
+
+@bp.route("/choices/<kind>/<code>", methods=["GET", "POST"])
+@submitted_once
+def choice_form(kind, code):
+    if kind not in RENAMEABLE or code not in {m.value for m in RENAMEABLE[kind][1]}:
+        abort(404)
+    member = RENAMEABLE[kind][1](code)
+    name, name_ka = custom_names().get((kind, code), ("", ""))
+    form = ChoiceNameForm(data={"name": name, "name_ka": name_ka} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        if attempt(lambda: services.rename_choice(current_user, kind, code, name=form.name.data,
+                                                  name_ka=form.name_ka.data),
+                   form=form, success=_("The name is saved.")).saved:
+            return redirect(url_for("admin.choices"))
+    with force_locale("en"):
+        default_en = str(member.default_label)
+    with force_locale("ka"):
+        default_ka = str(member.default_label)
+    return render_template("admin/choice_form.html", form=form, heading=RENAMEABLE[kind][0], code=code,
+                           default_en=default_en, default_ka=default_ka)
 
 
 @bp.route("/offices/<int:office_id>/thresholds", methods=["GET", "POST"])

@@ -31,6 +31,7 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.OFFICE_CREATE: _l("created the field office"),
     AuditAction.OFFICE_UPDATE: _l("changed the field office"),
     AuditAction.OFFICE_THRESHOLDS: _l("set the approval thresholds"),
+    AuditAction.VOCABULARY_RENAME: _l("renamed a choice"),
     AuditAction.CATALOG_CREATE: _l("added a type of assistance"),
     AuditAction.CATALOG_UPDATE: _l("changed the assistance catalog"),
     AuditAction.USER_CREATE: _l("created the account"),

@@ -34,6 +34,7 @@ class AuditAction(ChoiceEnum):
     OFFICE_CREATE = "office.create"
     OFFICE_UPDATE = "office.update"
     OFFICE_THRESHOLDS = "office.thresholds"
+    VOCABULARY_RENAME = "vocabulary.rename"
     CATALOG_CREATE = "catalog.create"
     CATALOG_UPDATE = "catalog.update"
     USER_CREATE = "user.create"

@@ -12,6 +12,7 @@ from caseapp.auth.models import User
 from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
+from caseapp.language.vocabulary import named_choice
 from caseapp.returnees.models import Returnee
 
 #: the one message of the case-open rule (Case.change_refusal)
@@ -44,6 +45,11 @@ class ClosureReason(ChoiceEnum):
 
     @property
     def label(self):
+        """The administrator's name for this reason if there is one (admin page), else the catalogue's."""
+        return named_choice("closure_reason", self.value, self.default_label)
+
+    @property
+    def default_label(self):
         return {
             "reintegration_completed": _l("Reintegration completed"),
             "lost_contact": _l("Lost contact"),

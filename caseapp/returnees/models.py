@@ -11,6 +11,7 @@ from caseapp.audit.models import Audited, Versioned
 from caseapp.auth.models import User
 from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.extensions import db
+from caseapp.language.vocabulary import named_choice
 from caseapp.offices.models import FieldOffice
 
 if TYPE_CHECKING:  # cases sit above returnees: the relationship names the class by string
@@ -36,6 +37,11 @@ class Vulnerability(ChoiceEnum):
 
     @property
     def label(self):
+        """The administrator's name for this vulnerability if there is one (admin page), else the catalogue's."""
+        return named_choice("vulnerability", self.value, self.default_label)
+
+    @property
+    def default_label(self):
         return {
             "disability": _l("Disability"),
             "chronic_illness": _l("Chronic illness"),
