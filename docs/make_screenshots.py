@@ -27,11 +27,13 @@ SHOTS = [
 def main(base: str) -> None:
     HERE.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-                                             args=["--no-sandbox", "--disable-gpu"])
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
         for name, user, password, locale, width, path in SHOTS:
-            context = browser.new_context(viewport={"width": width, "height": 844 if width < 500 else 768},
-                                          locale=locale)
+            context = browser.new_context(
+                viewport={"width": width, "height": 844 if width < 500 else 768}, locale=locale
+            )
             page = context.new_page()
             page.goto(base + "/login")
             page.fill("#username", user)
