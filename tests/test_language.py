@@ -342,3 +342,14 @@ def test_office_lists_follow_the_alphabet_of_the_page_language(client, make, log
         english.index(f">{name}</option>") for name in ("Akhaltsikhe", "Gori", "Kutaisi", "Poti", "Tbilisi", "Telavi")
     ]
     assert positions == sorted(positions)
+
+
+def test_the_report_command_speaks_georgian_when_asked(app_ctx, runner, make):
+    make.record(make.returnee("Gori"), "business_counselling")
+    db.session.commit()
+    args = ["report", "--from", "2024-01-01", "--to", "2024-12-31"]
+    english = runner.invoke(args=args).output
+    georgian = runner.invoke(args=[*args, "--language", "ka"]).output
+    assert english.startswith("Period: 2024-01-01") and "Returned persons: 1" in english
+    assert georgian.startswith("პერიოდი: 2024-01-01") and "დაბრუნებული პირები: 1" in georgian
+    assert "Period" not in georgian and "events" not in georgian

@@ -44,3 +44,20 @@ def test_extraction_finds_templates_python_lazy_strings_and_plurals():
 def test_georgian_catalogue_has_one_plural_form_as_babel_defines_for_ka():
     # Georgian nouns stay singular after a numeral ("5 ჩანაწერი"), so one form serves every count.
     assert read_catalogue("ka").num_plurals == 1
+
+
+def test_no_translated_string_hides_inside_an_f_string():
+    """Babel's extractor does not look inside f-strings: `f"{_('Period')}: ..."` would never be translated."""
+    import re
+    from pathlib import Path
+
+    import caseapp
+
+    inside = re.compile(r"""\bf(["'])[^\n]*?\{\s*(_|ngettext|gettext)\(""")
+    hidden = [
+        f"{path.name}:{number}"
+        for path in Path(caseapp.__file__).parent.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if inside.search(line)
+    ]
+    assert hidden == []

@@ -1,10 +1,12 @@
-"""`flask --app caseapp report --from YYYY-MM-DD --to YYYY-MM-DD [--office NAME] [--format json|csv|text]`."""
+"""`flask --app caseapp report --from YYYY-MM-DD --to YYYY-MM-DD [--office NAME] [--format json|csv|text]
+[--language en|ka]`."""
 from __future__ import annotations
 
 import json
 
 import click
 from flask import Flask
+from flask_babel import force_locale
 
 from caseapp.offices.queries import find_office
 from caseapp.reports.counting import ReportFilters, build_report
@@ -23,7 +25,9 @@ def register_report_commands(app: Flask) -> None:
                   show_default=True)
     @click.option("--shared", is_flag=True,
                   help="The version for sharing outside the organisation (small counts suppressed).")
-    def report_command(date_from, date_to, office, output_format, shared):
+    @click.option("--language", type=click.Choice(["en", "ka"]), default="en", show_default=True,
+                  help="Language of the names, headings and donor paragraph (codes and dates stay the same).")
+    def report_command(date_from, date_to, office, output_format, shared, language):
         """Print the aggregate report of a period."""
         office_id = None
         if office is not None:
@@ -35,7 +39,8 @@ def register_report_commands(app: Flask) -> None:
             filters = ReportFilters(date_from.date(), date_to.date(), office_id=office_id)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--from/--to") from error
-        click.echo(_render(PresentedReport(build_report(filters), shared=shared), output_format), nl=False)
+        with force_locale(language):
+            click.echo(_render(PresentedReport(build_report(filters), shared=shared), output_format), nl=False)
 
 
 def _render(shown: PresentedReport, output_format: str) -> str:

@@ -198,14 +198,20 @@ def report_json(shown: PresentedReport) -> dict:
 
 def report_text(shown: PresentedReport) -> str:
     report = shown.report
-    lines = [f"{_('Period')}: {report.filters.date_from.isoformat()} – {report.filters.date_to.isoformat()}"]
+    # (no _() inside f-strings: Babel's extractor does not see them)
+    period, filters_word = _("Period"), _("Filters")
+    lines = [f"{period}: {report.filters.date_from.isoformat()} – {report.filters.date_to.isoformat()}"]
     scope = scope_phrase(report)
     if scope:
-        lines.append(f"{_('Filters')}: {scope}")
-    lines += [f"{_('Returned persons')}: {shown.total(RETURNED)}",
-              f"{_('Assisted persons')}: {shown.total(ASSISTED)} ({_('events')}: {shown.total(EVENTS)})", ""]
+        lines.append(f"{filters_word}: {scope}")
+    lines += [
+        _("Returned persons: %(num)s", num=shown.total(RETURNED)),
+        _("Assisted persons: %(num)s (events: %(events)s)", num=shown.total(ASSISTED), events=shown.total(EVENTS)),
+        "",
+    ]
     width = max(len(assistance_type.label) for assistance_type in report.types)
-    lines.append(f"{_('Assistance type'):<{width}}  {_('Persons'):>8}  {_('Events'):>8}  {_('Amounts')}")
+    type_word, persons, events, amounts_word = _("Assistance type"), _("Persons"), _("Events"), _("Amounts")
+    lines.append(f"{type_word:<{width}}  {persons:>8}  {events:>8}  {amounts_word}")
     for assistance_type in report.types:
         amounts = shown.amounts(assistance_type.code)
         money = ", ".join(f"{_amount_text(a)} {c}" for c, a in sorted((amounts or {}).items()))
