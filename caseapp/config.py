@@ -55,6 +55,9 @@ class DefaultConfig:
     IMPORT_MAX_CELL_CHARS = 32_767
     #: seconds an upload waits for its confirmation before it is deleted
     IMPORT_PENDING_MAX_AGE = 3600
+    #: SQLite: write an import chunk by chunk, each chunk its own short transaction, its rows hidden until the
+    #: batch is applied (other users keep saving meanwhile); False: one transaction, holding the write lock
+    IMPORT_APPLY_IN_CHUNKS = True
     #: days without activity after which a case needs a supervisor's attention
     INACTIVITY_DAYS = 60
     #: days an open case may go without a written plan before the review queue shows it

@@ -206,6 +206,17 @@ def read_only():
         _may_write.reset(token)
 
 
+@contextmanager
+def writing():
+    """Within this block, new SQLite transactions take the write lock at BEGIN (an import's own short
+    transactions, within a request that began without it)."""
+    token = _may_write.set(True)
+    try:
+        yield
+    finally:
+        _may_write.reset(token)
+
+
 def may_write() -> bool:
     """Whether the current transaction (or the next one) begins with the write lock on SQLite."""
     return _may_write.get()

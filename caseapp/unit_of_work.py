@@ -86,8 +86,18 @@ def writes_on_read(view):
     return view
 
 
+def writes_in_own_transactions(view):
+    """Mark a POST view whose use case runs and commits its own short transactions (a large import): the
+    request's own SQLite transaction then begins without the write lock, which would otherwise be held
+    for the whole request and make every other user's save wait."""
+    view.writes_in_own_transactions = True
+    return view
+
+
 def may_write(view, method: str) -> bool:
     """Whether the request's SQLite transaction begins with the write lock (BEGIN IMMEDIATE)."""
+    if getattr(view, "writes_in_own_transactions", False):
+        return False
     return method not in ("GET", "HEAD", "OPTIONS") or getattr(view, "writes_on_read", False)
 
 
