@@ -58,6 +58,8 @@ class DefaultConfig:
     #: SQLite: write an import chunk by chunk, each chunk its own short transaction, its rows hidden until the
     #: batch is applied (other users keep saving meanwhile); False: one transaction, holding the write lock
     IMPORT_APPLY_IN_CHUNKS = True
+    #: rows of a table checked together and, in the chunked apply, written by one transaction
+    IMPORT_CHUNK_ROWS = 2000
     #: days without activity after which a case needs a supervisor's attention
     INACTIVITY_DAYS = 60
     #: days an open case may go without a written plan before the review queue shows it

@@ -271,6 +271,8 @@ class _ImportRun:
         self.chunked = chunked
         #: chunked apply: existing returnees the file changes, written by the last transaction
         self.deferred_updates: list[ReturneeRow] = []
+        #: rows checked, staged and (chunked apply: in one transaction) written together
+        self.chunk_rows = int(current_app.config.get("IMPORT_CHUNK_ROWS", CHUNK_SIZE))
         self.outcome = ImportOutcome()
         self.rules: RowRules | None = None
         #: external ids of the returnees table -> first row; -> returnee id once known (None if new)
@@ -595,7 +597,7 @@ class _ImportRun:
                 else:
                     read, check = self._read_assistance, self._assistance
                 seen = 0
-                for chunk in chunked(rows, CHUNK_SIZE):
+                for chunk in chunked(rows, self.chunk_rows):
                     checked = read(columns, chunk)
                     if checked:
                         check(checked)
