@@ -12,6 +12,7 @@ request's transaction; the unique constraint is what refuses the second one, wha
 A submit that was refused (a broken rule, a stale form, an error page) leaves no row: the corrected form
 may be sent with the same key. A form without a key (scripts, old pages) works as before, without this guarantee.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -116,8 +117,11 @@ def _claim(key: str) -> FormSubmission | None:
     except IntegrityError:  # PostgreSQL: the insert waited for the other request's commit
         return None
     # The user's old keys go as new ones come: the table stays small without a scheduled job.
-    db.session.execute(sa.delete(FormSubmission).where(
-        FormSubmission.user_id == current_user.id, FormSubmission.created_at < utcnow() - timedelta(days=KEEP_DAYS)))
+    db.session.execute(
+        sa.delete(FormSubmission).where(
+            FormSubmission.user_id == current_user.id, FormSubmission.created_at < utcnow() - timedelta(days=KEEP_DAYS)
+        )
+    )
     return submission
 
 

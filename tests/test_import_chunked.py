@@ -49,8 +49,9 @@ def a_batch_being_applied() -> tuple[ImportBatch, Returnee]:
     batch = ImportBatch(created_by_name="command line", status=BatchStatus.APPLYING, replaced=[])
     db.session.add(batch)
     db.session.flush()
-    person = factories.returnee("Gori", first_name="Hidden", vulnerabilities=("elderly",), commit=False,
-                                import_batch_id=batch.id)
+    person = factories.returnee(
+        "Gori", first_name="Hidden", vulnerabilities=("elderly",), commit=False, import_batch_id=batch.id
+    )
     db.session.flush()
     person.current_case.import_batch_id = batch.id
     factories.record(person, commit=False).import_batch_id = batch.id
@@ -131,7 +132,8 @@ def many(n: int, prefix: str = "GE"):
 
 @sqlite_only
 def test_other_users_save_between_the_chunks_and_see_nothing_of_the_import_before_it_is_applied(
-        app, app_ctx, files, monkeypatch):
+    app, app_ctx, files, monkeypatch
+):
     app.config["IMPORT_CHUNK_ROWS"] = 5
     seen_by_others = []
     original = services._ImportRun._apply_staged
@@ -143,8 +145,11 @@ def test_other_users_save_between_the_chunks_and_see_nothing_of_the_import_befor
                     patience = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
                     connection.exec_driver_sql("PRAGMA busy_timeout=0")
                     try:
-                        connection.execute(sa.update(Returnee.__table__).where(Returnee.__table__.c.id == other_id)
-                                           .values(phone="+995599000000"))
+                        connection.execute(
+                            sa.update(Returnee.__table__)
+                            .where(Returnee.__table__.c.id == other_id)
+                            .values(phone="+995599000000")
+                        )
                         connection.commit()
                     finally:
                         connection.exec_driver_sql(f"PRAGMA busy_timeout={int(patience)}")
@@ -191,7 +196,10 @@ def test_a_failure_half_way_leaves_nothing_and_the_next_import_goes_through(app,
     db.session.rollback()
     assert len(calls) == 3
     assert {table: raw_count(table) for table in ("returnee", "reintegration_case", "assistance_record")} == {
-        "returnee": 0, "reintegration_case": 0, "assistance_record": 0}
+        "returnee": 0,
+        "reintegration_case": 0,
+        "assistance_record": 0,
+    }
     batches = db.session.scalars(select(ImportBatch)).all()
     assert [batch.status for batch in batches] in ([], [BatchStatus.FAILED])  # PostgreSQL: rolled back whole
     monkeypatch.setattr(services._ImportRun, "_apply_staged", original)
@@ -204,12 +212,31 @@ def test_a_failure_half_way_leaves_nothing_and_the_next_import_goes_through(app,
 @sqlite_only
 def test_an_import_killed_half_way_is_seen_by_no_one_and_the_next_import_removes_it(app, app_ctx, tmp_path, files):
     paths = files(many(3000, "KILL"), [record_row(f"KILL-{i:05d}") for i in range(0, 3000, 2)])
-    environment = {**os.environ, "DATABASE_URL": str(db.engine.url), "CASEAPP_INSTANCE_PATH": app.instance_path,
-                   "CASEAPP_IMPORT_CHUNK_ROWS": "50", "CASEAPP_SQLITE_SYNCHRONOUS": "NORMAL"}
+    environment = {
+        **os.environ,
+        "DATABASE_URL": str(db.engine.url),
+        "CASEAPP_INSTANCE_PATH": app.instance_path,
+        "CASEAPP_IMPORT_CHUNK_ROWS": "50",
+        "CASEAPP_SQLITE_SYNCHRONOUS": "NORMAL",
+    }
     db.session.commit()
     importer = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "flask", "--app", "caseapp", "import-data", "--returnees", str(paths["returnees"]),
-         "--assistance", str(paths["assistance"])], env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "caseapp",
+            "import-data",
+            "--returnees",
+            str(paths["returnees"]),
+            "--assistance",
+            str(paths["assistance"]),
+        ],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     database_file = db.engine.url.database
     written = 0
     try:
@@ -218,7 +245,8 @@ def test_an_import_killed_half_way_is_seen_by_no_one_and_the_next_import_removes
             with sqlite3.connect(database_file) as connection:
                 written = connection.execute(
                     "SELECT count(*) FROM returnee JOIN import_batch ON import_batch.id = returnee.import_batch_id "
-                    "WHERE import_batch.status = 'applying'").fetchone()[0]
+                    "WHERE import_batch.status = 'applying'"
+                ).fetchone()[0]
             if written >= 200:
                 importer.send_signal(signal.SIGKILL)
                 break
@@ -257,8 +285,11 @@ def test_the_web_confirmation_holds_no_write_lock_while_the_import_runs(app, mak
             patience = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
             connection.exec_driver_sql("PRAGMA busy_timeout=0")
             try:
-                connection.execute(sa.update(Returnee.__table__).where(Returnee.__table__.c.id == other_id)
-                                   .values(phone="+995599000001"))
+                connection.execute(
+                    sa.update(Returnee.__table__)
+                    .where(Returnee.__table__.c.id == other_id)
+                    .values(phone="+995599000001")
+                )
                 connection.commit()
                 saved.append(True)
             finally:

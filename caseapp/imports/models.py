@@ -29,8 +29,12 @@ class BatchStatus(ChoiceEnum):
 
     @property
     def label(self):
-        return {"applied": _l("Applied"), "undone": _l("Undone"), "applying": _l("Being imported"),
-                "failed": _l("Failed, nothing imported")}[self.value]
+        return {
+            "applied": _l("Applied"),
+            "undone": _l("Undone"),
+            "applying": _l("Being imported"),
+            "failed": _l("Failed, nothing imported"),
+        }[self.value]
 
 
 class ImportBatch(Audited, db.Model):
