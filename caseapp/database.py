@@ -57,6 +57,15 @@ class DatabaseMissing(RuntimeError):
         self.path = path
 
 
+def error_text(error: BaseException) -> str:
+    """One line saying what is wrong with the database, for a command's `Error: ...` (no SQL, no traceback)."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    reason = reason[0] if reason else type(error).__name__
+    if "does not exist. Create it with" in reason:  # DatabaseMissing, as the driver raised it
+        return reason
+    return f"The database is not available: {reason}"
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
