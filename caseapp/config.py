@@ -67,6 +67,9 @@ class DefaultConfig:
     #: where backups go (default: instance/backups) and how many of them stay (older ones are deleted)
     BACKUP_DIR = None
     BACKUP_KEEP = 14
+    #: copies taken before `db upgrade` / `db downgrade`: kept under their own limit (BACKUP_KEEP never
+    #: deletes them)
+    BACKUP_KEEP_SAFETY_COPIES = 10
     #: seconds to wait for a PostgreSQL connection (libpq's minimum is 2)
     DATABASE_CONNECT_TIMEOUT = 5
     #: seconds a PostgreSQL statement may run before it is cancelled (the migrations have no limit)
