@@ -60,6 +60,8 @@ class DefaultConfig:
     IMPORT_APPLY_IN_CHUNKS = True
     #: rows of a table checked together and, in the chunked apply, written by one transaction
     IMPORT_CHUNK_ROWS = 2000
+    #: SQLite: the pause between two chunks of an import, in which the saves waiting for the lock get it
+    IMPORT_CHUNK_PAUSE_SECONDS = 0.1
     #: days without activity after which a case needs a supervisor's attention
     INACTIVITY_DAYS = 60
     #: days an open case may go without a written plan before the review queue shows it

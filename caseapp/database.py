@@ -190,7 +190,8 @@ def use_bulk_cache(connection) -> None:
     as pages are used, and goes back to the default when the connection returns to the pool."""
     if not is_sqlite(connection.engine):
         return
-    connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    # on the driver's connection: through SQLAlchemy's, the pragma would begin a transaction
+    connection.connection.dbapi_connection.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
     connection.connection.info["caseapp_bulk_cache"] = True
 
 

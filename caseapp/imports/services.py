@@ -22,6 +22,7 @@ import contextlib
 import fcntl
 import logging
 import pickle
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -395,7 +396,9 @@ class _ImportRun:
     def _apply_in_chunks(self, staging: _Staging) -> None:
         self._start_apply()
         batch_id = None
-        writer = sa.orm.Session(bind=db.engine, expire_on_commit=False)
+        # one connection for every chunk: its large page cache (use_bulk_cache) lasts the whole apply
+        connection = db.engine.connect()
+        writer = sa.orm.Session(bind=connection, expire_on_commit=False)
         try:
             with database.writing():
                 self.writer = self.session = writer
@@ -403,12 +406,13 @@ class _ImportRun:
                     self.batch = self._new_batch(BatchStatus.APPLYING)
                     batch_id = self.batch.id
                     writer.commit()
-                    database.use_bulk_cache(writer.connection())
+                    database.use_bulk_cache(connection)
                     for table, staged in staging:
                         self._apply_staged(table, staged)
                         if not self.outcome.ok:
                             break
                         writer.commit()
+                        _let_others_write(connection)
                 except sa.exc.IntegrityError as error:
                     writer.rollback()
                     self._refused_by_database(error)
@@ -422,6 +426,7 @@ class _ImportRun:
             raise
         finally:
             writer.close()
+            connection.close()
             self.writer = self.session = db.session
         if not self.outcome.ok:
             if batch_id is not None:
@@ -956,6 +961,19 @@ def _one_import_at_a_time(wait_seconds: float) -> Iterator[bool]:
             yield True
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _let_others_write(connection) -> None:
+    """Between two chunks: copy what the import wrote from SQLite's write-ahead log into the database file
+    here (a passive checkpoint, which blocks no one), rather than in the commit of whichever user's save comes
+    next, and pause, so that the saves waiting for the write lock get it before the next chunk. (SQLite's
+    lock is not a queue: a waiting writer retries every few to 100 ms, and the import, beginning again at
+    once, would take the lock back first.)"""
+    try:
+        connection.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.OperationalError:  # a statement of this connection still open: the next commit does it
+        pass
+    time.sleep(float(current_app.config.get("IMPORT_CHUNK_PAUSE_SECONDS", 0.1)))
 
 
 def _lock_file() -> Path:
