@@ -57,6 +57,11 @@ class DatabaseMissing(RuntimeError):
         self.path = path
 
 
+#: execution options of a query that must see the rows of an import still being applied (hidden from
+#: everything else, caseapp/imports/visibility.py): the uniqueness checks, whose database constraint sees them
+SEES_ROWS_BEING_IMPORTED = {"caseapp_sees_rows_being_imported": True}
+
+
 def error_text(error: BaseException) -> str:
     """One line saying what is wrong with the database, for a command's `Error: ...` (no SQL, no traceback)."""
     reason = str(getattr(error, "orig", None) or error).strip().splitlines()

@@ -21,6 +21,7 @@ from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from caseapp.assistance.models import AssistanceRecord
+from caseapp.database import SEES_ROWS_BEING_IMPORTED
 from caseapp.cases.models import Case
 from caseapp.imports.models import BatchStatus, ImportBatch
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
@@ -28,6 +29,8 @@ from caseapp.returnees.models import Returnee, ReturneeVulnerability
 #: session.info key: ids of the batches being applied, as seen when the session's transaction began
 HIDDEN = "caseapp_hidden_import_batches"
 _installed = False
+#: the execution option that lets a query see them (uniqueness checks, whose constraints see them too)
+(SEES,) = SEES_ROWS_BEING_IMPORTED
 
 _BEING_APPLIED = sa.text(
     f"SELECT id FROM {ImportBatch.__tablename__} WHERE status = '{BatchStatus.APPLYING.value}'"  # nosec B608
@@ -58,7 +61,7 @@ def _forget(session, *args) -> None:
 
 
 def _hide_batches_being_applied(state) -> None:
-    if not state.is_select or state.is_column_load:
+    if not state.is_select or state.is_column_load or state.execution_options.get(SEES):
         return
     hidden = hidden_batches(state.session)
     if not hidden:
