@@ -307,16 +307,24 @@ def test_the_web_confirmation_holds_no_write_lock_while_the_import_runs(app, mak
 
 
 @sqlite_only
-def test_a_personal_number_of_a_returnee_being_imported_is_refused_at_registration_not_a_500(
-        app, make, client, login):
+def test_a_personal_number_of_a_returnee_being_imported_is_refused_at_registration_not_a_500(app, make, client, login):
     batch, hidden = a_batch_being_applied()
     hidden.personal_number = "01001099999"
     db.session.commit()
     login(make.user(Role.CASEWORKER, "Gori"))
-    response = client.post("/returnees/new", data={
-        "first_name": "Eka", "last_name": "Kapanadze", "sex": "F", "date_of_birth": "1990-01-01",
-        "personal_number": "01001099999", "field_office_id": factories.office("Gori").id,
-        "return_date": "2024-03-01", "returned_from": "Germany"})
+    response = client.post(
+        "/returnees/new",
+        data={
+            "first_name": "Eka",
+            "last_name": "Kapanadze",
+            "sex": "F",
+            "date_of_birth": "1990-01-01",
+            "personal_number": "01001099999",
+            "field_office_id": factories.office("Gori").id,
+            "return_date": "2024-03-01",
+            "returned_from": "Germany",
+        },
+    )
     assert response.status_code == 200
     assert "already registered" in response.text
     assert raw_count("returnee") == 1

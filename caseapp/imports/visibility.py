@@ -21,8 +21,8 @@ from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session, with_loader_criteria
 
 from caseapp.assistance.models import AssistanceRecord
-from caseapp.database import SEES_ROWS_BEING_IMPORTED
 from caseapp.cases.models import Case
+from caseapp.database import SEES_ROWS_BEING_IMPORTED
 from caseapp.imports.models import BatchStatus, ImportBatch
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
 
