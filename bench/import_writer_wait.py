@@ -41,8 +41,10 @@ def _writer(url: str, instance: str, returnee_ids: list[int], type_id: int, read
     client = app.test_client()
     client.post("/login", data={"username": "caseworker.gori", "password": "demo-caseworker-pass"})
     # a first write warms the process up (templates, imports): not counted
-    client.post(f"/returnees/{returnee_ids[0]}/assistance/new", data={
-        "type_id": type_id, "provided_on": time.strftime("%Y-%m-%d"), "status": "delivered", "notes": "warm-up"})
+    client.post(
+        f"/returnees/{returnee_ids[0]}/assistance/new",
+        data={"type_id": type_id, "provided_on": time.strftime("%Y-%m-%d"), "status": "delivered", "notes": "warm-up"},
+    )
     ready.release()
     longest, writes, slow, errors, n, waits = 0.0, 0, [], [], 0, []
     while not stop.is_set():
@@ -170,19 +172,24 @@ def main(argv=None) -> int:
             runs = {}
             for name, chunked in (("one transaction (before)", False), ("in chunks (now)", True)):
                 print(f"SQLite, apply {name} ...", flush=True)
-                runs[name] = run(f"sqlite:///{folder / (str(chunked) + '.sqlite')}", files, args.writers, instance,
-                                 chunked=chunked)
+                runs[name] = run(
+                    f"sqlite:///{folder / (str(chunked) + '.sqlite')}", files, args.writers, instance, chunked=chunked
+                )
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\n{backend}: import of {rows:,} rows with {args.writers} writers logging assistance meanwhile\n")
-    print(f"| apply | import | check (no lock) | apply | writes during the import | writer wait max | p95 "
-          f"| slower than {TARGET_WAIT_S:.0f} s | writer errors | target |")
+    print(
+        f"| apply | import | check (no lock) | apply | writes during the import | writer wait max | p95 "
+        f"| slower than {TARGET_WAIT_S:.0f} s | writer errors | target |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name, figures in runs.items():
         verdict = "met" if figures["longest_wait_s"] <= TARGET_WAIT_S and not figures["errors"] else "NOT met"
-        print(f"| {name} | {figures['import_s']:.1f} s | {figures['check_s']:.1f} s | {figures['apply_s']:.1f} s "
-              f"| {figures['writes_during_import']} | {figures['longest_wait_s']:.2f} s "
-              f"| {figures['p95_wait_s']:.2f} s | {len(figures['slow_writes'])} "
-              f"| {len(figures['errors'])} {sorted(set(map(str, figures['errors'])))[:3]} | {verdict} |")
+        print(
+            f"| {name} | {figures['import_s']:.1f} s | {figures['check_s']:.1f} s | {figures['apply_s']:.1f} s "
+            f"| {figures['writes_during_import']} | {figures['longest_wait_s']:.2f} s "
+            f"| {figures['p95_wait_s']:.2f} s | {len(figures['slow_writes'])} "
+            f"| {len(figures['errors'])} {sorted(set(map(str, figures['errors'])))[:3]} | {verdict} |"
+        )
     for name, figures in runs.items():
         if figures["slow_writes"]:
             print(f"{name}: slow writes (started s after the import began, waited s): {figures['slow_writes'][:8]}")

@@ -312,6 +312,10 @@ class _ImportRun:
         self.outcome.dry_run = dry_run
         if self.chunked and not dry_run:
             return self._execute_in_chunks()
+        if self.chunked:  # a preview: rows of a batch that died would count as already there
+            with _one_import_at_a_time(0) as held:
+                if held:
+                    remove_failed_batches()
         if self.submission is not None:
             self._claim_before_the_lock()
             if self.outcome.repeat_url is not None:
