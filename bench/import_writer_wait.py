@@ -29,6 +29,8 @@ from pathlib import Path
 TARGET_WAIT_S = 2.0
 #: writes logged before and after the import, to see the writers' usual time
 QUIET_S = 1.0
+#: writes timed with no import running, just before it: what a save costs on this machine at this moment
+BASELINE_S = 20.0
 
 
 def _writer(url: str, instance: str, returnee_ids: list[int], type_id: int, ready, stop, results) -> None:
@@ -121,7 +123,9 @@ def run(url: str, files: tuple[Path, Path], writers: int, instance: str, chunked
         ready.acquire()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
-        time.sleep(QUIET_S)
+        baseline_from = time.time()
+        time.sleep(BASELINE_S)
+        baseline_to = time.time()
         started, started_at = time.perf_counter(), time.time()
         outcome = import_files(None, sources_for(returnees=files[0], assistance=files[1]), chunked=chunked)
         assert outcome.ok, outcome.problems[:5]
@@ -134,8 +138,12 @@ def run(url: str, files: tuple[Path, Path], writers: int, instance: str, chunked
     for process in processes:
         process.join(30)
     during = sorted(waited for report in reports for at, waited in report[4] if started_at <= at <= ended_at)
+    baseline = sorted(waited for report in reports for at, waited in report[4] if baseline_from <= at <= baseline_to)
     return {
         "p95_wait_s": during[int(0.95 * (len(during) - 1))] if during else 0.0,
+        "baseline_max_s": baseline[-1] if baseline else 0.0,
+        "baseline_p95_s": baseline[int(0.95 * (len(baseline) - 1))] if baseline else 0.0,
+        "baseline_writes": len(baseline),
         "writes_during_import": len(during),
         "import_s": imported,
         "longest_wait_s": max(report[0] for report in reports),
@@ -189,6 +197,12 @@ def main(argv=None) -> int:
             f"| {figures['writes_during_import']} | {figures['longest_wait_s']:.2f} s "
             f"| {figures['p95_wait_s']:.2f} s | {len(figures['slow_writes'])} "
             f"| {len(figures['errors'])} {sorted(set(map(str, figures['errors'])))[:3]} | {verdict} |"
+        )
+    print(f"\nThe same saves in the {BASELINE_S:.0f} s before each import (no import running):")
+    for name, figures in runs.items():
+        print(
+            f"- {name}: {figures['baseline_writes']} saves, max {figures['baseline_max_s']:.2f} s, "
+            f"p95 {figures['baseline_p95_s']:.2f} s"
         )
     for name, figures in runs.items():
         if figures["slow_writes"]:
