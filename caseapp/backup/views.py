@@ -29,6 +29,7 @@ def index():
         backups=services.list_backups(directory),
         directory=directory,
         keep=current_app.config["BACKUP_KEEP"],
+        keep_safety=current_app.config["BACKUP_KEEP_SAFETY_COPIES"],
     )
 
 
