@@ -1,10 +1,13 @@
 """caseapp: case tracking for return and reintegration assistance."""
+
 from __future__ import annotations
 
 import os
+from functools import wraps
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -63,7 +66,66 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     unit_of_work.init_app(app)  # last: its commit runs before the other after-request hooks
+    guard_commands(app)
     return app
+
+
+#: commands that may run without the SQLite file: `db upgrade` and `restore` create it; the others here
+#: read only the migration scripts
+WITHOUT_DATABASE = {
+    ("db", "upgrade"),
+    ("restore",),
+    *(
+        ("db", name)
+        for name in ("history", "heads", "branches", "show", "merge", "edit", "init", "list-templates", "revision")
+    ),
+}
+
+
+def guard_commands(app: Flask) -> None:
+    """Every command of the app (`flask --app caseapp ...`) answers a missing SQLite file or a database that
+    does not answer with one `Error: ...` line and exit status 1, never a traceback, and never creates the
+    file (only `db upgrade` and `restore` do)."""
+
+    def guard(command: click.Command, path: tuple[str, ...]) -> None:
+        if isinstance(command, click.Group):
+            for name, subcommand in command.commands.items():
+                guard(subcommand, (*path, name))
+            return
+        if command.callback is None or getattr(command.callback, "caseapp_guarded", False):
+            return
+        command.callback = _guarded(command.callback, needs_file=path not in WITHOUT_DATABASE)
+
+    for name, command in app.cli.commands.items():
+        guard(command, (name,))
+
+
+def _guarded(callback, *, needs_file: bool):
+    @wraps(callback)
+    def run(*args, **kwargs):
+        if needs_file:
+            _refuse_missing_file()
+        try:
+            return callback(*args, **kwargs)
+        except sa.exc.OperationalError as error:
+            raise click.ClickException(database.error_text(error)) from None
+
+    run.caseapp_guarded = True
+    return run
+
+
+def _refuse_missing_file() -> None:
+    from flask.cli import ScriptInfo
+
+    # outside with_appcontext (the command's own decorator) there may be no app context yet
+    app = (
+        current_app._get_current_object()
+        if current_app
+        else click.get_current_context().ensure_object(ScriptInfo).load_app()
+    )
+    path = database.sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"])
+    if path is not None and not path.exists() and not app.config["SQLITE_CREATE"]:
+        raise click.ClickException(str(database.DatabaseMissing(path)))
 
 
 def refuse_missing_database(app: Flask) -> None:
@@ -81,8 +143,7 @@ def refuse_missing_database(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     # First, before any query: whether this request's SQLite transactions take the write lock.
     app.before_request(set_transaction_mode)
     # Before the CSRF check: an ended session takes its CSRF token with it.
@@ -166,7 +227,6 @@ def register_request_hooks(app: Flask) -> None:
             database.reset_request_may_write(token)
 
 
-
 def register_request_ids(app: Flask) -> None:
     """One id per request, written into every change-log entry of the request and sent back in X-Request-ID."""
     from caseapp.audit.services import assign_request_id, echo_request_id
@@ -183,8 +243,11 @@ def register_template_helpers(app: Flask) -> None:
 
     register_filters(app)
     # Each feature names its own policies; only the top of the stack puts them together.
-    policies = {**auth_policies.TEMPLATE_POLICIES, **case_policies.TEMPLATE_POLICIES,
-                **import_policies.TEMPLATE_POLICIES}
+    policies = {
+        **auth_policies.TEMPLATE_POLICIES,
+        **case_policies.TEMPLATE_POLICIES,
+        **import_policies.TEMPLATE_POLICIES,
+    }
 
     from caseapp.submissions import submit_key_field
 
@@ -197,4 +260,3 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_language():
         return {"current_language": current_language, "language_names": LANGUAGE_NAMES}
-

@@ -55,6 +55,13 @@ class DefaultConfig:
     IMPORT_MAX_CELL_CHARS = 32_767
     #: seconds an upload waits for its confirmation before it is deleted
     IMPORT_PENDING_MAX_AGE = 3600
+    #: SQLite: write an import chunk by chunk, each chunk its own short transaction, its rows hidden until the
+    #: batch is applied (other users keep saving meanwhile); False: one transaction, holding the write lock
+    IMPORT_APPLY_IN_CHUNKS = True
+    #: rows of a table checked together and, in the chunked apply, written by one transaction
+    IMPORT_CHUNK_ROWS = 2000
+    #: SQLite: the pause between two chunks of an import, in which the saves waiting for the lock get it
+    IMPORT_CHUNK_PAUSE_SECONDS = 0.1
     #: days without activity after which a case needs a supervisor's attention
     INACTIVITY_DAYS = 60
     #: days an open case may go without a written plan before the review queue shows it
@@ -62,6 +69,9 @@ class DefaultConfig:
     #: where backups go (default: instance/backups) and how many of them stay (older ones are deleted)
     BACKUP_DIR = None
     BACKUP_KEEP = 14
+    #: copies taken before `db upgrade` / `db downgrade`: kept under their own limit (BACKUP_KEEP never
+    #: deletes them)
+    BACKUP_KEEP_SAFETY_COPIES = 10
     #: seconds to wait for a PostgreSQL connection (libpq's minimum is 2)
     DATABASE_CONNECT_TIMEOUT = 5
     #: seconds a PostgreSQL statement may run before it is cancelled (the migrations have no limit)

@@ -57,6 +57,20 @@ class DatabaseMissing(RuntimeError):
         self.path = path
 
 
+#: execution options of a query that must see the rows of an import still being applied (hidden from
+#: everything else, caseapp/imports/visibility.py): the uniqueness checks, whose database constraint sees them
+SEES_ROWS_BEING_IMPORTED = {"caseapp_sees_rows_being_imported": True}
+
+
+def error_text(error: BaseException) -> str:
+    """One line saying what is wrong with the database, for a command's `Error: ...` (no SQL, no traceback)."""
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    reason = reason[0] if reason else type(error).__name__
+    if "does not exist. Create it with" in reason:  # DatabaseMissing, as the driver raised it
+        return reason
+    return f"The database is not available: {reason}"
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -181,7 +195,8 @@ def use_bulk_cache(connection) -> None:
     as pages are used, and goes back to the default when the connection returns to the pool."""
     if not is_sqlite(connection.engine):
         return
-    connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+    # on the driver's connection: through SQLAlchemy's, the pragma would begin a transaction
+    connection.connection.dbapi_connection.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
     connection.connection.info["caseapp_bulk_cache"] = True
 
 
@@ -200,6 +215,17 @@ def end_read_transaction(session) -> None:
 def read_only():
     """Within this block, new SQLite transactions do not take the write lock."""
     token = _may_write.set(False)
+    try:
+        yield
+    finally:
+        _may_write.reset(token)
+
+
+@contextmanager
+def writing():
+    """Within this block, new SQLite transactions take the write lock at BEGIN (an import's own short
+    transactions, within a request that began without it)."""
+    token = _may_write.set(True)
     try:
         yield
     finally:

@@ -12,13 +12,17 @@ request's transaction; the unique constraint is what refuses the second one, wha
 A submit that was refused (a broken rule, a stale form, an error page) leaves no row: the corrected form
 may be sent with the same key. A form without a key (scripts, old pages) works as before, without this guarantee.
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import wraps
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, flash, g, redirect, request, url_for
@@ -113,8 +117,11 @@ def _claim(key: str) -> FormSubmission | None:
     except IntegrityError:  # PostgreSQL: the insert waited for the other request's commit
         return None
     # The user's old keys go as new ones come: the table stays small without a scheduled job.
-    db.session.execute(sa.delete(FormSubmission).where(
-        FormSubmission.user_id == current_user.id, FormSubmission.created_at < utcnow() - timedelta(days=KEEP_DAYS)))
+    db.session.execute(
+        sa.delete(FormSubmission).where(
+            FormSubmission.user_id == current_user.id, FormSubmission.created_at < utcnow() - timedelta(days=KEEP_DAYS)
+        )
+    )
     return submission
 
 
@@ -122,3 +129,60 @@ def mark_saved() -> None:
     """Called by `attempt()` when the use case is saved: the key then stays, pointing at the result."""
     if "submission_saved" in g:
         g.submission_saved = True
+
+
+@dataclass
+class LateClaim:
+    """The one-time key of a form whose use case runs its own transactions (a large import): the key is
+    claimed by the use case itself, in the transaction that saves its result, not before the view runs
+    (which on SQLite would hold the write lock for the whole request). Same answers as `submitted_once`:
+    a repeat is sent where the first submit led; a refused submit leaves the key free."""
+
+    key: str
+    user_id: int
+    #: where the saved result is shown, e.g. the import batch's page
+    result_url: Callable[[Any], str]
+    submission: FormSubmission | None = None
+
+    def taken(self) -> bool:
+        return _earlier(self.key) is not None
+
+    def earlier_url(self) -> str:
+        earlier = _earlier(self.key)
+        return earlier.result_url if earlier is not None and earlier.result_url else url_for("home.index")
+
+    def claim(self, result=None) -> bool:
+        """Insert the key in the session's transaction; False when another submit has it."""
+        submission = FormSubmission(key=self.key, user_id=self.user_id)
+        try:
+            with db.session.begin_nested():
+                db.session.add(submission)
+                db.session.flush()
+        except IntegrityError:
+            return False
+        self.submission = submission
+        if result is not None:
+            self.set_result(result)
+        return True
+
+    def set_result(self, result) -> None:
+        self.submission.result_url = self.result_url(result)
+        db.session.flush()
+
+    def release(self) -> None:
+        if self.submission is not None:
+            db.session.delete(self.submission)
+            db.session.flush()
+            self.submission = None
+
+
+def late_claim(result_url: Callable[[Any], str]) -> LateClaim | None:
+    """The LateClaim of this request's form; None when it carries no key."""
+    key = _request_key()
+    return None if key is None else LateClaim(key, current_user.id, result_url)
+
+
+def answer_repeat(url: str):
+    """Answer a repeated submit: back to where the first one led."""
+    flash(_("This form was already sent and saved; here is the result. Nothing was recorded twice."), "info")
+    return redirect(url)

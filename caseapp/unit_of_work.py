@@ -25,6 +25,7 @@ from typing import Any
 from flask import Flask, current_app, flash, g, has_request_context, session
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
+from caseapp import database
 from caseapp.errors import StaleEdit, ValidationFailed, apply_errors
 from caseapp.extensions import db
 
@@ -86,8 +87,29 @@ def writes_on_read(view):
     return view
 
 
+def writes_in_own_transactions(view):
+    """Mark a POST view whose use case runs and commits its own short transactions (a large import): the
+    request's own SQLite transaction then begins without the write lock, which would otherwise be held
+    for the whole request and make every other user's save wait."""
+    view.writes_in_own_transactions = True
+    return view
+
+
+@contextmanager
+def write_now():
+    """In a view marked `writes_in_own_transactions`: the writes of this block go into the request's
+    transaction, begun here with the write lock (SQLite; what the request read so far is read again), and
+    committed with the request as usual."""
+    database.end_read_transaction(db.session())
+    with database.writing():
+        db.session.connection()  # BEGIN IMMEDIATE now, not at a later statement outside this block
+        yield
+
+
 def may_write(view, method: str) -> bool:
     """Whether the request's SQLite transaction begins with the write lock (BEGIN IMMEDIATE)."""
+    if getattr(view, "writes_in_own_transactions", False):
+        return False
     return method not in ("GET", "HEAD", "OPTIONS") or getattr(view, "writes_on_read", False)
 
 

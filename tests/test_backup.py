@@ -290,3 +290,55 @@ def test_settings_come_from_the_environment_too(monkeypatch, tmp_path):
     )
     assert other.config["BACKUP_KEEP"] == 30
     assert other.config["BACKUP_DIR"] == str(tmp_path / "elsewhere")
+
+
+def test_back_up_now_holds_no_write_lock_while_the_copy_is_made(app, client, make, login, backup_dir, monkeypatch):
+    """Other users keep saving while the administrator's backup is copied (SQLite: the request begins
+    without the write lock; the copy is read on a connection of its own; then one short write)."""
+    login(make.user(Role.ADMIN, None))
+    person_id = make.returnee("Gori").id
+    saved = []
+    copy = services._sqlite_backup if db.engine.dialect.name == "sqlite" else services._postgresql_backup
+
+    def copy_while_someone_saves(engine, connection, target):
+        with db.engine.connect() as other:
+            sqlite = other.dialect.name == "sqlite"
+            if sqlite:  # fail at once rather than wait for a lock
+                patience = other.exec_driver_sql("PRAGMA busy_timeout").scalar()
+                other.exec_driver_sql("PRAGMA busy_timeout=0")
+            else:
+                other.exec_driver_sql("SET lock_timeout = 1")
+            try:
+                other.execute(sa.text("UPDATE returnee SET phone = '+995599000002' WHERE id = :id"), {"id": person_id})
+                other.commit()
+                saved.append(True)
+            finally:
+                if sqlite:
+                    other.exec_driver_sql(f"PRAGMA busy_timeout={int(patience)}")
+                else:
+                    other.exec_driver_sql("RESET lock_timeout")
+        copy(engine, connection, target)
+
+    monkeypatch.setattr(services, "_sqlite_backup" if db.engine.dialect.name == "sqlite" else "_postgresql_backup",
+                        copy_while_someone_saves)
+    db.session.commit()
+    response = client.post("/admin/backups/", data={"submit_key": "b" * 24})
+    assert response.status_code == 302
+    assert saved == [True]
+    assert len(services.list_backups(backup_dir)) == 1
+    assert db.session.scalar(sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "backup.create")) == 1
+
+
+def test_backup_keep_prunes_regular_backups_only_and_safety_copies_have_their_own_limit(app, app_ctx, backup_dir):
+    for reason in ("before-upgrade", "before-downgrade"):
+        services.take_backup(db.engine, backup_dir, reason=reason, keep=app.config["BACKUP_KEEP_SAFETY_COPIES"])
+    for _ in range(3):
+        services.take_backup(db.engine, backup_dir, keep=2)
+    backups = services.list_backups(backup_dir)
+    assert sorted(backup.reason or "regular" for backup in backups) == [
+        "before-downgrade", "before-upgrade", "regular", "regular"]
+    for _ in range(2):
+        services.take_backup(db.engine, backup_dir, reason="before-upgrade", keep=2)
+    backups = services.list_backups(backup_dir)
+    assert sorted(backup.reason or "regular" for backup in backups) == [
+        "before-upgrade", "before-upgrade", "regular", "regular"]

@@ -105,7 +105,7 @@ def _at_head() -> bool:
 def _backup_before(reason: str) -> None:
     try:
         backup = services.take_backup(db.engine, services.backup_directory(current_app.config), reason=reason,
-                                      keep=current_app.config["BACKUP_KEEP"])
+                                      keep=current_app.config["BACKUP_KEEP_SAFETY_COPIES"])
     except BackupError as error:
         raise click.ClickException(f"{error} Nothing was migrated.") from error
     click.echo(f"Backup written first: {backup.path}")

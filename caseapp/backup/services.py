@@ -89,9 +89,12 @@ def find_backup(directory: Path, name: str) -> Backup | None:
     return next((backup for backup in list_backups(directory) if backup.name == name), None)
 
 
-def prune_backups(directory: Path, keep: int) -> list[Path]:
-    """Delete all but the `keep` newest backups; returns the deleted files."""
-    removed = [backup.path for backup in list_backups(directory)[keep:]] if keep > 0 else []
+def prune_backups(directory: Path, keep: int, *, safety_copies: bool = False) -> list[Path]:
+    """Delete all but the `keep` newest regular backups (or, with `safety_copies`, of the copies taken before
+    an upgrade or downgrade: each kind has its own limit, so that daily backups never push out the copy taken
+    before the last upgrade); returns the deleted files."""
+    kind = [backup for backup in list_backups(directory) if (backup.reason is not None) == safety_copies]
+    removed = [backup.path for backup in kind[keep:]] if keep > 0 else []
     for path in removed:
         path.unlink()
     return removed
@@ -120,7 +123,8 @@ def holds_data(engine: Engine) -> bool:
 def take_backup(engine: Engine, directory: Path, *, path: Path | None = None, reason: str | None = None,
                 keep: int = 0, verify: bool = False) -> Backup | Verification:
     """Copy the database to `path`, or to a new file in `directory` named with the time and the schema
-    revision (then only the `keep` newest backups stay, if keep > 0). With verify, restore the copy into
+    revision (then only the `keep` newest backups of its kind stay, if keep > 0: regular ones, or safety
+    copies when a `reason` is given). With verify, restore the copy into
     a scratch database and compare it with the database as it was when copied."""
     suffix = ".sqlite" if engine.dialect.name == "sqlite" else ".dump"
     taker = _sqlite_backup if engine.dialect.name == "sqlite" else _postgresql_backup
@@ -139,7 +143,7 @@ def take_backup(engine: Engine, directory: Path, *, path: Path | None = None, re
         finally:
             partial.unlink(missing_ok=True)
     if keep > 0 and path.parent == directory:
-        prune_backups(directory, keep)
+        prune_backups(directory, keep, safety_copies=reason is not None)
     backup = Backup(path, taken, revision, reason, path.stat().st_size)
     if not verify:
         return backup

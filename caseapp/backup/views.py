@@ -1,6 +1,6 @@
 """The administrator's backup page: the list of backups, a new backup, a download (each audited)."""
 
-from flask import Blueprint, abort, current_app, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,10 +8,9 @@ from caseapp.audit.models import AuditAction
 from caseapp.audit.services import record_event
 from caseapp.auth.policies import can_administer, require
 from caseapp.backup import services
-from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
-from caseapp.submissions import submitted_once
-from caseapp.unit_of_work import attempt, writes_on_read
+from caseapp.submissions import answer_repeat, late_claim
+from caseapp.unit_of_work import write_now, writes_in_own_transactions, writes_on_read
 
 bp = Blueprint("backup", __name__, url_prefix="/admin/backups")
 
@@ -30,19 +29,29 @@ def index():
         backups=services.list_backups(directory),
         directory=directory,
         keep=current_app.config["BACKUP_KEEP"],
+        keep_safety=current_app.config["BACKUP_KEEP_SAFETY_COPIES"],
     )
 
 
 @bp.post("/")
-@submitted_once
+@writes_in_own_transactions
 def create():
-    def make_backup():
-        try:
-            backup = services.take_backup(
-                db.engine, services.backup_directory(current_app.config), keep=current_app.config["BACKUP_KEEP"]
-            )
-        except services.BackupError as error:
-            raise ValidationFailed({"": _("No backup was made: %(reason)s", reason=str(error))}) from error
+    """The copy is made on a connection of its own, from a read transaction, while the request holds no
+    write lock (other users keep saving); then one short write records it and the form's one-time key."""
+    claim = late_claim(lambda backup: url_for("backup.index"))
+    if claim is not None and claim.taken():
+        return answer_repeat(claim.earlier_url())
+    try:
+        backup = services.take_backup(
+            db.engine, services.backup_directory(current_app.config), keep=current_app.config["BACKUP_KEEP"]
+        )
+    except services.BackupError as error:
+        flash(_("No backup was made: %(reason)s", reason=str(error)), "danger")
+        return redirect(url_for("backup.index"))
+    with write_now():
+        if claim is not None and not claim.claim(backup):  # the same click, sent twice at once: one backup
+            backup.path.unlink(missing_ok=True)
+            return answer_repeat(claim.earlier_url())
         record_event(
             current_user,
             AuditAction.BACKUP_CREATE,
@@ -50,10 +59,7 @@ def create():
             label=backup.name,
             details={"file": backup.name, "revision": backup.revision, "bytes": backup.size},
         )
-        return backup
-
-    # Through attempt(): a saved backup keeps its one-time key, so a double click makes one backup.
-    attempt(make_backup, success=lambda backup: _("Backup %(name)s made.", name=backup.name))
+    flash(_("Backup %(name)s made.", name=backup.name), "success")
     return redirect(url_for("backup.index"))
 
 

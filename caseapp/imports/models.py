@@ -16,12 +16,25 @@ from caseapp.timeutil import utcnow
 
 
 class BatchStatus(ChoiceEnum):
+    """applying -> applied -> undone, or applying -> failed. On SQLite a large import is written in chunks,
+    each its own short transaction (so that other users can save meanwhile): until the batch is applied its
+    rows are hidden from every page, report and export (caseapp/imports/visibility.py)."""
+
     APPLIED = "applied"
     UNDONE = "undone"
+    #: being written; its rows are hidden
+    APPLYING = "applying"
+    #: stopped half-way (refused, or the process died): its rows are removed, nothing was imported
+    FAILED = "failed"
 
     @property
     def label(self):
-        return {"applied": _l("Applied"), "undone": _l("Undone")}[self.value]
+        return {
+            "applied": _l("Applied"),
+            "undone": _l("Undone"),
+            "applying": _l("Being imported"),
+            "failed": _l("Failed, nothing imported"),
+        }[self.value]
 
 
 class ImportBatch(Audited, db.Model):

@@ -19,8 +19,10 @@ writers go on during the check anyway."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import pickle
+import sqlite3
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -57,9 +59,11 @@ from caseapp.imports.validation import (
     read_returnee,
 )
 from caseapp.offices.queries import office_ids_by_name
+from caseapp.private_files import create_private_file
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from caseapp.returnees.rules import name_columns
 from caseapp.review.models import CaseReview
+from caseapp.submissions import LateClaim
 from caseapp.timeutil import today, utcnow
 
 logger = logging.getLogger(__name__)
@@ -119,6 +123,8 @@ class ImportOutcome:
     #: how long the check (no write lock) and the apply (holding it, until the caller's commit) took
     check_seconds: float = 0.0
     apply_seconds: float = 0.0
+    #: the form asking for the import was sent and saved before: where its first submit led (nothing imported)
+    repeat_url: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -190,15 +196,15 @@ class _BulkInsert:
         return tuple(value if convert is None else convert(value)
                      for convert, value in zip(self.converters, values))
 
-    def execute(self, rows: list[tuple], common: dict) -> None:
+    def execute(self, session, rows: list[tuple], common: dict) -> None:
         """rows: converted values followed by the plain ones; common: a value for each common column."""
         if not rows:
             return
         tail = tuple(common[name] if convert is None else convert(common[name]) for name, convert in self.common)
         if self.raw:
-            db.session.connection().exec_driver_sql(self.sql, [row + tail for row in rows])
+            session.connection().exec_driver_sql(self.sql, [row + tail for row in rows])
         else:
-            db.session.execute(insert(self.table), [dict(zip(self.names, row + tail)) for row in rows])
+            session.execute(insert(self.table), [dict(zip(self.names, row + tail)) for row in rows])
 
 
 def _converter(column_type, dialect):
@@ -230,18 +236,26 @@ def _returnee_row(values: tuple) -> ReturneeRow:
 
 
 def import_files(actor: User | None, sources: list[Source], *, dry_run: bool = False,
-                 progress: ProgressFactory | None = None, today_: date | None = None) -> ImportOutcome:
+                 progress: ProgressFactory | None = None, today_: date | None = None,
+                 submission: LateClaim | None = None, chunked: bool | None = None) -> ImportOutcome:
     """Check and (unless dry_run or a problem is found) write the tables of `sources` as one batch.
 
     `actor` None means the command line without --user: no office restriction. The import runs its own
-    transactions (module docstring): what the session holds when it is called is committed first. On
-    success the apply's transaction is left for the caller to commit; otherwise for it to roll back."""
+    transactions (module docstring). On SQLite (`chunked`, by default the IMPORT_APPLY_IN_CHUNKS setting)
+    it commits them itself, the last one included, and leaves the session with nothing to commit; on
+    PostgreSQL (or unchunked) the apply's transaction is left for the caller to commit on success,
+    otherwise for it to roll back. `submission`: the one-time key of the form that asked for the import,
+    claimed with the batch (a repeat is answered with outcome.repeat_url, and nothing is imported)."""
+    if chunked is None:
+        chunked = bool(current_app.config.get("IMPORT_APPLY_IN_CHUNKS", True))
+    chunked = chunked and database.is_sqlite(db.engine)
     return _ImportRun(actor, sources, progress or (lambda desc, total: _NoProgress()),
-                      today_ or today()).execute(dry_run)
+                      today_ or today(), submission, chunked).execute(dry_run)
 
 
 class _ImportRun:
-    def __init__(self, actor, sources, progress, on: date):
+    def __init__(self, actor, sources, progress, on: date, submission: LateClaim | None = None,
+                 chunked: bool = False):
         self.actor = actor
         self.sources = sources
         self.progress = progress
@@ -252,6 +266,14 @@ class _ImportRun:
         self.scope = office_scope(actor) if actor is not None else None
         #: the session the checks read through: the check's own, then the caller's (the apply)
         self.session = db.session
+        #: the session the apply writes through: its own, chunk by chunk (SQLite), then the caller's
+        self.writer = db.session
+        self.submission = submission
+        self.chunked = chunked
+        #: chunked apply: existing returnees the file changes, written by the last transaction
+        self.deferred_updates: list[ReturneeRow] = []
+        #: rows checked, staged and (chunked apply: in one transaction) written together
+        self.chunk_rows = int(current_app.config.get("IMPORT_CHUNK_ROWS", CHUNK_SIZE))
         self.outcome = ImportOutcome()
         self.rules: RowRules | None = None
         #: external ids of the returnees table -> first row; -> returnee id once known (None if new)
@@ -288,6 +310,22 @@ class _ImportRun:
 
     def execute(self, dry_run: bool) -> ImportOutcome:
         self.outcome.dry_run = dry_run
+        if self.chunked and not dry_run:
+            return self._execute_in_chunks()
+        if self.chunked:  # a preview: rows of a batch that died would count as already there
+            with _one_import_at_a_time(0) as held:
+                if held:
+                    remove_failed_batches()
+        if self.submission is not None:
+            self._claim_before_the_lock()
+            if self.outcome.repeat_url is not None:
+                return self.outcome
+        try:
+            return self._execute_in_one_transaction(dry_run)
+        finally:
+            self._release_refused_claim()
+
+    def _execute_in_one_transaction(self, dry_run: bool) -> ImportOutcome:
         if not _take_import_lock():
             self.problem(Problem("", 0, "", "", _(
                 "Another import or undo is running right now. Nothing was written: try again when it has "
@@ -312,6 +350,173 @@ class _ImportRun:
             self.outcome.apply_seconds = time.perf_counter() - started
             return self.outcome
 
+    def _release_refused_claim(self) -> None:
+        if self.submission is not None and not self.outcome.ok:
+            self.submission.release()
+
+    def _claim_before_the_lock(self) -> None:
+        """Unchunked (PostgreSQL): the key is claimed first, in the caller's transaction, as submitted_once does:
+        a parallel repeat waits on the key's unique index until this import commits, then is answered."""
+        if self.submission.taken():
+            self.outcome.repeat_url = self.submission.earlier_url()
+            return
+        if not self.submission.claim():
+            self.outcome.repeat_url = self.submission.earlier_url()
+
+    def _execute_in_chunks(self) -> ImportOutcome:
+        """SQLite: check without the write lock, then write chunk by chunk, each chunk its own short
+        transaction, so that other users' saves wait at most one chunk. The rows are hidden until the last
+        transaction marks the batch applied (visibility.py); a failure removes them again. One import at a
+        time: a file lock held for the whole run, released by the system if the process dies."""
+        with _one_import_at_a_time(_lock_wait_seconds()) as held:
+            if not held:
+                self.problem(Problem("", 0, "", "", _(
+                    "Another import or undo is running right now. Nothing was written: try again when it has "
+                    "finished.")))
+                return self.outcome
+            _end_callers_transaction()
+            if self.submission is not None and self.submission.taken():
+                self.outcome.repeat_url = self.submission.earlier_url()
+                return self.outcome
+            remove_failed_batches()
+            with _Staging(Path(current_app.instance_path)) as staging:
+                started = time.perf_counter()
+                with _reading_session() as reader:
+                    self.session = reader
+                    try:
+                        self._check(staging)
+                    finally:
+                        self.session = db.session
+                self.outcome.check_seconds = time.perf_counter() - started
+                if not self.outcome.ok:
+                    return self.outcome
+                started = time.perf_counter()
+                try:
+                    self._apply_in_chunks(staging)
+                finally:
+                    self.outcome.apply_seconds = time.perf_counter() - started
+                return self.outcome
+
+    def _apply_in_chunks(self, staging: _Staging) -> None:
+        self._start_apply()
+        batch_id = None
+        # one connection for every chunk: its large page cache (use_bulk_cache) lasts the whole apply
+        connection = db.engine.connect()
+        writer = sa.orm.Session(bind=connection, expire_on_commit=False)
+        try:
+            with database.writing():
+                self.writer = self.session = writer
+                try:
+                    self.batch = self._new_batch(BatchStatus.APPLYING)
+                    batch_id = self.batch.id
+                    writer.commit()
+                    database.use_bulk_cache(connection)
+                    for table, staged in staging:
+                        self._apply_staged(table, staged)
+                        if not self.outcome.ok:
+                            break
+                        writer.commit()
+                        _let_others_write(connection)
+                except sa.exc.IntegrityError as error:
+                    writer.rollback()
+                    self._refused_by_database(error)
+                if self.outcome.ok:
+                    self._apply_last_step(batch_id)
+        except BaseException:
+            writer.rollback()
+            db.session.rollback()
+            if batch_id is not None:
+                _discard_batch_quietly(batch_id)
+            raise
+        finally:
+            writer.close()
+            connection.close()
+            self.writer = self.session = db.session
+        if not self.outcome.ok:
+            if batch_id is not None:
+                discard_batch(batch_id, keep_record=False)
+            self.outcome.batch = None
+            return
+        self.outcome.batch = self.batch
+
+    def _apply_last_step(self, batch_id: int) -> None:
+        """The last transaction, in the caller's session: the updates of existing returnees (so that they
+        never show half-way), the key of the form, the batch marked applied and its change-log entry;
+        committed here, so that nothing of the import is left for the caller."""
+        self.writer = self.session = db.session
+        _end_callers_transaction()  # what it read began before the chunks were written: begin anew, writing
+        try:
+            self.batch = db.session.get(ImportBatch, batch_id)
+            self._refuse_repeated_files(self._earlier_batches())  # imported by someone else meanwhile?
+            if self.outcome.ok and self.submission is not None and not self.submission.claim(self.batch):
+                self.outcome.repeat_url = self.submission.earlier_url()
+                self.problem(Problem("", 0, "", "", _("This form was already sent and saved.")))
+            if self.outcome.ok:
+                self._update_deferred_returnees()
+            if self.outcome.ok:
+                self.batch.status = BatchStatus.APPLIED
+                self._finish_batch()
+                db.session.flush()
+        except sa.exc.IntegrityError as error:
+            db.session.rollback()
+            self._refused_by_database(error)
+            return
+        if self.outcome.ok:
+            db.session.commit()
+        else:
+            db.session.rollback()
+
+    def _update_deferred_returnees(self) -> None:
+        """Existing returnees the file changes, read again now (anyone may have edited them meanwhile)."""
+        counts = self.outcome.counts
+        counts["returnees_updated"] = 0
+        self.outcome.updates.clear()
+        for chunk in chunked(self.deferred_updates, CHUNK_SIZE):
+            existing = self._existing_returnees([r.external_id for r in chunk])
+            changed = []
+            for returnee in chunk:
+                current = existing.get(returnee.external_id)
+                if current is None or (self.rules.scope_office_id is not None
+                                       and current["field_office_id"] != self.rules.scope_office_id):
+                    self.problem(Problem("returnees", returnee.row, "external_id", returnee.external_id, _(
+                        "This returnee was removed or moved to another office during the import.")))
+                    continue
+                changes = _changes(current, returnee)
+                if changes:
+                    changed.append((returnee, current, changes))
+                else:
+                    counts["returnees_unchanged"] += 1
+            counts["returnees_updated"] += len(changed)
+            if self.outcome.ok:
+                self._update_returnees(changed)
+
+    def _start_apply(self) -> None:
+        self.applying = True
+        self.outcome.counts = ImportOutcome().counts  # counted again, as written
+        self.outcome.updates.clear()
+        self.returnee_ids = dict.fromkeys(self.returnee_ids)
+        self.database_returnees.clear()
+        self.case_of.clear()
+        self.new_cases.clear()
+
+    def _apply_staged(self, table: str, staged: list) -> None:
+        if table == "returnees":
+            self._returnees([_returnee_row(values) for values, _inserted in staged],
+                            [inserted for _values, inserted in staged])
+        else:
+            self._assistance([_StagedRecord(*values) for values in staged])
+        self._sort_problems()
+
+    def _refused_by_database(self, error: sa.exc.IntegrityError) -> None:
+        # The checks passed but the database refused a row: another user wrote the same returnee or
+        # personal number meanwhile. Nothing of the import stays.
+        logger.warning("Import refused by the database: %s", error.orig)
+        self.outcome.problems.clear()
+        self.outcome.problem_count = 0
+        self.problem(Problem("", 0, "", "", _(
+            "Someone changed the same returnees at the same time. Nothing was written: upload the files "
+            "again.")))
+
     def _check(self, staging: _Staging | None) -> None:
         """Step 1: read and check every row, without writing; stage the rows for the apply."""
         self.rules = RowRules(
@@ -332,38 +537,23 @@ class _ImportRun:
     def _apply(self, staging: _Staging) -> ImportOutcome:
         """Step 2, one short write transaction: check the staged rows again against the database (anything
         may have changed since step 1) and write them with bulk inserts; at the first problem, nothing."""
-        self.applying = True
-        self.outcome.counts = ImportOutcome().counts  # counted again, as written
-        self.outcome.updates.clear()
-        self.returnee_ids = dict.fromkeys(self.returnee_ids)
-        self.database_returnees.clear()
-        self.case_of.clear()
-        self.new_cases.clear()
+        self._start_apply()
         savepoint = db.session.begin_nested()
         database.use_bulk_cache(db.session.connection())
         try:
             self._refuse_repeated_files(self._earlier_batches())  # imported by someone else meanwhile?
             if self.outcome.ok:
-                self.batch = self._new_batch()
+                self.batch = self._new_batch(BatchStatus.APPLIED)
                 for table, staged in staging:
-                    if table == "returnees":
-                        self._returnees([_returnee_row(values) for values, _inserted in staged],
-                                        [inserted for _values, inserted in staged])
-                    else:
-                        self._assistance([_StagedRecord(*values) for values in staged])
+                    self._apply_staged(table, staged)
             self._sort_problems()
+            if self.outcome.ok and self.submission is not None:
+                self.submission.set_result(self.batch)
             if self.outcome.ok:
                 self._finish_batch()
         except sa.exc.IntegrityError as error:
-            # The checks passed but the database refused a row: another user wrote the same returnee or
-            # personal number meanwhile. Nothing of the import stays.
-            logger.warning("Import refused by the database: %s", error.orig)
             savepoint.rollback()
-            self.outcome.problems.clear()
-            self.outcome.problem_count = 0
-            self.problem(Problem("", 0, "", "", _(
-                "Someone changed the same returnees at the same time. Nothing was written: upload the files "
-                "again.")))
+            self._refused_by_database(error)
             return self.outcome
         except BaseException:
             savepoint.rollback()
@@ -416,7 +606,7 @@ class _ImportRun:
                 else:
                     read, check = self._read_assistance, self._assistance
                 seen = 0
-                for chunk in chunked(rows, CHUNK_SIZE):
+                for chunk in chunked(rows, self.chunk_rows):
                     checked = read(columns, chunk)
                     if checked:
                         check(checked)
@@ -512,7 +702,10 @@ class _ImportRun:
             return
         ready = dict(zip((r.external_id for r in checked), inserts))
         self._insert_returnees([(r, ready[r.external_id]) for r in new_rows])
-        self._update_returnees(changed)
+        if self.chunked:  # written by the last transaction, so that they never show half-way
+            self.deferred_updates.extend(returnee for returnee, _current, _changes in changed)
+        else:
+            self._update_returnees(changed)
         self._open_cases([(returnee_id, returnee) for returnee, returnee_id, _latest in caseless])
 
     def _existing_returnees(self, external_ids: list[str]) -> dict[str, dict]:
@@ -565,10 +758,10 @@ class _ImportRun:
     def _insert_returnees(self, rows: list[tuple[ReturneeRow, tuple]]) -> None:
         if not rows:
             return
-        self.returnee_insert.execute([inserted for _returnee, inserted in rows], {
+        self.returnee_insert.execute(self.writer, [inserted for _returnee, inserted in rows], {
             "consent_given": False, "created_at": self.now, "updated_at": self.now, "created_by_id": self.actor_id,
             "updated_by_id": self.actor_id, "version": 1, "import_batch_id": self.batch.id})
-        ids = dict(db.session.execute(
+        ids = dict(self.writer.execute(
             select(returnee_table.c.external_id, returnee_table.c.id)
             .where(returnee_table.c.external_id.in_([returnee.external_id for returnee, _inserted in rows]))).all())
         self.returnee_ids.update(ids)
@@ -588,10 +781,10 @@ class _ImportRun:
                 opened_on, CaseStatus.OPEN if closed_on is None else CaseStatus.CLOSED,
                 None if closed_on is None else ClosureReason.IMPORTED_HISTORY, closed_on)) + (returnee_id,))
             self.outcome.counts["cases_closed"] += closed_on is not None
-        self.case_insert.execute(rows, {"plan": "", "created_at": self.now, "updated_at": self.now, "version": 1,
+        self.case_insert.execute(self.writer, rows, {"plan": "", "created_at": self.now, "updated_at": self.now, "version": 1,
                                         "import_batch_id": self.batch.id})
         returnee_ids = [returnee_id for returnee_id, _returnee in opening]
-        self.case_of.update((returnee_id, case_id) for case_id, returnee_id in db.session.execute(
+        self.case_of.update((returnee_id, case_id) for case_id, returnee_id in self.writer.execute(
             select(case_table.c.id, case_table.c.returnee_id)
             .where(case_table.c.import_batch_id == self.batch.id, case_table.c.returnee_id.in_(returnee_ids))))
 
@@ -606,7 +799,7 @@ class _ImportRun:
     def _insert_vulnerabilities(self, pairs: list[tuple[int, tuple[str, ...]]]) -> None:
         values = [{"returnee_id": returnee_id, "code": code} for returnee_id, codes in pairs for code in codes]
         if values:
-            db.session.execute(insert(vulnerability_table), values)
+            self.writer.execute(insert(vulnerability_table), values)
 
     def _update_returnees(self, changed: list[tuple[ReturneeRow, dict, dict]]) -> None:
         if not changed:
@@ -617,14 +810,14 @@ class _ImportRun:
                      "search_name_reversed": bindparam("_search_reversed"),
                      "version": bindparam("_version"), "updated_at": self.now, "updated_by_id": self.actor_id})
         )
-        db.session.execute(statement, [{
+        self.writer.execute(statement, [{
             **{name: getattr(r, name) for name in RETURNEE_FIELDS}, "_id": current["id"],
             **_name_params(r.first_name, r.last_name), "_version": current["version"] + 1,
         } for r, current, _changes in changed])
         rewritten = [(current["id"], r.vulnerabilities) for r, current, changes in changed
                      if "vulnerabilities" in changes]
         if rewritten:
-            db.session.execute(delete(vulnerability_table).where(
+            self.writer.execute(delete(vulnerability_table).where(
                 vulnerability_table.c.returnee_id.in_([returnee_id for returnee_id, _codes in rewritten])))
             self._insert_vulnerabilities(rewritten)
         for r, current, _changes in changed:
@@ -674,7 +867,7 @@ class _ImportRun:
                 rows.append(record.values + (returnee_id, case_id))
         self.outcome.counts["records_created"] += len(checked)
         if self.writing:
-            self.record_insert.execute(rows, {
+            self.record_insert.execute(self.writer, rows, {
                 "recorded_by_id": self.actor_id, "updated_by_id": self.actor_id, "created_at": self.now,
                 "updated_at": self.now, "version": 1, "import_batch_id": self.batch.id})
 
@@ -721,7 +914,7 @@ class _ImportRun:
                     "This file was imported already: batch %(id)d of %(when)s by %(who)s.",
                     id=batch.id, when=batch.created_at.strftime("%Y-%m-%d %H:%M UTC"), who=batch.created_by_name)))
 
-    def _new_batch(self) -> ImportBatch:
+    def _new_batch(self, status: BatchStatus) -> ImportBatch:
         by_table = {source.table: source for source in self.sources}
         returnees, assistance = by_table.get("returnees"), by_table.get("assistance")
         batch = ImportBatch(
@@ -732,10 +925,10 @@ class _ImportRun:
             returnees_sha256=returnees.sha256 if returnees else None,
             assistance_file=assistance.file_name[-255:] if assistance else None,
             assistance_sha256=assistance.sha256 if assistance else None,
-            status=BatchStatus.APPLIED, replaced=[],
+            status=status, replaced=[],
         )
-        db.session.add(batch)
-        db.session.flush()
+        self.writer.add(batch)
+        self.writer.flush()
         return batch
 
     def _finish_batch(self) -> None:
@@ -748,6 +941,115 @@ class _ImportRun:
             "assistance_sha256": batch.assistance_sha256,
             **{name: counts[name] for name in counts if name != "returnees_unchanged"},
         })
+
+
+@contextmanager
+def _one_import_at_a_time(wait_seconds: float) -> Iterator[bool]:
+    """SQLite: hold the import lock file for the whole run (yields False if another import still holds it
+    after `wait_seconds`). The system releases the lock when the process ends, however it ends (kill -9, a
+    worker timeout), so a batch found `applying` by the next holder of the lock is one that died."""
+    path = _lock_file()
+    create_private_file(path)
+    with open(path, "r+b") as lock:  # noqa: PTH123
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.05)
+        try:
+            yield True
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _let_others_write(connection) -> None:
+    """Between two chunks: copy what the import wrote from SQLite's write-ahead log into the database file
+    here (a passive checkpoint, which blocks no one), rather than in the commit of whichever user's save comes
+    next, and pause, so that the saves waiting for the write lock get it before the next chunk. (SQLite's
+    lock is not a queue: a waiting writer retries every few to 100 ms, and the import, beginning again at
+    once, would take the lock back first.)"""
+    try:
+        connection.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.OperationalError:  # a statement of this connection still open: the next commit does it
+        pass
+    time.sleep(float(current_app.config.get("IMPORT_CHUNK_PAUSE_SECONDS", 0.1)))
+
+
+def _lock_file() -> Path:
+    database_file = database.sqlite_path(db.engine.url)
+    if database_file is None:  # an in-memory database (tests): one per process
+        return Path(current_app.instance_path) / "import.lock"
+    return database_file.with_name(database_file.name + "-import.lock")
+
+
+def _lock_wait_seconds() -> float:
+    """How long an import waits for another one to finish (a double-clicked confirmation waits for the
+    first, then is answered with its batch): as long as a save waits for SQLite's write lock."""
+    return float(current_app.config.get("SQLITE_BUSY_TIMEOUT", 10))
+
+
+def _end_callers_transaction() -> None:
+    """The chunks are written on a connection of their own: the caller's session must not hold SQLite's
+    write lock meanwhile. A read transaction is ended; anything the caller wrote is committed first."""
+    database.end_read_transaction(db.session())
+    if db.session().in_transaction():
+        db.session.commit()
+
+
+def remove_failed_batches() -> int:
+    """Remove the rows of batches that died while being applied (a crash, kill -9, a worker timeout): only
+    called with the import lock held, so no batch is really being applied. The next import does it first.
+    Returns how many batches were cleaned up."""
+    with database.read_only(), sa.orm.Session(bind=db.engine) as reader:
+        dead = list(reader.scalars(select(ImportBatch.id).where(ImportBatch.status == BatchStatus.APPLYING)))
+    for batch_id in dead:
+        logger.warning("Import batch %d died while being applied: removing its rows", batch_id)
+        discard_batch(batch_id)
+    return len(dead)
+
+
+#: rows deleted per transaction when a failed batch is removed
+DISCARD_CHUNK = 5000
+
+
+def discard_batch(batch_id: int, *, keep_record: bool = True) -> None:
+    """Delete everything a batch being applied wrote, chunk by chunk (each its own short transaction: its
+    rows are hidden meanwhile), then mark it failed (the import list says so), or, for an import refused with
+    its problems listed (`keep_record` False), delete the batch too. Nothing of it was ever visible."""
+    def by_batch(table):
+        return select(table.c.id).where(table.c.import_batch_id == batch_id).limit(DISCARD_CHUNK)
+
+    with database.writing(), sa.orm.Session(bind=db.engine) as writer:
+        for table in (record_table, case_table):
+            while writer.execute(delete(table).where(table.c.id.in_(by_batch(table)))).rowcount:
+                writer.commit()
+            writer.commit()
+        while True:
+            ids = list(writer.scalars(by_batch(returnee_table)))
+            if not ids:
+                break
+            writer.execute(delete(vulnerability_table).where(vulnerability_table.c.returnee_id.in_(ids)))
+            writer.execute(delete(returnee_table).where(returnee_table.c.id.in_(ids)))
+            writer.commit()
+        batch_table = ImportBatch.__table__
+        if keep_record:
+            writer.execute(update(batch_table).where(batch_table.c.id == batch_id)
+                           .values(status=BatchStatus.FAILED.value))
+        else:
+            writer.execute(delete(batch_table).where(batch_table.c.id == batch_id))
+        writer.commit()
+
+
+def _discard_batch_quietly(batch_id: int) -> None:
+    try:
+        discard_batch(batch_id)
+    except Exception:  # the rows stay hidden; the next import removes them
+        logger.exception("Could not remove the rows of failed import batch %d now", batch_id)
 
 
 @contextmanager
@@ -816,8 +1118,10 @@ def _current_cases(session, returnee_ids: list[int]) -> dict[int, int]:
 
 def undo_blockers(batch: ImportBatch) -> list[str]:
     """Why undoing the batch would remove or overwrite something it did not write (empty: it may go)."""
-    if batch.status != BatchStatus.APPLIED:
+    if batch.status == BatchStatus.UNDONE:
         return [_("This batch is undone already.")]
+    if batch.status != BatchStatus.APPLIED:
+        return [_("This batch was not imported: there is nothing to undo.")]
     own_returnees = select(returnee_table.c.id).where(returnee_table.c.import_batch_id == batch.id)
     own_cases = select(case_table.c.id).where(case_table.c.import_batch_id == batch.id)
     review_table = CaseReview.__table__

@@ -22,7 +22,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from caseapp.auth.policies import require
-from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.imports import exports
 from caseapp.imports.forms import UploadForm
@@ -38,8 +37,8 @@ from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.private_files import make_private_dir, open_private, write_private_text
 from caseapp.spreadsheets import csv_text, download
-from caseapp.submissions import submitted_once
-from caseapp.unit_of_work import after_commit, attempt
+from caseapp.submissions import answer_repeat, late_claim, submitted_once
+from caseapp.unit_of_work import after_commit, attempt, writes_in_own_transactions
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -145,35 +144,26 @@ def problems(token):
     return download((folder / "problems.csv").read_text(encoding="utf-8"), "import-problems.csv")
 
 
-class ImportRefused(ValidationFailed):
-    """The confirmation found problems (the database changed since the preview): nothing is written."""
-
-    def __init__(self, outcome):
-        super().__init__({})
-        self.outcome = outcome
-
-
-def _confirm_import(folder: Path):
-    outcome = import_files(current_user, _pending_sources(folder), dry_run=False)
-    if not outcome.ok:
-        raise ImportRefused(outcome)
-    return outcome
-
-
 @bp.post("/pending/<token>")
 @require(can_import_data)
-@submitted_once
+@writes_in_own_transactions
 def confirm(token):
+    """On SQLite the import writes chunk by chunk in short transactions of its own, and commits them itself
+    (services.py); the request holds no write lock meanwhile. Its form key is claimed with the batch."""
     folder = _pending_dir(token)
-    done = attempt(lambda: _confirm_import(folder))
-    if not done.saved:
-        outcome = done.failure.outcome
+    claim = late_claim(lambda batch: url_for("imports.show", batch_id=batch.id))
+    if claim is not None and claim.taken():
+        return answer_repeat(claim.earlier_url())
+    outcome = import_files(current_user, _pending_sources(folder), submission=claim)
+    if outcome.repeat_url is not None:
+        return answer_repeat(outcome.repeat_url)
+    if not outcome.ok:
         write_private_text(folder / "problems.csv", _problems_csv(outcome))
         flash(_("The import was refused: the database changed since the preview."), "danger")
         return render_template("imports/preview.html", outcome=outcome, token=token,
                                problems=outcome.problems[:PROBLEMS_SHOWN])
     after_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
-    batch_id = done.result.batch.id
+    batch_id = outcome.batch.id
     flash(_("Imported as batch %(id)d.", id=batch_id), "success")
     return redirect(url_for("imports.show", batch_id=batch_id))
 

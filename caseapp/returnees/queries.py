@@ -7,6 +7,7 @@ from sqlalchemy.orm import aliased
 
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope, sees_personal_data
+from caseapp.database import SEES_ROWS_BEING_IMPORTED
 from caseapp.extensions import db
 from caseapp.names import name_key, prefix_bounds
 from caseapp.returnees.models import Returnee
@@ -51,7 +52,9 @@ def text_search_ids(text: str):
 
 
 def find_by_personal_number(personal_number: str) -> Returnee | None:
-    return db.session.scalar(select(Returnee).where(Returnee.personal_number == personal_number))
+    # also a returnee of an import still being applied: the unique constraint would refuse the number anyway
+    return db.session.scalar(select(Returnee).where(Returnee.personal_number == personal_number)
+                             .execution_options(**SEES_ROWS_BEING_IMPORTED))
 
 
 def find_same_name_and_birth(first_name: str, last_name: str, date_of_birth, exclude_id=None) -> list[Returnee]:

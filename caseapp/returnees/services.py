@@ -11,6 +11,7 @@ from caseapp.audit.models import AuditAction
 from caseapp.audit.services import actor_id, ensure_current, record_change, snapshot
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
+from caseapp.database import SEES_ROWS_BEING_IMPORTED
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.returnees.disclosure import duplicates_shown_to, sees_record
@@ -91,7 +92,8 @@ def _check(actor: User, values: ReturneeInput, existing: Returnee | None, confir
         if clash is not None and clash is not existing:
             raise DuplicatePersonalNumber(clash if sees_record(actor, clash.field_office_id) else None)
     if values.external_id:
-        clash = db.session.scalar(select(Returnee).where(Returnee.external_id == values.external_id))
+        clash = db.session.scalar(select(Returnee).where(Returnee.external_id == values.external_id)
+                                  .execution_options(**SEES_ROWS_BEING_IMPORTED))
         if clash is not None and clash is not existing:
             raise ValidationFailed({"external_id": _l("This external id is already used by another record.")})
     if not confirm_duplicate:

@@ -1,5 +1,6 @@
 """A database that hangs, is missing, is behind the code, read-only or locked: /healthz says so within
 2 s, pages answer 503 "try again" (never a 500, never after 30 s), and nothing creates a database."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,9 @@ TRY_AGAIN = "Please try again in a moment"
 
 
 def other_app(url: str, **settings):
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "TESTING": True,
-                       "WTF_CSRF_ENABLED": False, **settings})
+    return create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "TESTING": True, "WTF_CSRF_ENABLED": False, **settings}
+    )
 
 
 @contextmanager
@@ -135,7 +137,8 @@ def _read_only_url(url: sa.URL) -> str:
     if url.get_backend_name() == "sqlite":
         return f"sqlite:///file:{sqlite_path(url)}?mode=ro&uri=true"
     return url.update_query_dict({"options": "-c default_transaction_read_only=on"}).render_as_string(
-        hide_password=False)
+        hide_password=False
+    )
 
 
 def test_a_read_only_database_answers_503_to_healthz_and_to_a_write(app, make):
@@ -169,6 +172,7 @@ def test_a_write_that_waits_too_long_for_a_lock_answers_503_try_again(app, make)
         def release():
             holder.close()
             engine.dispose()
+
     try:
         with disposed(impatient):
             response = impatient.test_client().post("/login", data={"username": username, "password": PASSWORD})
@@ -189,3 +193,54 @@ def test_a_signed_in_user_gets_503_try_again_when_the_database_fails_to_load_the
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     response = client.get("/returnees/")
     assert response.status_code == 503 and TRY_AGAIN in response.text
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["db", "current"],
+        ["db", "check"],
+        ["db", "downgrade", "0001", "--yes"],
+        ["db", "stamp", "head"],
+        ["backup"],
+        ["backup", "--verify"],
+        ["report", "--from", "2024-01-01", "--to", "2024-12-31"],
+        ["seed-demo"],
+        ["export-data", "export.xlsx"],
+        ["import-undo", "1"],
+        ["create-user", "--help"],
+    ],
+)
+def test_a_command_on_a_missing_sqlite_file_says_so_in_one_line_and_creates_nothing(tmp_path, monkeypatch, arguments):
+    missing = tmp_path / "caseapp.sqlite"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
+    monkeypatch.setenv("CASEAPP_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    from click.testing import CliRunner
+    from flask.cli import FlaskGroup
+
+    made = []
+    command_line = FlaskGroup(create_app=lambda: made.append(create_app({"SECRET_KEY": "x"})) or made[-1])
+    result = CliRunner().invoke(command_line, arguments)
+    assert not missing.exists()
+    if arguments[-1] == "--help":
+        assert result.exit_code == 0
+        return
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines() == [f"Error: {DatabaseMissing(missing)}"], result.output
+    assert not isinstance(result.exception, sa.exc.SQLAlchemyError)  # told, not crashed
+    with disposed(made[0]) as app:
+        assert health(app)[:2] == (503, {"status": "unavailable", "database": "down", "problem": "missing"})
+
+
+def test_a_command_on_a_database_that_does_not_answer_says_so_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/nothing")
+    monkeypatch.setenv("CASEAPP_INSTANCE_PATH", str(tmp_path))
+    from click.testing import CliRunner
+    from flask.cli import FlaskGroup
+
+    command_line = FlaskGroup(create_app=lambda: create_app({"SECRET_KEY": "x"}))
+    result = CliRunner().invoke(command_line, ["report", "--from", "2024-01-01", "--to", "2024-12-31"])
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("Error: The database is not available: "), line
