@@ -119,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.backup.views import bp as backup_bp
     from caseapp.casefile.views import bp as returnees_bp
     from caseapp.cases.views import bp as cases_bp
+    from caseapp.consent.views import bp as consent_bp
     from caseapp.demo.cli import register_demo_commands
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(backup_bp)
     app.register_blueprint(language_bp)
+    app.register_blueprint(consent_bp)
     register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)

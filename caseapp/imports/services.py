@@ -276,7 +276,7 @@ class _ImportRun:
         self.batch: ImportBatch | None = None
         dialect = db.session.get_bind().dialect
         self.returnee_insert = _BulkInsert(dialect, returnee_table, RETURNEE_COLUMNS_INSERTED, (), (
-            "consent_given", "created_at", "updated_at", "created_by_id", "updated_by_id", "version",
+            "created_at", "updated_at", "created_by_id", "updated_by_id", "version",
             "import_batch_id"))
         self.case_insert = _BulkInsert(dialect, case_table, ("opened_on", "status", "closure_reason", "closed_on"),
                                        ("returnee_id",), ("plan", "created_at", "updated_at", "version",
@@ -566,7 +566,7 @@ class _ImportRun:
         if not rows:
             return
         self.returnee_insert.execute([inserted for _returnee, inserted in rows], {
-            "consent_given": False, "created_at": self.now, "updated_at": self.now, "created_by_id": self.actor_id,
+            "created_at": self.now, "updated_at": self.now, "created_by_id": self.actor_id,
             "updated_by_id": self.actor_id, "version": 1, "import_batch_id": self.batch.id})
         ids = dict(db.session.execute(
             select(returnee_table.c.external_id, returnee_table.c.id)
