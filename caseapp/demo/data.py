@@ -15,11 +15,11 @@ from caseapp.assistance.models import (
 )
 from caseapp.auth.models import Role, User
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
+from caseapp.demo.consent import seed_demo_consents
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
 from caseapp.returnees.rules import name_columns
-from caseapp.demo.consent import seed_demo_consents
 
 #: (username, display name, role, office or None, password) — printed by `make run` for a first login
 DEMO_USERS = [
