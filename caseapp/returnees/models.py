@@ -129,6 +129,13 @@ class Returnee(Versioned, Audited, db.Model):
         return f"{self.first_name} {self.last_name}"
 
     @property
+    def listed_name(self) -> str:
+        """The name as lists sort it, "Last, First" (an anonymised record says so instead)."""
+        if self.anonymised_at is not None:
+            return self.full_name
+        return f"{self.last_name}, {self.first_name}"
+
+    @property
     def vulnerabilities(self) -> set[Vulnerability]:
         return {row.code for row in self.vulnerability_rows}
 

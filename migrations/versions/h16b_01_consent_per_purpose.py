@@ -129,6 +129,7 @@ def downgrade():
         .where(decision.c.returnee_id == returnee.c.id, decision.c.purpose == "assistance")
         .order_by(decision.c.decided_on.desc(), decision.c.id.desc())
         .limit(1)
+        .correlate(returnee)  # the returnee of the UPDATE, two levels up
         .scalar_subquery()
     )
     given = sa.select(consent.c.decided_on).where(consent.c.id == latest, consent.c.given == sa.true())
