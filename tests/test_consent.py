@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 from openpyxl import load_workbook
@@ -201,3 +202,135 @@ def test_the_single_consent_becomes_an_assistance_record_and_comes_back(tmp_path
         back = db.session.execute(sa.text("SELECT id, consent_given, consent_date FROM returnee ORDER BY id")).all()
         assert [tuple(r) for r in back] == [(1, 1, "2024-02-03"), (2, 0, None), (3, 0, None)]
         db.engine.dispose()
+
+
+# --- the import format and the export carry the purposes ---------------------------------------------------
+
+
+def _import(tmp_path, rows, columns=None):
+    import csv
+
+    from caseapp.imports.readers import sources_for
+    from caseapp.imports.services import import_files
+    from caseapp.imports.validation import ASSISTANCE_COLUMNS, RETURNEE_COLUMNS
+
+    columns = columns or RETURNEE_COLUMNS
+    paths = {}
+    for table, header, body in (("returnees", columns, rows), ("assistance", ASSISTANCE_COLUMNS, [])):
+        path = tmp_path / f"{table}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=header)
+            writer.writeheader()
+            writer.writerows(body)
+        paths[table] = path
+    outcome = import_files(None, sources_for(**paths))
+    if outcome.ok:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return outcome
+
+
+def _row(external_id, **values):
+    row = {
+        "external_id": external_id,
+        "first_name": "Lia",
+        "last_name": "Kapanadze",
+        "sex": "F",
+        "date_of_birth": "1985-01-02",
+        "personal_number": "",
+        "phone": "",
+        "field_office": "Gori",
+        "return_date": "2023-04-05",
+        "returned_from": "Greece",
+        "vulnerabilities": "",
+        "consent": "",
+        "consent_withdrawn": "",
+        "consent_date": "",
+        "consent_method": "",
+    }
+    row.update(values)
+    return row
+
+
+def test_the_import_records_the_purposes_and_its_undo_removes_them(make, tmp_path):
+    from caseapp.imports.models import ImportBatch
+    from caseapp.imports.services import undo_batch
+
+    outcome = _import(
+        tmp_path,
+        [
+            _row(
+                "X-1",
+                consent="assistance;referral",
+                consent_withdrawn="photos",
+                consent_date="2023-04-05",
+                consent_method="verbal",
+            )
+        ],
+    )
+    assert outcome.ok, [str(p) for p in outcome.problems]
+    person = db.session.scalars(sa.select(Returnee)).one()
+    assert consent_missing(person, ConsentPurpose.REFERRAL) is None
+    assert "withdrew" in consent_missing(person, ConsentPurpose.PHOTOS)
+    assert {(r.purpose.value, r.given, r.method.value) for r in person.consent_records} == {
+        ("assistance", True, "verbal"),
+        ("referral", True, "verbal"),
+        ("photos", False, "verbal"),
+    }
+    undo_batch(None, db.session.scalars(sa.select(ImportBatch)).one())
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(ConsentRecord.id))) == 0
+
+
+@pytest.mark.parametrize(
+    "values,column,message",
+    [
+        (
+            {"consent": "assistance;marketing", "consent_date": "2023-04-05"},
+            "consent",
+            "Unknown consent purpose: marketing",
+        ),
+        ({"consent": "assistance"}, "consent_date", "Give the date the consent was given"),
+        (
+            {"consent": "photos", "consent_withdrawn": "photos", "consent_date": "2023-04-05"},
+            "consent_withdrawn",
+            "both consented to and withdrawn",
+        ),
+        (
+            {"consent": "photos", "consent_date": "2023-04-05", "consent_method": "email"},
+            "consent_method",
+            "Unknown consent method",
+        ),
+    ],
+)
+def test_bad_consent_cells_are_problems_naming_the_row(make, tmp_path, values, column, message):
+    outcome = _import(tmp_path, [_row("X-1"), _row("X-2", **values)])
+    assert not outcome.ok
+    problems = [p for p in outcome.problems if p.column == column]
+    assert problems and problems[0].row == 3 and message in problems[0].message
+    assert db.session.scalar(sa.select(sa.func.count(Returnee.id))) == 0
+
+
+def test_a_file_without_the_consent_columns_still_imports(make, tmp_path):
+    from caseapp.imports.validation import RETURNEE_COLUMNS
+
+    older = [c for c in RETURNEE_COLUMNS if not c.startswith("consent")]
+    row = {k: v for k, v in _row("X-1").items() if k in older}
+    assert _import(tmp_path, [row], columns=older).ok
+
+
+def test_the_export_carries_the_consent_state(make):
+    from caseapp.imports.exports import returnee_rows
+    from caseapp.imports.validation import RETURNEE_COLUMNS
+
+    person = make.returnee("Gori", consents=(ConsentPurpose.ASSISTANCE, ConsentPurpose.PHOTOS))
+    record_consent(None, person, "photos", given=False, decided_on=date(2024, 5, 1), method="verbal")
+    db.session.commit()
+    row = dict(zip(RETURNEE_COLUMNS, next(returnee_rows()), strict=True))
+    assert (row["consent"], row["consent_withdrawn"], row["consent_date"], row["consent_method"]) == (
+        "assistance",
+        "photos",
+        date(2024, 5, 1),
+        "verbal",
+    )

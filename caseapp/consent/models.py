@@ -73,6 +73,8 @@ class ConsentRecord(db.Model):
     recorded_by_name: Mapped[str] = mapped_column(
         sa.String(120), default="", server_default="", info={"personal": False}
     )
+    #: the spreadsheet import that recorded this decision (undoing it deletes the decision)
+    import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
     #: what the caseworker noted (e.g. who else was present): may hold personal data
     note: Mapped[str] = mapped_column(sa.Text, default="", server_default="", info={"personal": True})
 

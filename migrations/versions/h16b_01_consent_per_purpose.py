@@ -86,6 +86,10 @@ def upgrade():
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.Column("recorded_by_name", sa.String(length=120), server_default="", nullable=False),
         sa.Column("note", sa.Text(), server_default="", nullable=False),
+        sa.Column("import_batch_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["import_batch_id"], ["import_batch.id"], name=op.f("fk_consent_record_import_batch_id_import_batch")
+        ),
         sa.ForeignKeyConstraint(
             ["recorded_by_id"],
             ["user_account.id"],
@@ -97,6 +101,7 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_consent_record")),
     )
+    op.create_index("ix_consent_record_import_batch_id", "consent_record", ["import_batch_id"], unique=False)
     op.create_index(
         "ix_consent_record_returnee_purpose", "consent_record", ["returnee_id", "purpose", "decided_on"], unique=False
     )
@@ -137,4 +142,5 @@ def downgrade():
         returnee.update().where(sa.exists(given)).values(consent_given=sa.true(), consent_date=given.scalar_subquery())
     )
     op.drop_index("ix_consent_record_returnee_purpose", table_name="consent_record")
+    op.drop_index("ix_consent_record_import_batch_id", table_name="consent_record")
     op.drop_table("consent_record")
