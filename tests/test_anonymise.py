@@ -208,6 +208,7 @@ def test_an_anonymised_record_says_so_on_screen(make, login, client, runner):
     page = client.get(f"/returnees/{person.id}")
     assert page.status_code == 200
     assert "This record was anonymised on" in page.text
+    assert "removed (age at return: " in page.text
     assert f"Anonymised person #{person.id}" in page.text
     listing = client.get("/returnees/?status=closed")
     assert f"Anonymised person #{person.id}" in listing.text

@@ -12,6 +12,7 @@ from caseapp.auth.models import User
 from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
+from caseapp.timeutil import age_on
 
 if TYPE_CHECKING:  # cases sit above returnees: the relationship names the class by string
     from caseapp.cases.models import Case
@@ -134,6 +135,11 @@ class Returnee(Versioned, Audited, db.Model):
         if self.anonymised_at is not None:
             return self.full_name
         return f"{self.last_name}, {self.first_name}"
+
+    @property
+    def age_at_return(self) -> int:
+        """Age in whole years on the return date (what the reports' age band counts; anonymisation keeps it)."""
+        return age_on(self.date_of_birth, self.return_date)
 
     @property
     def vulnerabilities(self) -> set[Vulnerability]:
