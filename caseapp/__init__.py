@@ -180,10 +180,13 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.backup.views import bp as backup_bp
     from caseapp.casefile.views import bp as returnees_bp
     from caseapp.cases.views import bp as cases_bp
+    from caseapp.consent.views import bp as consent_bp
     from caseapp.demo.cli import register_demo_commands
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
     from caseapp.language.views import bp as language_bp
+    from caseapp.privacy.cli import register_privacy_commands
+    from caseapp.privacy.views import bp as privacy_bp
     from caseapp.reports.cli import register_report_commands
     from caseapp.reports.views import bp as reports_bp
     from caseapp.review.views import bp as review_bp
@@ -198,11 +201,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(backup_bp)
     app.register_blueprint(language_bp)
+    app.register_blueprint(consent_bp)
+    app.register_blueprint(privacy_bp)
     register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)
     register_report_commands(app)
     register_backup_commands(app)
+    register_privacy_commands(app)
 
     register_healthz(app)
 

@@ -67,6 +67,8 @@ class DefaultConfig:
     #: days an open case may go without a written plan before the review queue shows it
     PLAN_GRACE_DAYS = 14
     #: where backups go (default: instance/backups) and how many of them stay (older ones are deleted)
+    # Retention: a returnee is anonymised (`flask anonymise`) this many years after their last case closed.
+    RETENTION_YEARS_AFTER_CLOSURE = 5
     BACKUP_DIR = None
     BACKUP_KEEP = 14
     #: copies taken before `db upgrade` / `db downgrade`: kept under their own limit (BACKUP_KEEP never

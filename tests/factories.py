@@ -15,6 +15,7 @@ from caseapp.assistance.models import (
 )
 from caseapp.auth.models import Role, User
 from caseapp.cases.models import Case, CaseStatus
+from caseapp.consent.models import ConsentMethod, ConsentPurpose, ConsentRecord
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex
@@ -52,14 +53,17 @@ def user(role: Role | str = Role.CASEWORKER, office_name: str | None = "Gori", *
 def returnee(office_name: str = "Gori", *, first_name: str | None = None, last_name: str = "Beridze",
              sex: Sex | str = Sex.FEMALE, date_of_birth: date = date(1985, 5, 17),
              return_date: date = date(2024, 3, 1), vulnerabilities=(), with_case: bool = True,
-             caseworker: User | None = None, commit: bool = True, **extra) -> Returnee:
+             caseworker: User | None = None, commit: bool = True, consents=tuple(ConsentPurpose),
+             **extra) -> Returnee:
     n = next(_sequence)
     first_name = first_name or f"Nino{n}"
     person = Returnee(
         first_name=first_name, last_name=last_name, **name_columns(first_name, last_name),
         sex=Sex(sex), date_of_birth=date_of_birth, return_date=return_date, returned_from="Germany",
-        field_office_id=office(office_name).id, consent_given=True, consent_date=return_date, **extra,
+        field_office_id=office(office_name).id, **extra,
     )
+    person.consent_records = [ConsentRecord(purpose=ConsentPurpose(p), given=True, decided_on=return_date,
+                                            method=ConsentMethod.SIGNED_FORM) for p in consents]
     person.vulnerability_rows = [ReturneeVulnerability(code=v) for v in vulnerabilities]
     db.session.add(person)
     if with_case:

@@ -74,6 +74,16 @@ ROUTES = [
     ("GET", "/imports/export", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
     ("GET", "/imports/export.xlsx", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
     ("GET", "/imports/export-returnees.csv", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
+    # consent per purpose, the person's own data, the named list for a donor (h16b)
+    ("GET", "/returnees/{r}/consent", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    # an empty consent form comes back with its errors next to the fields
+    ("POST", "/returnees/{r}/consent", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/consent/gaps", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/returnees/{r}/own-data", dict(anonymous=302, caseworker=403, supervisor=200, manager=403, admin=200)),
+    ("POST", "/returnees/{r}/own-data/file", dict(anonymous=302, caseworker=403, supervisor=400, manager=403, admin=400)),
+    ("POST", "/returnees/{r}/own-data/delivery",
+     dict(anonymous=302, caseworker=403, supervisor=400, manager=403, admin=400)),
+    ("GET", "/reports/donor-list?measure=returned", dict(anonymous=302, caseworker=403, supervisor=200, manager=403, admin=200)),
     ("GET", "/healthz", dict(anonymous=200, caseworker=200, supervisor=200, manager=200, admin=200)),
     ("GET", "/account/password", dict(anonymous=302, caseworker=200, supervisor=200, manager=200, admin=200)),
     ("GET", "/account/sessions", dict(anonymous=302, caseworker=200, supervisor=200, manager=200, admin=200)),

@@ -62,7 +62,7 @@ def test_backup_verify_restores_into_a_scratch_database_and_compares_every_table
 
 def test_verification_sees_a_row_the_backup_does_not_hold(app_ctx, backup_dir, make):
     backup = services.take_backup(db.engine, backup_dir)
-    make.returnee("Gori")
+    make.returnee("Gori", consents=())  # a returnee and a case, nothing else
     with db.engine.connect() as connection:
         live = fingerprints(connection)
     restored = services.restored_fingerprints(db.engine, backup.path)

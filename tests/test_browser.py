@@ -67,7 +67,7 @@ def test_gori_caseworker_registers_logs_assistance_and_sees_the_timeline(app, ma
     page.fill("#return_date", "2024-09-01")
     page.fill("#returned_from", "Germany")
     page.check("input[value=single_parent]")
-    page.check("#consent_given")
+    page.check("input[name=consent_purposes][value=assistance]")
     page.fill("#consent_date", "2024-09-01")
     page.click("button:has-text('Save')")
     page.wait_for_selector("text=Nino Beridze is registered.")

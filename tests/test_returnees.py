@@ -19,7 +19,8 @@ def form(make, **overrides):
         "first_name": "Tamar", "last_name": "Maisuradze", "sex": "F", "date_of_birth": "1990-02-03",
         "personal_number": "01234567890", "phone": "+995 599 12 34 56", "field_office_id": make.office("Gori").id,
         "return_date": "2024-06-01", "returned_from": "Germany", "vulnerabilities": ["single_parent"],
-        "consent_given": "y", "consent_date": "2024-06-01", "external_id": "", "open_case": "y",
+        "consent_purposes": ["assistance", "referral"], "consent_date": "2024-06-01", "consent_method": "signed_form",
+        "external_id": "", "open_case": "y",
     }
     values.update(overrides)
     return {k: v for k, v in values.items() if v is not None}

@@ -132,8 +132,9 @@ class AssistanceRecord(Versioned, Audited, db.Model):
     )
     amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2, asdecimal=True))
     currency: Mapped[Currency | None] = mapped_column(enum_column_type(Currency, "currency"))
-    provider: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
-    notes: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: the organisation that delivered it (not the returnee)
+    provider: Mapped[str] = mapped_column(sa.String(200), default="", server_default="", info={"personal": False})
+    notes: Mapped[str] = mapped_column(sa.Text, default="", server_default="", info={"personal": True})
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     #: who asked for the current approval (recorded it as requested, requested it, or raised its amount);
     #: neither they nor the recorder may approve it (four eyes)
@@ -199,10 +200,10 @@ class ApprovalDecision(db.Model):
     decision: Mapped[Decision] = mapped_column(enum_column_type(Decision, "decision"))
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     #: a copy of the decider's name, kept when the account is gone
-    decided_by_name: Mapped[str] = mapped_column(sa.String(120))
+    decided_by_name: Mapped[str] = mapped_column(sa.String(120), info={"personal": False})
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: the supervisor's comment; the reason when rejected (required then)
-    comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="", info={"personal": True})
     #: the amount the decision was about: delivering more needs a new approval
     amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2, asdecimal=True))
     currency: Mapped[Currency | None] = mapped_column(enum_column_type(Currency, "currency"))

@@ -44,6 +44,12 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.USER_PASSWORD: _l("changed their own password"),
     AuditAction.USER_LOCKED: _l("was locked after too many failed logins"),
     AuditAction.USER_UNLOCK: _l("unlocked the account"),
+    AuditAction.CONSENT_GIVE: _l("recorded a consent"),
+    AuditAction.CONSENT_WITHDRAW: _l("recorded a withdrawal of consent"),
+    AuditAction.RETURNEE_ANONYMISE: _l("anonymised the returnee"),
+    AuditAction.RETURNEE_DATA_REQUEST: _l("produced the file of the person's own data"),
+    AuditAction.RETURNEE_DATA_DELIVERY: _l("delivered the file of the person's own data"),
+    AuditAction.DONOR_EXPORT: _l("exported a named list for a donor"),
 }
 #: entries that record a record's values (not [old, new] pairs)
 CREATIONS = {action for action in AuditAction if action.value.endswith(".create")} | {
@@ -55,6 +61,10 @@ CREATIONS = {action for action in AuditAction if action.value.endswith(".create"
     AuditAction.USER_LOCKED,
     AuditAction.USER_UNLOCK,
     AuditAction.USER_PASSWORD,
+    AuditAction.RETURNEE_ANONYMISE,
+    AuditAction.RETURNEE_DATA_REQUEST,
+    AuditAction.RETURNEE_DATA_DELIVERY,
+    AuditAction.DONOR_EXPORT,
 }
 
 

@@ -46,6 +46,12 @@ class AuditAction(ChoiceEnum):
     IMPORT_UNDO = "import.undo"
     BACKUP_CREATE = "backup.create"
     BACKUP_DOWNLOAD = "backup.download"
+    CONSENT_GIVE = "consent.give"
+    CONSENT_WITHDRAW = "consent.withdraw"
+    RETURNEE_ANONYMISE = "returnee.anonymise"
+    RETURNEE_DATA_REQUEST = "returnee.data_request"
+    RETURNEE_DATA_DELIVERY = "returnee.data_delivery"
+    DONOR_EXPORT = "export.donor_list"
 
 
 class AuditEntry(db.Model):

@@ -37,6 +37,9 @@ from caseapp.cases.models import CaseStatus
 from caseapp.cases.queries import assignable_caseworkers
 from caseapp.cases.services import open_new_case
 from caseapp.cases.workflow import CASE_TRANSITIONS
+from caseapp.consent.forms import RegistrationConsentFields
+from caseapp.consent.rules import consent_history, current_consents
+from caseapp.consent.services import record_initial_consents
 from caseapp.extensions import db
 from caseapp.history import describe
 from caseapp.inputs import db_int
@@ -59,6 +62,11 @@ from caseapp.submissions import submitted_once
 from caseapp.unit_of_work import attempt
 
 bp = Blueprint("returnees", __name__, url_prefix="/returnees")
+
+
+class RegistrationForm(RegistrationConsentFields, ReturneeForm):
+    """Registration asks for the purposes the person consents to; later decisions go through the consent
+    page (a withdrawal is a new record, never an edit)."""
 
 #: history entries shown on the returnee page; the heading counts all and a link shows them all
 HISTORY_SHOWN = 50
@@ -121,8 +129,6 @@ def _form_input(form: ReturneeForm) -> ReturneeInput:
         personal_number=form.personal_number.data,
         phone=form.phone.data,
         vulnerabilities=frozenset(form.vulnerabilities.data or []),
-        consent_given=form.consent_given.data,
-        consent_date=form.consent_date.data,
         external_id=form.external_id.data,
     )
 
@@ -130,6 +136,10 @@ def _form_input(form: ReturneeForm) -> ReturneeInput:
 def _register(form: ReturneeForm, confirm: bool):
     """Register the person and, when asked, open their first case: one use case of two features."""
     returnee = register_returnee(current_user, _form_input(form), confirm_duplicate=confirm)
+    if form.consent_purposes.data:
+        record_initial_consents(
+            current_user, returnee, form.consent_purposes.data, form.consent_date.data, form.consent_method.data
+        )
     if form.open_case.data:
         open_new_case(current_user, returnee)
     return returnee
@@ -162,7 +172,7 @@ def _save_returnee(form: ReturneeForm, returnee=None):
 @require(can_edit_case_data)
 @submitted_once
 def create():
-    form = ReturneeForm()
+    form = RegistrationForm()
     form.field_office_id.choices = office_choices(current_user)
     if request.method == "GET" and current_user.field_office_id:
         form.field_office_id.data = current_user.field_office_id
@@ -205,6 +215,8 @@ def show(returnee_id):
         status_form=status_form,
         assign_form=assign_form,
         open_case_form=OpenCaseForm(prefix="open"),
+        consents=current_consents(returnee),
+        consent_history=consent_history(returnee),
         **case_review_context(case),
         types=db.session.scalars(
             select(AssistanceType).where(AssistanceType.active.is_(True)).order_by(AssistanceType.sort_order)

@@ -87,14 +87,14 @@ class Case(Versioned, Audited, db.Model):
     )
     caseworker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     #: the reintegration plan agreed with the returnee
-    plan: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    plan: Mapped[str] = mapped_column(sa.Text, default="", server_default="", info={"personal": True})
     opened_on: Mapped[date]
     closed_on: Mapped[date | None]
     closure_reason: Mapped[ClosureReason | None] = mapped_column(
         enum_column_type(ClosureReason, "closure_reason")
     )
     #: free text: required when the reason is "other"
-    closure_note: Mapped[str | None] = mapped_column(sa.Text)
+    closure_note: Mapped[str | None] = mapped_column(sa.Text, info={"personal": True})
     #: when the caseworker plans to follow up; on or before today the case shows in the review queue
     follow_up_on: Mapped[date | None]
     #: the spreadsheet import that created this case

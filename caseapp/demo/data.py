@@ -15,6 +15,7 @@ from caseapp.assistance.models import (
 )
 from caseapp.auth.models import Role, User
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
+from caseapp.demo.consent import seed_demo_consents
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
@@ -102,7 +103,7 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
             date_of_birth=born, personal_number=f"{rng.randrange(10**10, 10**11):011d}" if rng.random() < 0.8 else None,
             phone=f"+995 5{rng.randrange(10, 99)} {rng.randrange(100000, 999999)}" if rng.random() < 0.7 else None,
             field_office_id=office.id, return_date=return_date, returned_from=rng.choice(COUNTRIES),
-            consent_given=True, consent_date=return_date, external_id=f"DEMO-{n + 1:05d}",
+            external_id=f"DEMO-{n + 1:05d}",
             created_by_id=worker.id if worker else None, updated_by_id=worker.id if worker else None,
         )
         vulnerabilities = set()
@@ -133,6 +134,7 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
         _demo_assistance(rng, returnee, case, types, worker, on)
         made += 1
     db.session.flush()
+    seed_demo_consents(seed, on)
     return made
 
 

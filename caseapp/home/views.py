@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from caseapp.assistance.models import AssistanceType
 from caseapp.auth.models import Role, User
 from caseapp.charts import Series, column_chart
+from caseapp.consent.queries import consent_gaps
 from caseapp.extensions import db
 from caseapp.history import describe
 from caseapp.home import queries
@@ -25,6 +26,9 @@ def index():
     if role in (Role.CASEWORKER, Role.SUPERVISOR):
         context["my_cases"], context["my_cases_total"] = queries.my_open_cases(current_user, MY_CASES_SHOWN)
         context["activity"] = describe(queries.recent_activity(current_user))
+        mine = role == Role.CASEWORKER
+        context["consent_gaps"], context["consent_gaps_total"] = consent_gaps(current_user, only_mine=mine, limit=5)
+        context["consent_gaps_mine"] = mine
     if role == Role.SUPERVISOR:
         context["case_counts"] = queries.office_case_counts(current_user.field_office_id)
         context["caseload"] = queries.office_caseload(current_user.field_office_id)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceType
 from caseapp.cases.models import Case
+from caseapp.consent.models import ConsentMethod, ConsentRecord
 from caseapp.extensions import db
 from caseapp.imports.validation import ASSISTANCE_COLUMNS, RETURNEE_COLUMNS
 from caseapp.offices.models import FieldOffice
@@ -32,7 +33,26 @@ def _in_office(query, office_id: int | None):
     return query if office_id is None else query.where(Returnee.field_office_id == office_id)
 
 
+def _consent_states(office_id: int | None) -> dict[int, tuple[list[str], list[str], object, str]]:
+    """Per returnee: the purposes consented to and withdrawn (the latest decision of each counts), the date
+    of the latest of those decisions and its method: the file carries the state, the app keeps the history."""
+    latest: dict[int, dict[str, ConsentRecord]] = {}
+    query = _in_office(
+        select(ConsentRecord).join(Returnee, Returnee.id == ConsentRecord.returnee_id)
+        .order_by(ConsentRecord.decided_on, ConsentRecord.id), office_id)
+    for record in db.session.scalars(query.execution_options(yield_per=BATCH)):
+        latest.setdefault(record.returnee_id, {})[record.purpose.value] = record
+    states = {}
+    for returnee_id, by_purpose in latest.items():
+        last = max(by_purpose.values(), key=lambda r: (r.decided_on, r.id))
+        method = last.method.value if last.method != ConsentMethod.EARLIER_RECORD else ConsentMethod.SIGNED_FORM.value
+        states[returnee_id] = (sorted(p for p, r in by_purpose.items() if r.given),
+                               sorted(p for p, r in by_purpose.items() if not r.given), last.decided_on, method)
+    return states
+
+
 def returnee_rows(office_id: int | None = None) -> Iterator[list]:
+    consents = _consent_states(office_id)
     vulnerabilities: dict[int, list[str]] = {}
     for returnee_id, code in db.session.execute(_in_office(
         select(ReturneeVulnerability.returnee_id, ReturneeVulnerability.code)
@@ -47,7 +67,14 @@ def returnee_rows(office_id: int | None = None) -> Iterator[list]:
     for row in db.session.execute(query.execution_options(yield_per=BATCH)):
         yield [exported_external_id(row.id, row.external_id), row.first_name, row.last_name, row.sex,
                row.date_of_birth, row.personal_number, row.phone, row.name, row.return_date, row.returned_from,
-               ";".join(sorted(vulnerabilities.get(row.id, [])))]
+               ";".join(sorted(vulnerabilities.get(row.id, []))), *_consent_cells(consents.get(row.id))]
+
+
+def _consent_cells(state) -> list:
+    if state is None:
+        return ["", "", "", ""]
+    given, withdrawn, decided_on, method = state
+    return [";".join(given), ";".join(withdrawn), decided_on, method]
 
 
 def assistance_rows(office_id: int | None = None) -> Iterator[list]:
@@ -107,9 +134,10 @@ def write_export(destination: Path, *, office_name: str | None = None) -> list[P
 TEMPLATE_ROWS = {
     "returnees": [
         ["GORI-2019-0001", "ნინო", "ბერიძე", "F", "1987-04-12", "01001012345", "+995 599 12 34 56", "Gori",
-         "2019-06-03", "Germany", "single_parent"],
+         "2019-06-03", "Germany", "single_parent", "assistance;referral;follow_up", "photos", "2019-06-03",
+         "signed_form"],
         ["GORI-2019-0002", "Giorgi", "O'Neill-Kapanadze", "M", "1979-11-30", "", "", "Gori", "2019-07-15",
-         "Greece", "disability;chronic_illness"],
+         "Greece", "disability;chronic_illness", "assistance", "", "2019-07-15", "verbal"],
     ],
     "assistance": [
         ["GORI-2019-0001", "reception", "2019-06-03", "delivered", "250.00", "GEL", "IOM Georgia", ""],

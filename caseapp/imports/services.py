@@ -45,6 +45,7 @@ from caseapp.audit.services import record_change
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
+from caseapp.consent.models import ConsentRecord
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.imports.models import BatchStatus, ImportBatch
@@ -92,6 +93,7 @@ returnee_table = Returnee.__table__
 case_table = Case.__table__
 record_table = AssistanceRecord.__table__
 vulnerability_table = ReturneeVulnerability.__table__
+consent_table = ConsentRecord.__table__
 
 #: progress(description, total) -> an object with update(n) and close(), e.g. a tqdm bar
 ProgressFactory = Callable[[str, int | None], object]
@@ -226,13 +228,16 @@ RECORD_COLUMNS = ("type_id", "provided_on", "status", "amount", "currency", "pro
 def _returnee_values(r: ReturneeRow) -> tuple:
     return (r.row, r.external_id, r.first_name, r.last_name, r.sex, r.date_of_birth.toordinal(),
             r.personal_number, r.phone, r.field_office_id, r.return_date.toordinal(), r.returned_from,
-            r.vulnerabilities)
+            r.vulnerabilities, r.consent, r.consent_withdrawn,
+            r.consent_date.toordinal() if r.consent_date else None, r.consent_method)
 
 
 def _returnee_row(values: tuple) -> ReturneeRow:
-    row, external_id, first, last, sex, born, number, phone, office_id, returned, country, codes = values
+    (row, external_id, first, last, sex, born, number, phone, office_id, returned, country, codes, consent,
+     withdrawn, consent_on, method) = values
     return ReturneeRow(row, external_id, first, last, sex, date.fromordinal(born), number, phone, office_id,
-                       date.fromordinal(returned), country, codes)
+                       date.fromordinal(returned), country, tuple(codes), tuple(consent), tuple(withdrawn),
+                       date.fromordinal(consent_on) if consent_on else None, method)
 
 
 def import_files(actor: User | None, sources: list[Source], *, dry_run: bool = False,
@@ -298,7 +303,7 @@ class _ImportRun:
         self.batch: ImportBatch | None = None
         dialect = db.session.get_bind().dialect
         self.returnee_insert = _BulkInsert(dialect, returnee_table, RETURNEE_COLUMNS_INSERTED, (), (
-            "consent_given", "created_at", "updated_at", "created_by_id", "updated_by_id", "version",
+            "created_at", "updated_at", "created_by_id", "updated_by_id", "version",
             "import_batch_id"))
         self.case_insert = _BulkInsert(dialect, case_table, ("opened_on", "status", "closure_reason", "closed_on"),
                                        ("returnee_id",), ("plan", "created_at", "updated_at", "version",
@@ -706,7 +711,36 @@ class _ImportRun:
             self.deferred_updates.extend(returnee for returnee, _current, _changes in changed)
         else:
             self._update_returnees(changed)
+        self._record_consents([(self.returnee_ids[r.external_id], r) for r in new_rows]
+                              + [(returnee_id, r) for r, returnee_id in kept])
         self._open_cases([(returnee_id, returnee) for returnee, returnee_id, _latest in caseless])
+
+    def _record_consents(self, people: list[tuple[int, ReturneeRow]]) -> None:
+        """The file's consent columns as decisions: one per purpose whose latest decision differs from the
+        file's (a consent already given is not recorded again). Undoing the batch deletes them."""
+        people = [(returnee_id, r) for returnee_id, r in people if r.consent or r.consent_withdrawn]
+        if not people:
+            return
+        latest: dict[tuple[int, str], bool] = {}
+        for ids in chunked([returnee_id for returnee_id, _r in people], CHUNK_SIZE):
+            for returnee_id, purpose, given in self.writer.execute(
+                select(consent_table.c.returnee_id, consent_table.c.purpose, consent_table.c.given)
+                .where(consent_table.c.returnee_id.in_(ids))
+                .order_by(consent_table.c.decided_on, consent_table.c.id)
+            ):
+                latest[(returnee_id, getattr(purpose, "value", purpose))] = given
+        rows = []
+        for returnee_id, r in people:
+            for purposes, given in ((r.consent, True), (r.consent_withdrawn, False)):
+                for purpose in purposes:
+                    if latest.get((returnee_id, purpose)) is not given:
+                        rows.append({"returnee_id": returnee_id, "purpose": purpose, "given": given,
+                                     "decided_on": r.consent_date, "method": r.consent_method,
+                                     "recorded_at": self.now, "recorded_by_id": self.actor_id,
+                                     "recorded_by_name": self.batch.created_by_name, "note": "",
+                                     "import_batch_id": self.batch.id})
+        for chunk in chunked(rows, CHUNK_SIZE):
+            self.writer.execute(insert(consent_table), chunk)
 
     def _existing_returnees(self, external_ids: list[str]) -> dict[str, dict]:
         columns = [returnee_table.c[name] for name in ("id", "external_id", "version", "updated_at",
@@ -759,7 +793,7 @@ class _ImportRun:
         if not rows:
             return
         self.returnee_insert.execute(self.writer, [inserted for _returnee, inserted in rows], {
-            "consent_given": False, "created_at": self.now, "updated_at": self.now, "created_by_id": self.actor_id,
+            "created_at": self.now, "updated_at": self.now, "created_by_id": self.actor_id,
             "updated_by_id": self.actor_id, "version": 1, "import_batch_id": self.batch.id})
         ids = dict(self.writer.execute(
             select(returnee_table.c.external_id, returnee_table.c.id)
@@ -1025,7 +1059,7 @@ def discard_batch(batch_id: int, *, keep_record: bool = True) -> None:
         return select(table.c.id).where(table.c.import_batch_id == batch_id).limit(DISCARD_CHUNK)
 
     with database.writing(), sa.orm.Session(bind=db.engine) as writer:
-        for table in (record_table, case_table):
+        for table in (record_table, case_table, consent_table):
             while writer.execute(delete(table).where(table.c.id.in_(by_batch(table)))).rowcount:
                 writer.commit()
             writer.commit()
@@ -1146,6 +1180,8 @@ def undo_blockers(batch: ImportBatch) -> list[str]:
          lambda n: _("%(n)d assistance records were added since under cases it opened.", n=n)),
         (select(func.count()).where(review_table.c.case_id.in_(own_cases)),
          lambda n: _("%(n)d case reviews were made since on cases it opened.", n=n)),
+        (select(func.count()).where(consent_table.c.returnee_id.in_(own_returnees), not_this_batch(consent_table)),
+         lambda n: _("%(n)d consent decisions were recorded since for returnees it created.", n=n)),
     ]
     reasons = []
     for query, message in checks:
@@ -1199,6 +1235,8 @@ def undo_batch(actor: User | None, batch: ImportBatch) -> ImportBatch:
     }
     db.session.execute(delete(vulnerability_table).where(vulnerability_table.c.returnee_id.in_(
         select(returnee_table.c.id).where(returnee_table.c.import_batch_id == batch.id))))
+    counts["consents_deleted"] = db.session.execute(
+        delete(consent_table).where(consent_table.c.import_batch_id == batch.id)).rowcount
     counts["returnees_deleted"] = db.session.execute(
         delete(returnee_table).where(returnee_table.c.import_batch_id == batch.id)).rowcount
     _restore_updated_returnees(batch.replaced)

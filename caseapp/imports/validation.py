@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from caseapp.assistance.models import AssistanceStatus, AssistanceType, Currency
 from caseapp.assistance.services import AssistanceInput, assistance_errors, parse_amount
+from caseapp.consent.models import ConsentMethod, ConsentPurpose
 from caseapp.imports.readers import SheetError
 from caseapp.inputs import CONTROL_RE
 from caseapp.offices.queries import name_key
@@ -23,7 +24,13 @@ from caseapp.returnees.rules import normalise_personal_number, normalise_phone, 
 RETURNEE_COLUMNS = (
     "external_id", "first_name", "last_name", "sex", "date_of_birth", "personal_number", "phone",
     "field_office", "return_date", "returned_from", "vulnerabilities",
+    "consent", "consent_withdrawn", "consent_date", "consent_method",
 )
+#: columns a file may leave out (files made before consent per purpose still import)
+OPTIONAL_COLUMNS = {"consent", "consent_withdrawn", "consent_date", "consent_method"}
+CONSENT_PURPOSE_CODES = {p.value for p in ConsentPurpose}
+#: how a consent given in a file was taken down (signed_form when the cell is empty)
+CONSENT_METHOD_CODES = {ConsentMethod.SIGNED_FORM.value, ConsentMethod.VERBAL.value}
 ASSISTANCE_COLUMNS = ("returnee_external_id", "type", "date", "status", "amount", "currency", "provider", "notes")
 COLUMNS = {"returnees": RETURNEE_COLUMNS, "assistance": ASSISTANCE_COLUMNS}
 
@@ -68,6 +75,11 @@ class ReturneeRow:
     return_date: date
     returned_from: str
     vulnerabilities: tuple[str, ...]
+    #: purposes the person consented to / withdrew (or refused), as of consent_date
+    consent: tuple[str, ...] = ()
+    consent_withdrawn: tuple[str, ...] = ()
+    consent_date: date | None = None
+    consent_method: str = ConsentMethod.SIGNED_FORM.value
 
 
 @dataclass(slots=True)
@@ -126,7 +138,7 @@ class Columns:
             else:
                 self.position[key] = index
         for name in expected:
-            if name not in self.position:
+            if name not in self.position and name not in OPTIONAL_COLUMNS:
                 self.problems.append(Problem(table, 1, name, "", _("This column is missing.")))
 
     def cells(self, cells: list[str]) -> dict[str, str]:
@@ -217,6 +229,7 @@ def read_returnee(row: int, cells: dict[str, str], rules: RowRules) -> tuple[Ret
         problems.append(Problem(table, row, "vulnerabilities", cells["vulnerabilities"],
                                 _("Unknown vulnerability: %(codes)s. The codes are: %(known)s.",
                                   codes=", ".join(unknown), known=", ".join(sorted(VULNERABILITY_CODES)))))
+    consent, withdrawn, consent_date, consent_method = _consent(row, cells, rules, problems)
     first_name, last_name = cells["first_name"].strip(), cells["last_name"].strip()
     personal_number = normalise_personal_number(cells["personal_number"])
     if personal_number and personal_number.isdigit() and len(personal_number) == 10:
@@ -235,8 +248,43 @@ def read_returnee(row: int, cells: dict[str, str], rules: RowRules) -> tuple[Ret
     return ReturneeRow(
         row=row, external_id=external_id, first_name=first_name, last_name=last_name, sex=sex,
         date_of_birth=date_of_birth, personal_number=personal_number, phone=phone, field_office_id=office_id,
-        return_date=return_date, returned_from=returned_from, vulnerabilities=codes,
+        return_date=return_date, returned_from=returned_from, vulnerabilities=codes, consent=consent,
+        consent_withdrawn=withdrawn, consent_date=consent_date, consent_method=consent_method,
     ), []
+
+
+def _purposes(row, cells, column, problems) -> tuple[str, ...]:
+    text = cells.get(column, "")
+    codes = tuple(sorted({code.strip() for code in text.split(";") if code.strip()}))
+    unknown = [code for code in codes if code not in CONSENT_PURPOSE_CODES]
+    if unknown:
+        problems.append(Problem("returnees", row, column, text, _(
+            "Unknown consent purpose: %(codes)s. The purposes are: %(known)s.", codes=", ".join(unknown),
+            known=", ".join(p.value for p in ConsentPurpose))))
+        return ()
+    return codes
+
+
+def _consent(row, cells, rules: RowRules, problems) -> tuple[tuple, tuple, date | None, str]:
+    """The consent columns: purposes given and withdrawn (semicolon lists), their date and method."""
+    table = "returnees"
+    given = _purposes(row, cells, "consent", problems)
+    withdrawn = _purposes(row, cells, "consent_withdrawn", problems)
+    both = sorted(set(given) & set(withdrawn))
+    if both:
+        problems.append(Problem(table, row, "consent_withdrawn", cells.get("consent_withdrawn", ""), _(
+            "A purpose cannot be both consented to and withdrawn: %(codes)s.", codes=", ".join(both))))
+    decided_on = _date(table, row, "consent_date", cells.get("consent_date", ""), problems)
+    if decided_on is not None and decided_on > rules.today:
+        problems.append(Problem(table, row, "consent_date", cells["consent_date"],
+                                _("The consent date cannot be in the future.")))
+    if (given or withdrawn) and decided_on is None and not any(p.column == "consent_date" for p in problems):
+        problems.append(Problem(table, row, "consent_date", "", _("Give the date the consent was given.")))
+    method = cells.get("consent_method", "").strip() or ConsentMethod.SIGNED_FORM.value
+    if method not in CONSENT_METHOD_CODES:
+        problems.append(Problem(table, row, "consent_method", method, _(
+            "Unknown consent method. The methods are: %(known)s.", known=", ".join(sorted(CONSENT_METHOD_CODES)))))
+    return given, withdrawn, decided_on, method
 
 
 ASSISTANCE_FIELD_COLUMNS = {"provided_on": "date", "type_id": "type"}

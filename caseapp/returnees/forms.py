@@ -21,8 +21,6 @@ class ReturneeForm(FlaskForm):
     return_date = IsoDateField(_l("Return date"), validators=[InputRequired()])
     returned_from = StringField(_l("Returned from (country)"), validators=[DataRequired(), Length(max=100)])
     vulnerabilities = MultiCheckboxField(_l("Vulnerabilities"), choices=Vulnerability.choices())
-    consent_given = BooleanField(_l("Consent to data processing given"))
-    consent_date = IsoDateField(_l("Consent date"), validators=[Optional()])
     external_id = StringField(_l("External id"), validators=[Optional(), Length(max=64)],
                               description=_l("Identifier in an older spreadsheet, if any."))
     open_case = BooleanField(_l("Open a case now"), default=True)

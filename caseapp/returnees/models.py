@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -13,9 +13,11 @@ from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.extensions import db
 from caseapp.language.vocabulary import named_choice
 from caseapp.offices.models import FieldOffice
+from caseapp.timeutil import age_on
 
 if TYPE_CHECKING:  # cases sit above returnees: the relationship names the class by string
     from caseapp.cases.models import Case
+    from caseapp.consent.models import ConsentRecord
 
 
 class Sex(ChoiceEnum):
@@ -69,26 +71,27 @@ class Returnee(Versioned, Audited, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    first_name: Mapped[str] = mapped_column(sa.String(100))
-    last_name: Mapped[str] = mapped_column(sa.String(100))
+    first_name: Mapped[str] = mapped_column(sa.String(100), info={"personal": True})
+    last_name: Mapped[str] = mapped_column(sa.String(100), info={"personal": True})
     #: the name's key "first last" in Latin letters whatever the script or spelling (caseapp/names.py),
     #: for search (prefix) and the duplicate warning (equality); binary collation for prefix ranges
-    search_name: Mapped[str] = mapped_column(SEARCH_KEY)
+    search_name: Mapped[str] = mapped_column(SEARCH_KEY, info={"personal": True})
     #: the same key "last first", so that a search for the last name is a prefix search too
-    search_name_reversed: Mapped[str] = mapped_column(SEARCH_KEY)
+    search_name_reversed: Mapped[str] = mapped_column(SEARCH_KEY, info={"personal": True})
     sex: Mapped[Sex] = mapped_column(enum_column_type(Sex, "sex"))
-    date_of_birth: Mapped[date]
+    #: anonymisation keeps the age in whole years at the return date (the reports' age band), not the day
+    date_of_birth: Mapped[date] = mapped_column(info={"personal": True, "anonymise": "age_at_return"})
     #: Georgian personal number, 11 digits; unique when present
-    personal_number: Mapped[str | None] = mapped_column(sa.String(11), unique=True)
-    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    personal_number: Mapped[str | None] = mapped_column(sa.String(11), unique=True, info={"personal": True})
+    phone: Mapped[str | None] = mapped_column(sa.String(32), info={"personal": True})
     field_office_id: Mapped[int] = mapped_column(sa.ForeignKey("field_office.id"))
     return_date: Mapped[date] = mapped_column(index=True)
     #: country the person returned from, as a name
-    returned_from: Mapped[str] = mapped_column(sa.String(100))
-    consent_given: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    consent_date: Mapped[date | None]
-    #: identifier in an older spreadsheet or system the record came from
-    external_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    returned_from: Mapped[str] = mapped_column(sa.String(100), info={"personal": False})
+    #: identifier in an older spreadsheet or system the record came from (leads back to the person there)
+    external_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True, info={"personal": True})
+    #: when the personal data were removed under the retention policy (caseapp/privacy); None: not anonymised
+    anonymised_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     #: the spreadsheet import that created this returnee (undoing it deletes the returnee)
@@ -100,6 +103,11 @@ class Returnee(Versioned, Audited, db.Model):
     vulnerability_rows: Mapped[list[ReturneeVulnerability]] = relationship(
         back_populates="returnee", cascade="all, delete-orphan", lazy="selectin"
     )
+    #: consent per purpose (caseapp/consent), oldest first; only ever added to
+    consent_records: Mapped[list[ConsentRecord]] = relationship(
+        back_populates="returnee", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(ConsentRecord.decided_on, ConsentRecord.id)",
+    )
     cases: Mapped[list[Case]] = relationship(
         back_populates="returnee", cascade="all, delete-orphan", order_by="Case.opened_on"
     )
@@ -107,7 +115,7 @@ class Returnee(Versioned, Audited, db.Model):
     audit_entity = "returnee"
     audited_fields = (
         "first_name", "last_name", "sex", "date_of_birth", "personal_number", "phone", "field_office_id",
-        "return_date", "returned_from", "consent_given", "consent_date", "external_id", "vulnerabilities",
+        "return_date", "returned_from", "external_id", "vulnerabilities",
     )
 
     def __repr__(self) -> str:
@@ -123,7 +131,21 @@ class Returnee(Versioned, Audited, db.Model):
 
     @property
     def full_name(self) -> str:
+        if self.anonymised_at is not None:
+            return str(_l("Anonymised person #%(id)s", id=self.id))
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def listed_name(self) -> str:
+        """The name as lists sort it, "Last, First" (an anonymised record says so instead)."""
+        if self.anonymised_at is not None:
+            return self.full_name
+        return f"{self.last_name}, {self.first_name}"
+
+    @property
+    def age_at_return(self) -> int:
+        """Age in whole years on the return date (what the reports' age band counts; anonymisation keeps it)."""
+        return age_on(self.date_of_birth, self.return_date)
 
     @property
     def vulnerabilities(self) -> set[Vulnerability]:

@@ -51,8 +51,6 @@ def returnee_errors(
     personal_number: str | None,
     phone: str | None,
     returned_from: str | None,
-    consent_given: bool = False,
-    consent_date: date | None = None,
     on: date | None = None,
 ) -> dict[str, object]:
     on = on or today()
@@ -80,8 +78,4 @@ def returnee_errors(
         errors["personal_number"] = _l("A personal number has exactly 11 digits.")
     if phone and (not PHONE_RE.match(phone) or sum(c.isdigit() for c in phone) < 6):
         errors["phone"] = _l("A phone number has digits, optionally a leading + (e.g. +995 599 12 34 56).")
-    if consent_given and consent_date is None:
-        errors["consent_date"] = _l("Give the date the consent was given.")
-    if consent_date and consent_date > on:
-        errors["consent_date"] = _l("The consent date cannot be in the future.")
     return errors

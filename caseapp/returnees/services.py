@@ -38,8 +38,6 @@ class ReturneeInput:
     personal_number: str | None = None
     phone: str | None = None
     vulnerabilities: frozenset[str] = frozenset()
-    consent_given: bool = False
-    consent_date: date | None = None
     external_id: str | None = None
 
 
@@ -67,8 +65,6 @@ def _clean(values: ReturneeInput) -> ReturneeInput:
     values.personal_number = normalise_personal_number(values.personal_number)
     values.phone = normalise_phone(values.phone)
     values.external_id = (values.external_id or "").strip() or None
-    if not values.consent_given:
-        values.consent_date = None
     return values
 
 
@@ -77,7 +73,6 @@ def _check(actor: User, values: ReturneeInput, existing: Returnee | None, confir
         first_name=values.first_name, last_name=values.last_name, sex=values.sex,
         date_of_birth=values.date_of_birth, return_date=values.return_date,
         personal_number=values.personal_number, phone=values.phone, returned_from=values.returned_from,
-        consent_given=values.consent_given, consent_date=values.consent_date,
     )
     unknown = set(values.vulnerabilities) - {v.value for v in Vulnerability}
     if unknown:
@@ -113,7 +108,7 @@ def _check(actor: User, values: ReturneeInput, existing: Returnee | None, confir
 
 def _apply(returnee: Returnee, values: ReturneeInput) -> None:
     for name in ("first_name", "last_name", "date_of_birth", "return_date", "returned_from",
-                 "field_office_id", "personal_number", "phone", "consent_given", "consent_date", "external_id"):
+                 "field_office_id", "personal_number", "phone", "external_id"):
         setattr(returnee, name, getattr(values, name))
     returnee.sex = values.sex
     for column, key in name_columns(values.first_name, values.last_name).items():

@@ -35,11 +35,11 @@ class CaseReview(db.Model):
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     reviewed_at: Mapped[datetime] = mapped_column(default=utcnow)
     outcome: Mapped[ReviewOutcome] = mapped_column(enum_column_type(ReviewOutcome, "review_outcome"))
-    comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    comment: Mapped[str] = mapped_column(sa.Text, default="", server_default="", info={"personal": True})
     answered_at: Mapped[datetime | None]
     answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     #: the caseworker's answer to a "needs action" review
-    answer: Mapped[str | None] = mapped_column(sa.Text)
+    answer: Mapped[str | None] = mapped_column(sa.Text, info={"personal": True})
 
     case: Mapped[Case] = relationship()
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
