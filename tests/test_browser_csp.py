@@ -28,7 +28,7 @@ PAGES = {
     "caseworker": ["/", "/returnees/", "/returnees/{r}", "/returnees/new", "/review/my-requests"],
     "supervisor": ["/review/", "/reports/?from=2024-01-01&to=2024-12-31", "/imports/"],
     "manager": ["/", "/reports/?from=2024-01-01&to=2024-12-31"],
-    "admin": ["/admin/users", "/admin/audit", "/imports/export"],
+    "admin": ["/admin/users", "/audit/", "/imports/export"],
 }
 
 

@@ -14,7 +14,7 @@ from caseapp.extensions import db
 from caseapp.imports.validation import ASSISTANCE_COLUMNS, RETURNEE_COLUMNS
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
-from caseapp.spreadsheets import csv_text, xlsx_bytes
+from caseapp.spreadsheets import RowTally, csv_text, xlsx_bytes
 
 #: the cases sheet is for reading only: an import derives cases itself (and ignores this sheet)
 CASE_COLUMNS = ("returnee_external_id", "status", "opened_on", "closed_on", "closure_reason")
@@ -74,12 +74,13 @@ def case_rows(office_id: int | None = None) -> Iterator[list]:
 TABLE_ROWS = {"returnees": returnee_rows, "assistance": assistance_rows, "cases": case_rows}
 
 
-def export_csv(table: str, office_id: int | None = None) -> str:
-    return csv_text(TABLE_COLUMNS[table], TABLE_ROWS[table](office_id))
+def export_csv(table: str, office_id: int | None = None, *, tally: RowTally | None = None) -> str:
+    return csv_text(TABLE_COLUMNS[table], TABLE_ROWS[table](office_id), tally=tally)
 
 
-def export_workbook(office_id: int | None = None) -> bytes:
-    return xlsx_bytes([(table, TABLE_COLUMNS[table], TABLE_ROWS[table](office_id)) for table in TABLE_ROWS])
+def export_workbook(office_id: int | None = None, *, tally: RowTally | None = None) -> bytes:
+    return xlsx_bytes([(table, TABLE_COLUMNS[table], TABLE_ROWS[table](office_id)) for table in TABLE_ROWS],
+                      tally=tally)
 
 
 def write_export(destination: Path, *, office_name: str | None = None) -> list[Path]:
