@@ -120,7 +120,7 @@ LIST_LABELS = {
     "audit": _l("the audit log"),
 }
 #: kept in the log for machines (checksums, ids already in the link), not shown
-HIDDEN_FIELDS = {"review_id", "returnees_sha256", "assistance_sha256", "revision"}
+HIDDEN_FIELDS = {"review_id", "returnees_sha256", "assistance_sha256", "revision", "list"}  # list: in the sentence
 DATE_FIELDS = {"date_of_birth", "return_date", "consent_date", "provided_on", "follow_up_on"}
 BOOLEAN_FIELDS = {"consent_given", "active", "carries_amount", "needs_approval"}
 LONG_TEXT_FIELDS = {"plan", "notes"}
