@@ -28,6 +28,7 @@ from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, Sex, Vulnerability
 from caseapp.review.models import ReviewOutcome
+from caseapp.review.queries import attention_titles
 from caseapp.ui import localdate, money
 
 FIELD_LABELS = {
@@ -109,6 +110,7 @@ ASKED_LABELS = {
     "funnel": _l("Funnel"),
     "currency": _l("Currency"),
     "page": _l("Page"),
+    "attention": _l("Needs attention"),
     "before": _l("Older than entry"),
     "after": _l("Newer than entry"),
     "sort": _l("Sorted by"),
@@ -117,6 +119,7 @@ ASKED_LABELS = {
 #: the lists a search was made in
 LIST_LABELS = {
     "returnees": _l("the list of returnees"),
+    "cases": _l("the list of open cases"),
     "audit": _l("the audit log"),
 }
 #: kept in the log for machines (checksums, ids already in the link), not shown
@@ -302,6 +305,10 @@ def _asked(asked: dict, names: _Names) -> str:
             shown = f"“{value}”"
         elif key == "office" and isinstance(value, int | str) and str(value).isdigit():
             shown = names.offices.get(int(value), str(value))
+        elif key == "caseworker" and value == "none":
+            shown = _("Unassigned")
+        elif key == "attention":
+            shown = str(attention_titles().get(value, value))
         elif key in ("caseworker", "staff") and str(value).isdigit():
             shown = names.users.get(int(value), str(value))
         elif key == "status":
@@ -370,8 +377,8 @@ def _where(entry: AuditEntry, names: _Names) -> tuple[str, str, str | None]:
         return _("%(name)s (#%(id)s)", name=name, id=entry.returnee_id), "", page
     if entry.action == AuditAction.LOGIN_FAILED:
         return _("as “%(username)s”", username=entry.user_name), "", None
-    if entry.action in SIGN_IN_ACTIONS and kind == "user" and entry.entity_id == entry.user_id:
-        return "", "", None
+    if entry.action in SIGN_IN_ACTIONS and kind == "user" and entry.entity_id == (entry.user_id or entry.entity_id):
+        return "", "", None  # logged in, logged out, was locked: the person is the record
     if kind == "list":
         return str(LIST_LABELS.get(entry.label, entry.label or "")), "", None
     if kind in ("file", "page"):
@@ -420,6 +427,8 @@ def describe(entries: list[AuditEntry]) -> list[HistoryLine]:
         record, person, url = _where(entry, names)
         if entry.action == AuditAction.LOGIN_FAILED:
             who = _("Someone")
+        elif entry.action == AuditAction.USER_LOCKED and not entry.user_id:  # the account itself was locked
+            who = names.users.get(entry.entity_id, entry.label or entry.user_name)
         elif entry.user_id:
             who = names.users.get(entry.user_id, entry.user_name)
         else:

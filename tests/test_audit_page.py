@@ -212,10 +212,19 @@ def test_the_demo_data_leaves_a_believable_audit_history(app_ctx, client, login)
     seed_demo(60, on=date(2026, 1, 15))
     db.session.commit()
     counts = dict(db.session.execute(select(AuditEntry.action, sa.func.count()).group_by(AuditEntry.action)).all())
-    for action in (AuditAction.LOGIN, AuditAction.LOGOUT, AuditAction.RETURNEE_VIEW, AuditAction.SEARCH,
-                   AuditAction.EXPORT, AuditAction.LOGIN_FAILED, AuditAction.DRILLDOWN):
+    for action in (
+        AuditAction.LOGIN,
+        AuditAction.LOGOUT,
+        AuditAction.RETURNEE_VIEW,
+        AuditAction.SEARCH,
+        AuditAction.EXPORT,
+        AuditAction.LOGIN_FAILED,
+        AuditAction.DRILLDOWN,
+    ):
         assert counts.get(action, 0) > 0, action
-    first, last = db.session.execute(select(sa.func.min(AuditEntry.created_at), sa.func.max(AuditEntry.created_at))).one()
+    first, last = db.session.execute(
+        select(sa.func.min(AuditEntry.created_at), sa.func.max(AuditEntry.created_at))
+    ).one()
     assert first.date() >= date(2025, 11, 1) and last.date() < date(2026, 1, 15)
     # each office's entries come from staff of that office, from an address and a browser
     assert db.session.scalar(select(sa.func.count()).where(AuditEntry.client_address.is_(None))) == 0
