@@ -215,3 +215,28 @@ def test_page_reads_stay_out_of_the_case_history_and_the_home_page(client, make,
     page = client.get(f"/returnees/{person.id}").text
     assert "opened the file of" not in page
     assert "opened the file of" not in client.get("/").text
+
+
+def test_an_import_preview_records_the_files_and_counts_and_its_problems_download(client, make, login):
+    from tests.test_import_web import pending_token, upload
+    from tests.test_imports import record_row, returnee_row
+
+    login(make.user(Role.SUPERVISOR, "Gori"))
+    response = upload(client, [returnee_row("GO-2"), returnee_row("GO-3")], [record_row("GO-2")])
+    assert response.status_code == 200
+    preview = _only(AuditAction.IMPORT_PREVIEW)
+    assert preview.changes["files"] == ["legacy-assistance.csv", "legacy-returnees.csv"]
+    assert preview.changes["returnees_created"] == 2 and preview.changes["records_created"] == 1
+    assert preview.changes["problems"] == 0 and preview.field_office_id is not None
+    assert client.get(f"/imports/pending/{pending_token(response)}/problems.csv").status_code == 200
+    assert _only(AuditAction.EXPORT).changes == {"file": "import-problems.csv", "rows": 0, "offices": ["Gori"]}
+
+
+def test_the_list_of_open_cases_is_recorded_as_a_search(client, make, login):
+    supervisor = make.user(Role.SUPERVISOR, "Gori")
+    make.returnee("Gori")
+    login(supervisor)
+    assert client.get("/review/cases", query_string={"caseworker": "none"}).status_code == 200
+    entry = _only(AuditAction.SEARCH)
+    assert entry.changes["list"] == "cases" and entry.changes["asked"]["caseworker"] == "none"
+    assert entry.changes["found"] >= 0 and entry.field_office_id == supervisor.field_office_id
