@@ -175,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.admin.cli import register_admin_commands
     from caseapp.admin.views import bp as admin_bp
     from caseapp.assistance.views import bp as assistance_bp
+    from caseapp.auditlog.views import bp as auditlog_bp
     from caseapp.auth.views import bp as auth_bp
     from caseapp.backup.cli import register_backup_commands
     from caseapp.backup.views import bp as backup_bp
@@ -200,6 +201,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(backup_bp)
+    app.register_blueprint(auditlog_bp)
     app.register_blueprint(language_bp)
     app.register_blueprint(consent_bp)
     app.register_blueprint(privacy_bp)
@@ -235,13 +237,16 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_request_ids(app: Flask) -> None:
     """One id per request, written into every change-log entry of the request and sent back in X-Request-ID."""
+    from caseapp.audit.reads import write_pending_reads
     from caseapp.audit.services import assign_request_id, echo_request_id
 
     app.before_request(assign_request_id)
     app.after_request(echo_request_id)
+    app.after_request(write_pending_reads)
 
 
 def register_template_helpers(app: Flask) -> None:
+    from caseapp.auditlog import policies as auditlog_policies
     from caseapp.auth import policies as auth_policies
     from caseapp.cases import policies as case_policies
     from caseapp.imports import policies as import_policies
@@ -253,6 +258,7 @@ def register_template_helpers(app: Flask) -> None:
         **auth_policies.TEMPLATE_POLICIES,
         **case_policies.TEMPLATE_POLICIES,
         **import_policies.TEMPLATE_POLICIES,
+        **auditlog_policies.TEMPLATE_POLICIES,
     }
 
     from caseapp.submissions import submit_key_field

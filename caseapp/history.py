@@ -14,13 +14,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from caseapp.assistance.models import AssistanceCategory, AssistanceRecord, AssistanceStatus, AssistanceType
 from caseapp.audit.labels import CREATIONS, action_label
-from caseapp.audit.models import AuditEntry
+from caseapp.audit.models import READ_ACTIONS, SIGN_IN_ACTIONS, AuditAction, AuditEntry
 from caseapp.auth.models import Role, User
 from caseapp.cases.models import CaseStatus, ClosureReason
 from caseapp.extensions import db
@@ -28,6 +29,7 @@ from caseapp.language import LANGUAGE_NAMES
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, Sex, Vulnerability
 from caseapp.review.models import ReviewOutcome
+from caseapp.review.queries import attention_titles
 from caseapp.ui import localdate, money
 
 FIELD_LABELS = {
@@ -80,9 +82,50 @@ FIELD_LABELS = {
     "records_deleted": _l("Assistance records deleted"),
     "file": _l("File"),
     "bytes": _l("Size in bytes"),
+    # reads (audit.reads): what was asked and how much came back
+    "list": _l("List"),
+    "asked": _l("Asked"),
+    "found": _l("Found"),
+    "rows": _l("Rows"),
+    "offices": _l("Offices"),
+    "figure": _l("Figure"),
+    "report_filters": _l("Report filters"),
+    "people": _l("People listed"),
+    "problems": _l("Problems"),
+}
+#: the words of what a search asked (audit.reads.record_search's `asked`)
+ASKED_LABELS = {
+    "q": _l("Name or number"),
+    "office": _l("Field office"),
+    "status": _l("Case status"),
+    "type": _l("Type of assistance"),
+    "vulnerability": _l("Vulnerability"),
+    "caseworker": _l("Caseworker"),
+    "staff": _l("Staff member"),
+    "returnee": _l("Returnee"),
+    "action": _l("Action"),
+    "from": _l("From"),
+    "to": _l("To"),
+    "sex": _l("Sex"),
+    "age": _l("Age"),
+    "measure": _l("Figure"),
+    "funnel": _l("Funnel"),
+    "currency": _l("Currency"),
+    "page": _l("Page"),
+    "attention": _l("Needs attention"),
+    "before": _l("Older than entry"),
+    "after": _l("Newer than entry"),
+    "sort": _l("Sorted by"),
+    "dir": _l("Order"),
+}
+#: the lists a search was made in
+LIST_LABELS = {
+    "returnees": _l("the list of returnees"),
+    "cases": _l("the list of open cases"),
+    "audit": _l("the audit log"),
 }
 #: kept in the log for machines (checksums, ids already in the link), not shown
-HIDDEN_FIELDS = {"review_id", "returnees_sha256", "assistance_sha256", "revision"}
+HIDDEN_FIELDS = {"review_id", "returnees_sha256", "assistance_sha256", "revision", "list"}  # list: in the sentence
 DATE_FIELDS = {"date_of_birth", "return_date", "consent_date", "provided_on", "follow_up_on"}
 BOOLEAN_FIELDS = {"consent_given", "active", "carries_amount", "needs_approval"}
 LONG_TEXT_FIELDS = {"plan", "notes"}
@@ -114,6 +157,8 @@ class HistoryLine:
     url: str | None = None
     changes: list[Change] = field(default_factory=list)
     comment: str | None = None
+    #: a read or sign-in: the action and the record read as one sentence ("opened the file of Nino Beridze")
+    sentence: bool = False
 
 
 @dataclass
@@ -125,11 +170,14 @@ class _Names:
     records: dict[int, tuple[int, Any]]  # assistance record id -> (type id, currency)
 
 
-def _ids(entries: list[AuditEntry], *fields: str) -> set[int]:
+def _ids(entries: list[AuditEntry], *fields: str, within: str | None = None) -> set[int]:
     found: set[int] = set()
     for entry in entries:
+        values = (entry.changes or {}).get(within) if within else entry.changes
+        if not isinstance(values, dict):
+            continue
         for name in fields:
-            value = (entry.changes or {}).get(name)
+            value = values.get(name)
             for item in value if isinstance(value, list) else [value]:
                 if isinstance(item, int) and not isinstance(item, bool):
                     found.add(item)
@@ -156,11 +204,14 @@ def _lookup(entries: list[AuditEntry]) -> _Names:
     user_ids = (
         {e.user_id for e in entries if e.user_id}
         | _ids(entries, "caseworker_id")
+        | _ids(entries, "caseworker", "staff", within="asked")
         | {e.entity_id for e in entries if e.entity_type == "user" and e.entity_id}
     )
-    office_ids = _ids(entries, "field_office_id") | {
-        e.entity_id for e in entries if e.entity_type == "office" and e.entity_id
-    }
+    office_ids = (
+        _ids(entries, "field_office_id")
+        | _ids(entries, "office", within="asked")
+        | {e.entity_id for e in entries if e.entity_type == "office" and e.entity_id}
+    )
     type_ids = (
         _ids(entries, "type_id")
         | {type_id for type_id, _currency in records.values()}
@@ -234,10 +285,55 @@ def _format(name: str, value: Any, entry: AuditEntry, names: _Names, currency: s
         return LANGUAGE_NAMES.get(str(value), _("The browser's language"))
     if name == "files":
         return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    if name == "list":
+        return str(LIST_LABELS.get(value, value))
+    if name == "offices":
+        return ", ".join(map(str, value)) if isinstance(value, list) else _("all offices")
+    if name in ("asked", "figure", "report_filters") and isinstance(value, dict):
+        return _asked(value, names) or "—"
+    if name in ("found", "rows", "people", "problems") and isinstance(value, int):
+        return format_number(value)
     text = str(value)
     if name in LONG_TEXT_FIELDS and len(text) > 80:
         return text[:79] + "…"
     return text
+
+
+def _asked(asked: dict, names: _Names) -> str:
+    """What a search or a figure asked for, in words: "Name or number: “Beri” · Case status: Open"."""
+    parts = []
+    for key, value in asked.items():
+        if value in (None, "", [], ()):
+            continue
+        if key == "q":
+            shown = f"“{value}”"
+        elif key == "office" and isinstance(value, int | str) and str(value).isdigit():
+            shown = names.offices.get(int(value), str(value))
+        elif key == "caseworker" and value == "none":
+            shown = _("Unassigned")
+        elif key == "attention":
+            shown = str(attention_titles().get(value, value))
+        elif key in ("caseworker", "staff") and str(value).isdigit():
+            shown = names.users.get(int(value), str(value))
+        elif key == "status":
+            shown = _enum_label(CaseStatus, value) if value != "none" else _("no case")
+        elif key == "vulnerability":
+            shown = _enum_label(Vulnerability, value)
+        elif key == "sex":
+            shown = _enum_label(Sex, value)
+        elif key == "action":
+            shown = action_label(value)
+        elif key in ("from", "to"):
+            try:
+                shown = localdate(date.fromisoformat(str(value)))
+            except ValueError:
+                shown = str(value)
+        elif key == "returnee":
+            shown = f"#{value}"
+        else:
+            shown = str(value)
+        parts.append(f"{ASKED_LABELS.get(key, key)}: {shown}")
+    return " · ".join(parts)
 
 
 def _changes(entry: AuditEntry, names: _Names) -> list[Change]:
@@ -280,6 +376,17 @@ def _where(entry: AuditEntry, names: _Names) -> tuple[str, str, str | None]:
     person = names.returnees.get(entry.returnee_id, "") if entry.returnee_id else ""
     page = url_for("returnees.show", returnee_id=entry.returnee_id) if person else None
     kind = entry.entity_type
+    if entry.action in (AuditAction.RETURNEE_VIEW, AuditAction.RETURNEE_EDIT_FORM):
+        name = person or entry.label or _("a returnee no longer registered")
+        return _("%(name)s (#%(id)s)", name=name, id=entry.returnee_id), "", page
+    if entry.action == AuditAction.LOGIN_FAILED:
+        return _("as “%(username)s”", username=entry.user_name), "", None
+    if entry.action in SIGN_IN_ACTIONS and kind == "user" and entry.entity_id == (entry.user_id or entry.entity_id):
+        return "", "", None  # logged in, logged out, was locked: the person is the record
+    if kind == "list":
+        return str(LIST_LABELS.get(entry.label, entry.label or "")), "", None
+    if kind in ("file", "page"):
+        return entry.label or "", person, page
     if kind == "returnee":
         return person or entry.label or _("a returnee no longer registered"), "", page
     if kind == "case":
@@ -322,13 +429,19 @@ def describe(entries: list[AuditEntry]) -> list[HistoryLine]:
     lines = []
     for entry in entries:
         record, person, url = _where(entry, names)
+        if entry.action == AuditAction.LOGIN_FAILED:
+            who = _("Someone")
+        elif entry.action == AuditAction.USER_LOCKED and not entry.user_id:  # the account itself was locked
+            who = names.users.get(entry.entity_id, entry.label or entry.user_name)
+        elif entry.user_id:
+            who = names.users.get(entry.user_id, entry.user_name)
+        else:
+            who = _("command line") if entry.user_name == "system" else entry.user_name
         lines.append(
             HistoryLine(
                 entry=entry,
                 at=entry.created_at,
-                who=names.users.get(entry.user_id, entry.user_name)
-                if entry.user_id
-                else (_("command line") if entry.user_name == "system" else entry.user_name),
+                who=who,
                 login=entry.user_name,
                 action=action_label(entry.action),
                 record=record,
@@ -336,6 +449,7 @@ def describe(entries: list[AuditEntry]) -> list[HistoryLine]:
                 url=url,
                 changes=_changes(entry, names),
                 comment=entry.comment,
+                sentence=entry.action in READ_ACTIONS or entry.action in SIGN_IN_ACTIONS,
             )
         )
     return lines

@@ -37,7 +37,10 @@ ROUTES = [
     ("GET", "/admin/offices/new", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
     ("GET", "/admin/catalog", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
     ("GET", "/admin/catalog/new", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
-    ("GET", "/admin/audit", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
+    ("GET", "/admin/audit", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=302)),
+    # the audit log: administrators all of it, supervisors their office's entries
+    ("GET", "/audit/", dict(anonymous=302, caseworker=403, supervisor=200, manager=403, admin=200)),
+    ("GET", "/audit/export.csv", dict(anonymous=302, caseworker=403, supervisor=200, manager=403, admin=200)),
     ("GET", "/admin/choices", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
     ("GET", "/admin/choices/vulnerability/elderly",
      dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),

@@ -60,7 +60,7 @@ def test_every_role_main_pages_pass_axe_and_fit_a_phone(app, gori_office, live_s
             "levan": ["/", url_for("returnees.index"), person, url_for("returnees.create")],
             "tamar": ["/", url_for("review.queue"), url_for("reports.index")],
             "giorgi": ["/"],
-            "admin": [url_for("admin.users"), url_for("admin.audit"), url_for("backup.index")],
+            "admin": [url_for("admin.users"), url_for("auditlog.index"), url_for("backup.index")],
         }
     db.session.rollback()  # no open read: SQLite's write lock stays free for the server
     axe = Axe()

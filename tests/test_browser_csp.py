@@ -28,7 +28,7 @@ PAGES = {
     "caseworker": ["/", "/returnees/", "/returnees/{r}", "/returnees/new", "/review/my-requests"],
     "supervisor": ["/review/", "/reports/?from=2024-01-01&to=2024-12-31", "/imports/"],
     "manager": ["/", "/reports/?from=2024-01-01&to=2024-12-31"],
-    "admin": ["/admin/users", "/admin/audit", "/imports/export"],
+    "admin": ["/admin/users", "/audit/", "/imports/export"],
 }
 
 
@@ -115,7 +115,7 @@ def test_main_pages_load_without_a_csp_violation_and_their_scripts_work(app, off
     visit_main_pages("admin", "country.admin")
     watched.visit(f"{live_server}/imports/{office_data['b']}")
     page.click("a.dropdown-toggle:has-text('Administration')")
-    assert page.is_visible("a.dropdown-item:has-text('Change log')")
+    assert page.is_visible("a.dropdown-item:has-text('Audit log')")
     page.keyboard.press("Escape")
     questions = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))

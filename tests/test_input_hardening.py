@@ -27,7 +27,8 @@ def test_an_id_larger_than_any_row_is_not_found(client, make, login, big, method
     ("admin", "/review/cases?office={v}"),
     ("manager", "/reports/?office={v}"),
     ("admin", "/reports/drilldown?measure=returned&office={v}&page={v}"),
-    ("admin", "/admin/audit?page={v}"),
+    ("admin", "/audit/?before={v}"),
+    ("admin", "/audit/?returnee={v}&from={v}&staff={v}&action={v}"),
 ])
 def test_unreadable_numbers_in_the_query_string_fall_back_to_the_default(client, make, login, value, role, url):
     login(make.user(Role(role), "Gori"))

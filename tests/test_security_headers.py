@@ -39,7 +39,7 @@ PAGES = {
         "/admin/users",
         "/admin/users/new",
         "/admin/catalog",
-        "/admin/audit",
+        "/audit/",
         "/admin/offices",
         "/imports/export",
         "/imports/export.xlsx",

@@ -14,7 +14,6 @@ from caseapp.assistance.models import (
     AssistanceType,
     Currency,
 )
-from caseapp.audit.models import AuditEntry
 from caseapp.auth import services as auth_services
 from caseapp.auth import sessions
 from caseapp.auth.forms import UserForm
@@ -24,18 +23,14 @@ from caseapp.cases.models import ClosureReason
 from caseapp.errors import apply_errors
 from caseapp.extensions import db
 from caseapp.forms import amount_for_input, parse_typed_amount
-from caseapp.history import describe
 from caseapp.language.vocabulary import custom_names
 from caseapp.offices.models import FieldOffice
-from caseapp.pagination import paginate, requested_page
 from caseapp.returnees.models import Vulnerability
 from caseapp.submissions import submitted_once
 from caseapp.timeutil import utcnow
 from caseapp.unit_of_work import attempt
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-AUDIT_PER_PAGE = 100
 
 
 @bp.before_request
@@ -230,6 +225,5 @@ def type_form(type_id=None):
 
 @bp.get("/audit")
 def audit():
-    entries, page = paginate(select(AuditEntry).order_by(AuditEntry.id.desc()),
-                             *requested_page(request.args, per_page=AUDIT_PER_PAGE))
-    return render_template("admin/audit.html", entries=describe(entries), page=page)
+    """The change log moved to the audit page (/audit/); old links still arrive there."""
+    return redirect(url_for("auditlog.index"))

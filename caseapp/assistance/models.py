@@ -172,6 +172,10 @@ class AssistanceRecord(Versioned, Audited, db.Model):
         return self.returnee_id
 
     @property
+    def audit_office_id(self) -> int:
+        return self.returnee.field_office_id
+
+    @property
     def last_decision(self) -> ApprovalDecision | None:
         return self.decisions[-1] if self.decisions else None
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from caseapp.audit.models import AuditAction
+from caseapp.audit.models import READ_ACTIONS, SIGN_IN_ACTIONS, AuditAction
 
 #: what each kind of change-log entry says, after the person's name ("Nino Beridze registered the returnee");
 #: every AuditAction has its words here (tests/test_history.py checks that none is missing)
@@ -50,26 +50,48 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.RETURNEE_DATA_REQUEST: _l("produced the file of the person's own data"),
     AuditAction.RETURNEE_DATA_DELIVERY: _l("delivered the file of the person's own data"),
     AuditAction.DONOR_EXPORT: _l("exported a named list for a donor"),
+    AuditAction.RETURNEE_VIEW: _l("opened the file of"),
+    AuditAction.RETURNEE_EDIT_FORM: _l("opened the edit form of"),
+    AuditAction.SEARCH: _l("searched"),
+    AuditAction.DRILLDOWN: _l("listed the people behind a report figure"),
+    AuditAction.EXPORT: _l("downloaded"),
+    AuditAction.IMPORT_PREVIEW: _l("previewed an import of"),
+    AuditAction.LOGIN: _l("logged in"),
+    AuditAction.LOGIN_FAILED: _l("failed to log in"),
+    AuditAction.LOGOUT: _l("logged out"),
+}
+#: the groups of actions the audit page filters by
+ACTION_GROUP_LABELS: dict[str, Any] = {
+    "reads": _l("Reads: opened, searched, listed, downloaded"),
+    "changes": _l("Changes"),
+    "sign_ins": _l("Sign-ins: logins, failed logins, logouts, locks, passwords"),
 }
 #: entries that record a record's values (not [old, new] pairs)
-CREATIONS = {action for action in AuditAction if action.value.endswith(".create")} | {
-    AuditAction.CASE_OPEN,
-    AuditAction.IMPORT_APPLY,
-    AuditAction.IMPORT_UNDO,
-    AuditAction.BACKUP_DOWNLOAD,
-    AuditAction.RETURNEE_DUPLICATE_LOOKUP,
-    AuditAction.USER_LOCKED,
-    AuditAction.USER_UNLOCK,
-    AuditAction.USER_PASSWORD,
-    AuditAction.RETURNEE_ANONYMISE,
-    AuditAction.RETURNEE_DATA_REQUEST,
-    AuditAction.RETURNEE_DATA_DELIVERY,
-    AuditAction.DONOR_EXPORT,
-}
+CREATIONS = (
+    {action for action in AuditAction if action.value.endswith(".create")}
+    | {
+        AuditAction.CASE_OPEN,
+        AuditAction.IMPORT_APPLY,
+        AuditAction.IMPORT_UNDO,
+        AuditAction.BACKUP_DOWNLOAD,
+        AuditAction.RETURNEE_DUPLICATE_LOOKUP,
+        AuditAction.USER_LOCKED,
+        AuditAction.USER_UNLOCK,
+        AuditAction.USER_PASSWORD,
+        AuditAction.RETURNEE_ANONYMISE,
+        AuditAction.RETURNEE_DATA_REQUEST,
+        AuditAction.RETURNEE_DATA_DELIVERY,
+        AuditAction.DONOR_EXPORT,
+    }
+    | READ_ACTIONS
+    | SIGN_IN_ACTIONS
+)
 
 
 def action_label(action: AuditAction | str) -> str:
     """The words of an action; an action unknown to this version of the code shows as it is stored."""
+    if action in ACTION_GROUP_LABELS:
+        return str(ACTION_GROUP_LABELS[action])
     try:
         return str(ACTION_LABELS[AuditAction(action)])
     except (ValueError, KeyError):

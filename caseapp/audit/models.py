@@ -52,17 +52,63 @@ class AuditAction(ChoiceEnum):
     RETURNEE_DATA_REQUEST = "returnee.data_request"
     RETURNEE_DATA_DELIVERY = "returnee.data_delivery"
     DONOR_EXPORT = "export.donor_list"
+    # reads: who saw personal data (recorded by audit.reads.record_read)
+    RETURNEE_VIEW = "returnee.view"
+    RETURNEE_EDIT_FORM = "returnee.edit_form"
+    SEARCH = "list.search"
+    DRILLDOWN = "report.drilldown"
+    EXPORT = "file.export"
+    IMPORT_PREVIEW = "import.preview"
+    # sign-ins
+    LOGIN = "auth.login"
+    LOGIN_FAILED = "auth.login_failed"
+    LOGOUT = "auth.logout"
+
+
+#: entries that record what someone saw, not a change: the case history and "last activity" leave them out
+READ_ACTIONS = frozenset(
+    {
+        AuditAction.RETURNEE_VIEW,
+        AuditAction.RETURNEE_EDIT_FORM,
+        AuditAction.RETURNEE_DUPLICATE_LOOKUP,
+        AuditAction.SEARCH,
+        AuditAction.DRILLDOWN,
+        AuditAction.EXPORT,
+        AuditAction.IMPORT_PREVIEW,
+        AuditAction.BACKUP_DOWNLOAD,
+        AuditAction.DONOR_EXPORT,
+    }
+)
+#: the reads recorded for every page view, left out of the case history and of "last activity" (a look is not
+#: work on the case); the duplicate lookup stays in the history, as it always was
+PAGE_READS = READ_ACTIONS - {AuditAction.RETURNEE_DUPLICATE_LOOKUP, AuditAction.BACKUP_DOWNLOAD}
+
+
+#: logging in and out, and what guards it
+SIGN_IN_ACTIONS = frozenset(
+    {
+        AuditAction.LOGIN,
+        AuditAction.LOGIN_FAILED,
+        AuditAction.LOGOUT,
+        AuditAction.USER_LOCKED,
+        AuditAction.USER_UNLOCK,
+        AuditAction.USER_PASSWORD,
+    }
+)
 
 
 class AuditEntry(db.Model):
-    """One change to one record. Entries outlive the users and records they name (no foreign keys)."""
+    """One change to one record, one read of personal data, or one sign-in. Entries outlive the users and
+    records they name (no foreign keys). Nobody changes or deletes an entry: no route does, and on
+    PostgreSQL a trigger refuses UPDATE and DELETE (migration h16a_01; the one exception is
+    audit.reads.allow_audit_scrub, for anonymisation)."""
 
     __tablename__ = "audit_entry"
     __table_args__ = (sa.Index("ix_audit_entry_entity", "entity_type", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    user_id: Mapped[int | None]
+    user_id: Mapped[int | None] = mapped_column(index=True)
     #: a copy of the actor's username, kept when the account is gone
     user_name: Mapped[str] = mapped_column(sa.String(64))
     #: what happened, e.g. "returnee.create", "assistance.update", "case.status"
@@ -82,6 +128,14 @@ class AuditEntry(db.Model):
     comment: Mapped[str | None] = mapped_column(sa.Text)
     #: the web request (or command) that made the change: entries of one request share it
     request_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    #: the field office the entry concerns: the record's office, else the actor's (None: country-wide);
+    #: a supervisor's audit page shows their office's entries
+    field_office_id: Mapped[int | None] = mapped_column(index=True)
+    #: the client's address (behind TRUSTED_PROXIES reverse proxies: the forwarded one); the staff
+    #: member's, never a returnee's
+    client_address: Mapped[str | None] = mapped_column(sa.String(45), info={"personal": False})
+    #: the browser's User-Agent, shortened
+    user_agent: Mapped[str | None] = mapped_column(sa.String(255), info={"personal": False})
 
     def __repr__(self) -> str:
         return f"<AuditEntry {self.id} {self.action} {self.entity_type}:{self.entity_id}>"
@@ -105,6 +159,11 @@ class Audited:
         """The returnee whose history shows the change, if any."""
         return None
 
+    @property
+    def audit_office_id(self) -> int | None:
+        """The field office the record belongs to (a supervisor of that office sees its entries)."""
+        return getattr(self, "field_office_id", None)
+
 
 class Versioned:
     """When a record was created and last updated, and its version: an optimistic lock bumped on every
@@ -118,3 +177,8 @@ class Versioned:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}
+
+
+def is_work_entry():
+    """WHERE clause: the entry records work (a change, an event), not a page view, search or export."""
+    return AuditEntry.action.not_in(sorted(action.value for action in PAGE_READS))

@@ -17,12 +17,13 @@ from sqlalchemy import select
 from caseapp.audit.models import AuditAction, AuditEntry
 from caseapp.errors import StaleEdit
 from caseapp.extensions import db
+from caseapp.timeutil import utcnow
 
 #: a request id taken from a trusted proxy's header must look like one (it is stored in the change log)
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """Make a value JSON-safe, keeping its exact text (Decimal as string, dates as ISO)."""
     if isinstance(value, Enum):
         return value.value
@@ -31,16 +32,16 @@ def _plain(value: Any) -> Any:
     if isinstance(value, date | datetime):
         return value.isoformat()
     if isinstance(value, set | frozenset):
-        return sorted(_plain(v) for v in value)
+        return sorted(plain_value(v) for v in value)
     if isinstance(value, list | tuple):  # e.g. an [old, new] pair: order matters
-        return [_plain(v) for v in value]
+        return [plain_value(v) for v in value]
     return value
 
 
 def snapshot(instance: Any, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The values of these fields (by default the model's `audited_fields`), as the change log stores them."""
     names = instance.audited_fields if fields is None else fields
-    return {field: _plain(getattr(instance, field)) for field in names}
+    return {field: plain_value(getattr(instance, field)) for field in names}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -79,7 +80,7 @@ def record_change(
     else:
         changes = diff(before, snapshot(instance, before.keys()))
     own_changes = bool(changes)
-    changes.update({key: _plain(value) for key, value in (details or {}).items()})
+    changes.update({key: plain_value(value) for key, value in (details or {}).items()})
     if before is not None and not changes:
         return None
     db.session.flush()
@@ -90,6 +91,7 @@ def record_change(
         entity_id=instance.id,
         label=getattr(instance, "audit_label", None) or str(instance),
         returnee_id=getattr(instance, "audit_returnee_id", None),
+        field_office_id=getattr(instance, "audit_office_id", None),
         entity_version=getattr(instance, "version", None) if own_changes else None,
         changes=changes,
         comment=comment,
@@ -104,12 +106,14 @@ def record_event(
     entity_id: int | None = None,
     label: str | None = None,
     returnee_id: int | None = None,
+    office_id: int | None = None,
     details: dict[str, Any] | None = None,
     comment: str | None = None,
 ) -> AuditEntry:
-    """Record something that happened without changing a record of the database (an export, a backup, a
-    refused login): who, what, and its details (`returnee_id`: the returnee whose history shows it). A change
-    of a record goes through record_change."""
+    """Record something that happened without changing a record of the database (a backup, a lock): who,
+    what, and its details (`returnee_id`: the returnee whose history shows it; `office_id`: the office it
+    concerns, by default the actor's). A change of a record goes through record_change; a read of
+    personal data (a page, a search, an export) through audit.reads.record_read."""
     return _write_entry(
         actor,
         action,
@@ -117,23 +121,46 @@ def record_event(
         entity_id=entity_id,
         label=label,
         returnee_id=returnee_id,
+        field_office_id=office_id,
         entity_version=None,
-        changes={key: _plain(value) for key, value in (details or {}).items()},
+        changes={key: plain_value(value) for key, value in (details or {}).items()},
         comment=comment,
     )
 
 
-def _write_entry(actor, action, *, label, **columns) -> AuditEntry:
-    entry = AuditEntry(
-        user_id=actor_id(actor),
-        user_name=getattr(actor, "username", None) or "system",
-        action=AuditAction(action),
-        label=label[:200] if label else None,
-        request_id=current_request_id(),
+def entry_values(actor, action, *, label, field_office_id=None, user_name=None, **columns) -> dict[str, Any]:
+    """The columns of a new entry: the given ones, and who, when, from where (request id, client address,
+    browser) and the office (the record's when given, else the actor's)."""
+    if field_office_id is None:
+        field_office_id = getattr(actor, "field_office_id", None)
+    return {
+        "created_at": utcnow(),
+        "user_id": actor_id(actor),
+        "user_name": (user_name or getattr(actor, "username", None) or "system")[:64],
+        "action": AuditAction(action),
+        "label": label[:200] if label else None,
+        "request_id": current_request_id(),
+        "field_office_id": field_office_id,
+        **client_of_request(),
         **columns,
-    )
+    }
+
+
+def _write_entry(actor, action, *, label, **columns) -> AuditEntry:
+    entry = AuditEntry(**entry_values(actor, action, label=label, **columns))
     db.session.add(entry)
     return entry
+
+
+def client_of_request() -> dict[str, str | None]:
+    """The client's address and browser. Behind a reverse proxy counted in TRUSTED_PROXIES, ProxyFix has
+    already put the forwarded address in remote_addr (caseapp/security.py); otherwise a client cannot set it."""
+    if not has_request_context():
+        return {"client_address": None, "user_agent": None}
+    return {
+        "client_address": (request.remote_addr or "")[:45] or None,
+        "user_agent": (request.user_agent.string or "")[:255] or None,
+    }
 
 
 def ensure_current(instance, expected_version: int | None) -> None:

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from caseapp.audit.models import AuditAction
+from caseapp.audit.reads import record_read
 from caseapp.audit.services import record_change, record_event
 from caseapp.auth.models import LoginThrottle, User
 from caseapp.auth.passwords import check_dummy_password, password_problem
@@ -52,6 +53,26 @@ def authenticate(username: str, password: str, *, address: str = "") -> LoginOut
         return LoginOutcome(user)
     _count_failure(throttle, username_key(username), user, address, now)
     return LoginOutcome(None)
+
+
+def record_login(username: str, outcome: LoginOutcome) -> None:
+    """The login in the audit: who logged in, or which username was tried and failed (locked or not; the
+    account it names, if any, so that its failed logins can be found)."""
+    if outcome.user is not None:
+        record_read(outcome.user, AuditAction.LOGIN, outcome.user)
+        return
+    tried = (username or "").strip()[:64]
+    account = find_user(username)
+    record_read(
+        None,
+        AuditAction.LOGIN_FAILED,
+        account,
+        entity_type="user",
+        label=tried,
+        office_id=account.field_office_id if account is not None else None,
+        details={"username": tried, **({"locked": True} if outcome.locked else {})},
+        user_name=tried or "?",
+    )
 
 
 def _count_failure(throttle: LoginThrottle | None, key: str, user: User | None, address: str,

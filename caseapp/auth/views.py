@@ -3,10 +3,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from caseapp.audit.models import AuditAction
+from caseapp.audit.reads import record_read
 from caseapp.auth import sessions
 from caseapp.auth.forms import ChangePasswordForm, LoginForm
 from caseapp.auth.models import LoginSession
-from caseapp.auth.services import authenticate, change_own_password, username_key
+from caseapp.auth.services import authenticate, change_own_password, record_login, username_key
 from caseapp.extensions import db, limiter, login_manager
 from caseapp.ui import redirect_to_local
 from caseapp.unit_of_work import attempt
@@ -41,6 +43,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         outcome = authenticate(form.username.data, form.password.data, address=request.remote_addr or "")
+        record_login(form.username.data, outcome)
         if outcome.user is None:
             # (the failure is counted: this answer is not an error, so the request's writes are committed)
             # Two answers only, the same for known and unknown usernames: never which part was wrong.
@@ -63,6 +66,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    record_read(current_user, AuditAction.LOGOUT, current_user._get_current_object())
     sessions.sign_out()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

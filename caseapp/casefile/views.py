@@ -16,7 +16,10 @@ from sqlalchemy import select
 
 from caseapp.assistance.models import AssistanceType
 from caseapp.assistance.queries import timeline
-from caseapp.audit.models import AuditEntry
+from caseapp.audit.models import AuditAction, AuditEntry, is_work_entry
+from caseapp.audit.reads import record_read, record_search
+from caseapp.auditlog.policies import can_see_file_access
+from caseapp.auditlog.queries import file_access
 from caseapp.auth.models import User
 from caseapp.auth.policies import (
     can_edit_case_data,
@@ -100,6 +103,11 @@ def index():
     filters = filters_from_request()
     page_number, per_page = requested_page(request.args, per_page=current_app.config["PAGE_SIZE"], adjustable=True)
     rows, page = search_returnees(current_user, filters, page_number, per_page)
+    record_search(current_user, "returnees", found=page.total, asked={
+        "q": filters.text, "office": filters.office_id, "status": filters.case_status, "type": filters.type_code,
+        "vulnerability": filters.vulnerability, "caseworker": filters.caseworker_id,
+        "page": page.number if page.number > 1 else None,
+    })
     types = db.session.scalars(select(AssistanceType).order_by(AssistanceType.sort_order, AssistanceType.name))
     caseworker = db.session.get(User, filters.caseworker_id) if filters.caseworker_id else None
     if caseworker is not None and office_scope(current_user) not in (None, caseworker.field_office_id):
@@ -189,8 +197,9 @@ def create():
 @require(sees_personal_data)
 def show(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
+    record_read(current_user, AuditAction.RETURNEE_VIEW, returnee)
     case = returnee.current_case
-    history_query = select(AuditEntry).where(AuditEntry.returnee_id == returnee.id)
+    history_query = select(AuditEntry).where(AuditEntry.returnee_id == returnee.id, is_work_entry())
     history_total = count_rows(history_query)
     history = db.session.scalars(history_query.order_by(AuditEntry.id.desc()).limit(
         None if request.args.get("history") == "all" else HISTORY_SHOWN)).all()
@@ -212,6 +221,7 @@ def show(returnee_id):
         records=timeline(returnee),
         history=describe(history),
         history_total=history_total,
+        file_access=file_access(returnee.id) if can_see_file_access(current_user) else None,
         status_form=status_form,
         assign_form=assign_form,
         open_case_form=OpenCaseForm(prefix="open"),
@@ -243,6 +253,7 @@ def edit(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
     form = ReturneeForm(obj=returnee if request.method == "GET" else None)
     if request.method == "GET":
+        record_read(current_user, AuditAction.RETURNEE_EDIT_FORM, returnee)
         form.vulnerabilities.data = [v.value for v in returnee.vulnerabilities]
         form.sex.data = returnee.sex.value
     form.field_office_id.choices = office_choices(current_user)

@@ -117,6 +117,10 @@ class Case(Versioned, Audited, db.Model):
         return self.returnee_id
 
     @property
+    def audit_office_id(self) -> int:
+        return self.returnee.field_office_id
+
+    @property
     def is_closed(self) -> bool:
         return self.status == CaseStatus.CLOSED
 

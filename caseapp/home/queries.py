@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import distinct, func, select
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus
-from caseapp.audit.models import AuditEntry
+from caseapp.audit.models import AuditEntry, is_work_entry
 from caseapp.auth.models import User
 from caseapp.cases.models import Case, CaseStatus
 from caseapp.extensions import db
@@ -26,7 +26,7 @@ def my_open_cases(user: User, limit: int = 50):
 
 def recent_activity(user: User, limit: int = 15):
     return list(db.session.scalars(
-        select(AuditEntry).where(AuditEntry.user_id == user.id, AuditEntry.returnee_id.is_not(None))
+        select(AuditEntry).where(AuditEntry.user_id == user.id, AuditEntry.returnee_id.is_not(None), is_work_entry())
         .order_by(AuditEntry.id.desc()).limit(limit)
     ))
 

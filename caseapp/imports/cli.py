@@ -1,4 +1,5 @@
 """flask import-data / import-undo / export-data."""
+
 from __future__ import annotations
 
 import sys
@@ -22,8 +23,15 @@ def _progress_bar(description: str, total: int | None):
     from tqdm import tqdm
 
     # Only on a terminal: scripts and logs get the summary lines alone.
-    return tqdm(desc=description, total=total, unit=" rows", unit_scale=True, file=sys.stderr,
-                disable=not sys.stderr.isatty(), leave=False)
+    return tqdm(
+        desc=description,
+        total=total,
+        unit=" rows",
+        unit_scale=True,
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        leave=False,
+    )
 
 
 def _user(username: str | None) -> User | None:
@@ -37,12 +45,21 @@ def _user(username: str | None) -> User | None:
 
 def register_import_commands(app: Flask) -> None:
     @app.cli.command("import-data")
-    @click.option("--returnees", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                  help="CSV file of the returnees table.")
-    @click.option("--assistance", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                  help="CSV file of the assistance table.")
-    @click.option("--workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                  help="One XLSX workbook with the sheets 'returnees' and 'assistance' (instead of the CSV files).")
+    @click.option(
+        "--returnees",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="CSV file of the returnees table.",
+    )
+    @click.option(
+        "--assistance",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="CSV file of the assistance table.",
+    )
+    @click.option(
+        "--workbook",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="One XLSX workbook with the sheets 'returnees' and 'assistance' (instead of the CSV files).",
+    )
     @click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")
     @click.option("--user", "username", help="Import as this user (a supervisor is held to their office).")
     def import_data(returnees, assistance, workbook, dry_run, username):
@@ -63,10 +80,12 @@ def register_import_commands(app: Flask) -> None:
         with transaction():
             outcome = import_files(actor, sources, dry_run=dry_run, progress=_progress_bar)
         counts = outcome.counts
-        summary = (f"{counts['returnees_created']} returnees created, {counts['returnees_updated']} updated, "
-                   f"{counts['returnees_unchanged']} unchanged; {counts['cases_created']} cases opened "
-                   f"({counts['cases_closed']} closed as imported history); "
-                   f"{counts['records_created']} assistance records")
+        summary = (
+            f"{counts['returnees_created']} returnees created, {counts['returnees_updated']} updated, "
+            f"{counts['returnees_unchanged']} unchanged; {counts['cases_created']} cases opened "
+            f"({counts['cases_closed']} closed as imported history); "
+            f"{counts['records_created']} assistance records"
+        )
         if not outcome.ok:  # import_files wrote nothing: it rolled its savepoint back
             for problem in outcome.problems:
                 click.echo(str(problem), err=True)
@@ -103,10 +122,17 @@ def register_import_commands(app: Flask) -> None:
     @click.option("--office", "office_name", help="Only this field office's returnees.")
     def export_data(destination, office_name):
         """Export returnees, cases and assistance in the import format: DESTINATION.xlsx, or a folder of CSVs."""
+        from caseapp.audit.reads import record_export
         from caseapp.imports.exports import write_export
+        from caseapp.spreadsheets import RowTally
+        from caseapp.unit_of_work import transaction
 
+        tally = RowTally()
         try:
-            written = write_export(destination, office_name=office_name)
+            with transaction():
+                written = write_export(destination, office_name=office_name, tally=tally)
+                # the export is in the audit like a download from the web (by "command line")
+                record_export(None, str(destination), rows=tally.rows, offices=[office_name] if office_name else None)
         except LookupError as error:
             raise click.UsageError(str(error)) from None
         for path in written:

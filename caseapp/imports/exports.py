@@ -1,6 +1,7 @@
 """Export returnees, cases and assistance in the import format (an export re-imports into a fresh
 database with the same figures), and the example template. Files are made by caseapp.spreadsheets, which
 makes every cell formula-safe."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from caseapp.imports.validation import ASSISTANCE_COLUMNS, RETURNEE_COLUMNS
 from caseapp.offices.models import FieldOffice
 from caseapp.offices.queries import find_office
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
-from caseapp.spreadsheets import csv_text, xlsx_bytes
+from caseapp.spreadsheets import RowTally, csv_text, xlsx_bytes
 
 #: the cases sheet is for reading only: an import derives cases itself (and ignores this sheet)
 CASE_COLUMNS = ("returnee_external_id", "status", "opened_on", "closed_on", "closure_reason")
@@ -54,16 +55,33 @@ def _consent_states(office_id: int | None) -> dict[int, tuple[list[str], list[st
 def returnee_rows(office_id: int | None = None) -> Iterator[list]:
     consents = _consent_states(office_id)
     vulnerabilities: dict[int, list[str]] = {}
-    for returnee_id, code in db.session.execute(_in_office(
-        select(ReturneeVulnerability.returnee_id, ReturneeVulnerability.code)
-        .join(Returnee, Returnee.id == ReturneeVulnerability.returnee_id), office_id)
+    for returnee_id, code in db.session.execute(
+        _in_office(
+            select(ReturneeVulnerability.returnee_id, ReturneeVulnerability.code).join(
+                Returnee, Returnee.id == ReturneeVulnerability.returnee_id
+            ),
+            office_id,
+        )
     ):
         vulnerabilities.setdefault(returnee_id, []).append(code.value)
     query = _in_office(
-        select(Returnee.id, Returnee.external_id, Returnee.first_name, Returnee.last_name, Returnee.sex,
-               Returnee.date_of_birth, Returnee.personal_number, Returnee.phone, FieldOffice.name,
-               Returnee.return_date, Returnee.returned_from)
-        .join(FieldOffice, FieldOffice.id == Returnee.field_office_id).order_by(Returnee.id), office_id)
+        select(
+            Returnee.id,
+            Returnee.external_id,
+            Returnee.first_name,
+            Returnee.last_name,
+            Returnee.sex,
+            Returnee.date_of_birth,
+            Returnee.personal_number,
+            Returnee.phone,
+            FieldOffice.name,
+            Returnee.return_date,
+            Returnee.returned_from,
+        )
+        .join(FieldOffice, FieldOffice.id == Returnee.field_office_id)
+        .order_by(Returnee.id),
+        office_id,
+    )
     for row in db.session.execute(query.execution_options(yield_per=BATCH)):
         yield [exported_external_id(row.id, row.external_id), row.first_name, row.last_name, row.sex,
                row.date_of_birth, row.personal_number, row.phone, row.name, row.return_date, row.returned_from,
@@ -79,38 +97,66 @@ def _consent_cells(state) -> list:
 
 def assistance_rows(office_id: int | None = None) -> Iterator[list]:
     query = _in_office(
-        select(Returnee.id, Returnee.external_id, AssistanceType.code, AssistanceRecord.provided_on,
-               AssistanceRecord.status, AssistanceRecord.amount, AssistanceRecord.currency,
-               AssistanceRecord.provider, AssistanceRecord.notes)
+        select(
+            Returnee.id,
+            Returnee.external_id,
+            AssistanceType.code,
+            AssistanceRecord.provided_on,
+            AssistanceRecord.status,
+            AssistanceRecord.amount,
+            AssistanceRecord.currency,
+            AssistanceRecord.provider,
+            AssistanceRecord.notes,
+        )
         .join(Returnee, Returnee.id == AssistanceRecord.returnee_id)
         .join(AssistanceType, AssistanceType.id == AssistanceRecord.type_id)
-        .order_by(AssistanceRecord.id), office_id)
+        .order_by(AssistanceRecord.id),
+        office_id,
+    )
     for row in db.session.execute(query.execution_options(yield_per=BATCH)):
-        yield [exported_external_id(row.id, row.external_id), row.code, row.provided_on, row.status,
-               row.amount, row.currency, row.provider, row.notes]
+        yield [
+            exported_external_id(row.id, row.external_id),
+            row.code,
+            row.provided_on,
+            row.status,
+            row.amount,
+            row.currency,
+            row.provider,
+            row.notes,
+        ]
 
 
 def case_rows(office_id: int | None = None) -> Iterator[list]:
     query = _in_office(
         select(Returnee.id, Returnee.external_id, Case.status, Case.opened_on, Case.closed_on, Case.closure_reason)
-        .join(Returnee, Returnee.id == Case.returnee_id).order_by(Case.id), office_id)
+        .join(Returnee, Returnee.id == Case.returnee_id)
+        .order_by(Case.id),
+        office_id,
+    )
     for row in db.session.execute(query.execution_options(yield_per=BATCH)):
-        yield [exported_external_id(row.id, row.external_id), row.status, row.opened_on, row.closed_on,
-               row.closure_reason]
+        yield [
+            exported_external_id(row.id, row.external_id),
+            row.status,
+            row.opened_on,
+            row.closed_on,
+            row.closure_reason,
+        ]
 
 
 TABLE_ROWS = {"returnees": returnee_rows, "assistance": assistance_rows, "cases": case_rows}
 
 
-def export_csv(table: str, office_id: int | None = None) -> str:
-    return csv_text(TABLE_COLUMNS[table], TABLE_ROWS[table](office_id))
+def export_csv(table: str, office_id: int | None = None, *, tally: RowTally | None = None) -> str:
+    return csv_text(TABLE_COLUMNS[table], TABLE_ROWS[table](office_id), tally=tally)
 
 
-def export_workbook(office_id: int | None = None) -> bytes:
-    return xlsx_bytes([(table, TABLE_COLUMNS[table], TABLE_ROWS[table](office_id)) for table in TABLE_ROWS])
+def export_workbook(office_id: int | None = None, *, tally: RowTally | None = None) -> bytes:
+    return xlsx_bytes(
+        [(table, TABLE_COLUMNS[table], TABLE_ROWS[table](office_id)) for table in TABLE_ROWS], tally=tally
+    )
 
 
-def write_export(destination: Path, *, office_name: str | None = None) -> list[Path]:
+def write_export(destination: Path, *, office_name: str | None = None, tally: RowTally | None = None) -> list[Path]:
     office_id = None
     if office_name:
         found = find_office(office_name)
@@ -119,13 +165,13 @@ def write_export(destination: Path, *, office_name: str | None = None) -> list[P
             raise LookupError(f"No field office named {office_name!r}.")
     destination = Path(destination)
     if destination.suffix.lower() == ".xlsx":
-        destination.write_bytes(export_workbook(office_id))
+        destination.write_bytes(export_workbook(office_id, tally=tally))
         return [destination]
     destination.mkdir(parents=True, exist_ok=True)
     written = []
     for table in TABLE_ROWS:
         path = destination / f"{table}.csv"
-        path.write_text(export_csv(table, office_id), encoding="utf-8", newline="")
+        path.write_text(export_csv(table, office_id, tally=tally), encoding="utf-8", newline="")
         written.append(path)
     return written
 
@@ -141,8 +187,16 @@ TEMPLATE_ROWS = {
     ],
     "assistance": [
         ["GORI-2019-0001", "reception", "2019-06-03", "delivered", "250.00", "GEL", "IOM Georgia", ""],
-        ["GORI-2019-0001", "business_grant", "2019-09-20", "delivered", "3500.00", "GEL",
-         "Business Support Centre", "Bakery equipment, \"oven\" and mixer;\nsecond instalment paid 2019-10-01"],
+        [
+            "GORI-2019-0001",
+            "business_grant",
+            "2019-09-20",
+            "delivered",
+            "3500.00",
+            "GEL",
+            "Business Support Centre",
+            'Bakery equipment, "oven" and mixer;\nsecond instalment paid 2019-10-01',
+        ],
         ["GORI-2019-0002", "medical_counselling", "2019-08-02", "delivered", "", "", "Regional Hospital", ""],
     ],
 }

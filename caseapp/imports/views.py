@@ -21,7 +21,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from caseapp.auth.policies import require
+from caseapp.audit.models import AuditAction
+from caseapp.audit.reads import record_export, record_read
+from caseapp.auth.policies import office_scope, require
 from caseapp.extensions import db
 from caseapp.imports import exports
 from caseapp.imports.forms import UploadForm
@@ -36,7 +38,7 @@ from caseapp.imports.services import import_files, undo_batch, undo_blockers
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.private_files import make_private_dir, open_private, write_private_text
-from caseapp.spreadsheets import csv_text, download
+from caseapp.spreadsheets import RowTally, csv_text, download
 from caseapp.submissions import answer_repeat, late_claim, submitted_once
 from caseapp.unit_of_work import after_commit, attempt, writes_in_own_transactions
 
@@ -130,6 +132,9 @@ def index():
         folder = _pending_dir(token)
         outcome = import_files(current_user, _pending_sources(folder), dry_run=True)
         write_private_text(folder / "problems.csv", _problems_csv(outcome))
+        files = sorted(json.loads((folder / "meta.json").read_text())["names"].values())
+        record_read(current_user, AuditAction.IMPORT_PREVIEW, entity_type="file", label=", ".join(files),
+                    details={"files": files, "problems": outcome.problem_count, **outcome.counts})
         return render_template("imports/preview.html", outcome=outcome, token=token,
                                problems=outcome.problems[:PROBLEMS_SHOWN])
     purge_expired_uploads()
@@ -141,7 +146,10 @@ def index():
 @require(can_import_data)
 def problems(token):
     folder = _pending_dir(token)
-    return download((folder / "problems.csv").read_text(encoding="utf-8"), "import-problems.csv")
+    content = (folder / "problems.csv").read_text(encoding="utf-8")
+    record_export(current_user, "import-problems.csv", rows=max(content.count("\r\n") - 1, 0),
+                  offices=_scope_offices())
+    return download(content, "import-problems.csv")
 
 
 @bp.post("/pending/<token>")
@@ -190,12 +198,14 @@ def undo(batch_id):
 @bp.get("/template.xlsx")
 @require(can_import_data)
 def template_workbook():
+    record_export(current_user, "caseapp-import-template.xlsx", rows=0, offices=[], details={"template": True})
     return download(exports.template_workbook(), "caseapp-import-template.xlsx")
 
 
 @bp.get("/template-<any(returnees, assistance):table>.csv")
 @require(can_import_data)
 def template_csv(table):
+    record_export(current_user, f"caseapp-import-{table}.csv", rows=0, offices=[], details={"template": True})
     return download(exports.template_csv(table), f"caseapp-import-{table}.csv")
 
 
@@ -219,14 +229,27 @@ def export():
 @require(can_export_all_data)
 def export_workbook():
     office = _export_office()
-    suffix = f"-{office.name}" if office else ""
-    return download(exports.export_workbook(office.id if office else None), f"caseapp-export{suffix}.xlsx")
+    name = f"caseapp-export{f'-{office.name}' if office else ''}.xlsx"
+    tally = RowTally()
+    content = exports.export_workbook(office.id if office else None, tally=tally)
+    record_export(current_user, name, rows=tally.rows, offices=[office.label] if office else None)
+    return download(content, name)
 
 
 @bp.get("/export-<any(returnees, assistance, cases):table>.csv")
 @require(can_export_all_data)
 def export_csv(table):
     office = _export_office()
-    suffix = f"-{office.name}" if office else ""
-    return download(exports.export_csv(table, office.id if office else None), f"caseapp-{table}{suffix}.csv")
+    name = f"caseapp-{table}{f'-{office.name}' if office else ''}.csv"
+    tally = RowTally()
+    content = exports.export_csv(table, office.id if office else None, tally=tally)
+    record_export(current_user, name, rows=tally.rows, offices=[office.label] if office else None)
+    return download(content, name)
+
+
+def _scope_offices() -> list[str] | None:
+    """The offices the current user's files come from (None: all offices)."""
+    scope = office_scope(current_user)
+    office = db.session.get(FieldOffice, scope) if scope is not None else None
+    return [office.label] if office else None
 

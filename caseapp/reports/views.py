@@ -5,6 +5,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from caseapp.assistance.models import AssistanceStatus, Currency
+from caseapp.audit.models import AuditAction
+from caseapp.audit.reads import record_export, record_read
 from caseapp.auth.policies import (
     can_view_reports,
     office_scope,
@@ -31,7 +33,7 @@ from caseapp.reports.counting import (
     returnees_listed,
     type_by_code,
 )
-from caseapp.reports.output import report_csv, report_xlsx
+from caseapp.reports.output import figure_rows, report_csv, report_xlsx
 from caseapp.reports.presentation import (
     PresentedReport,
     dimension_title,
@@ -102,9 +104,11 @@ def export(file_format: str):
         abort(400)
     shown = PresentedReport(build_report(filters), shared=_shared())
     name = f"report_{filters.date_from.isoformat()}_{filters.date_to.isoformat()}{'_shared' if shown.shared else ''}"
-    if file_format == "csv":
-        return download(report_csv(shown), f"{name}.csv")
-    return download(report_xlsx(shown), f"{name}.xlsx")
+    content = report_csv(shown) if file_format == "csv" else report_xlsx(shown)
+    office = db.session.get(FieldOffice, filters.office_id) if filters.office_id else None
+    record_export(current_user, f"{name}.{file_format}", rows=len(figure_rows(shown)),
+                  offices=[office.label] if office else None, details={"report_filters": filters.query_args()})
+    return download(content, f"{name}.{file_format}")
 
 
 @bp.get("/drilldown")
@@ -140,6 +144,13 @@ def drilldown():
     except UnknownFigure:
         abort(400)
     report_args = filters.query_args()
+    figure = {"measure": measure, "type": type_code, "status": status, "funnel": funnel,
+              "currency": currency if measure == EVENTS else None}
+    record_read(current_user, AuditAction.DRILLDOWN, entity_type="report_figure", label=measure,
+                office_id=filters.office_id, details={
+                    "figure": {key: value for key, value in figure.items() if value},
+                    "report_filters": report_args,
+                    ("found" if measure == EVENTS else "people"): page.total})
     return render_template(
         "reports/drilldown.html", filters=filters, measure=measure, assistance_type=assistance_type, status=status, funnel=funnel,
         currency=currency, total=page.total, returnees=returnees, records=rows, sums=sums,

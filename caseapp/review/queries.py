@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType
 from caseapp.assistance.services import needs_approval_clause
 from caseapp.assistance.workflow import OPEN
-from caseapp.audit.models import AuditEntry
+from caseapp.audit.models import AuditEntry, is_work_entry
 from caseapp.auth.models import User
 from caseapp.auth.policies import has_own_requests, has_review_queue, office_scope
 from caseapp.cases.models import Case, CaseStatus
@@ -67,7 +67,8 @@ def attention_conditions(on: date, inactivity_days: int, plan_grace_days: int) -
             Case.opened_on < cutoff,
             ~exists().where(AssistanceRecord.returnee_id == Case.returnee_id,
                             AssistanceRecord.provided_on >= cutoff),
-            ~exists().where(AuditEntry.returnee_id == Case.returnee_id, AuditEntry.created_at >= cutoff_at),
+            ~exists().where(AuditEntry.returnee_id == Case.returnee_id, AuditEntry.created_at >= cutoff_at,
+                            is_work_entry()),
         ),
         "follow_up_due": Case.follow_up_on <= on,
         "plan_missing": and_(Case.plan == "", Case.opened_on < on - timedelta(days=plan_grace_days)),

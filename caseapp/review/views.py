@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from caseapp.audit.reads import record_search
 from caseapp.auth.models import User
 from caseapp.auth.policies import (
     can_edit_case_data,
@@ -85,6 +86,9 @@ def cases():
         query = query.where(Case.caseworker_id == caseworker_id)
     rows, page = paginate(query.order_by(Returnee.last_name, Returnee.first_name, Case.id),
                           *requested_page(request.args, per_page=CASES_PER_PAGE))
+    record_search(current_user, "cases", found=page.total, office_id=office_id, asked={
+        "office": office_id, "caseworker": caseworker_id if caseworker != "none" else "none",
+        "attention": attention, "page": page.number if page.number > 1 else None})
     staff = assignable_caseworkers(office_id)
     form = ReassignForm()
     form.caseworker_id.choices = [(u.id, u.display_name) for u in staff]
