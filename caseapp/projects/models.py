@@ -141,3 +141,9 @@ def unassigned_project_id():
     a record or a returnee saved without a project (by code written before projects, or by a test) is
     Unassigned rather than refused."""
     return sa.select(Project.__table__.c.id).where(Project.__table__.c.code == UNASSIGNED_CODE).scalar_subquery()
+
+
+def assistance_type_model():
+    """The AssistanceType class (assistance sits above projects: reached through the relationship, never
+    imported here)."""
+    return Project.assistance_types.property.mapper.class_
