@@ -177,3 +177,20 @@ def choose_project(
     if refusal is not None:
         raise ValueError(refusal)
     return chosen
+
+
+def return_project_refusal(project: Project, *, office_id: int, on: date | None) -> str | None:
+    """Why a returnee's return (in this office, on this date) cannot be credited to this project; None if
+    it can. Unassigned always can (a return no project assisted)."""
+    if project.is_unassigned:
+        return None
+    if on is not None and not runs_on(project, on):
+        return _l(
+            "%(code)s runs from %(start)s to %(end)s.",
+            code=project.code,
+            start=project.start_date.isoformat() if project.start_date else "…",
+            end=project.end_date.isoformat() if project.end_date else "…",
+        )
+    if not operates_in(project, office_id):
+        return _l("%(code)s does not operate in this office.", code=project.code)
+    return None
