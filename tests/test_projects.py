@@ -110,14 +110,7 @@ def test_project_details_are_checked(request_ctx):
         code="AVR-2014", name="AVR", donor="EU", start_date=date(2014, 1, 1), end_date=date(2014, 12, 31)
     )
     assert project_errors(good) == {}
-    bad = ProjectInput(
-        code="a b",
-        name="",
-        donor="",
-        start_date=date(2015, 1, 1),
-        end_date=date(2014, 1, 1),
-        budgets={Currency.EUR: Decimal("-1")},
-    )
+    bad = ProjectInput("a b", "", "", date(2015, 1, 1), date(2014, 1, 1), budgets={Currency.EUR: Decimal("-1")})
     assert set(project_errors(bad)) == {"code", "name", "donor", "end_date", "budget_eur"}
     reserved = ProjectInput(
         code="unassigned", name="x", donor="y", start_date=date(2014, 1, 1), end_date=date(2014, 1, 2)
