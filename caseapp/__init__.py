@@ -183,11 +183,14 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.cases.views import bp as cases_bp
     from caseapp.consent.views import bp as consent_bp
     from caseapp.demo.cli import register_demo_commands
+    from caseapp.funding.views import bp as funding_bp
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
     from caseapp.language.views import bp as language_bp
     from caseapp.privacy.cli import register_privacy_commands
     from caseapp.privacy.views import bp as privacy_bp
+    from caseapp.projects.cli import register_project_commands
+    from caseapp.projects.views import bp as projects_bp
     from caseapp.reports.cli import register_report_commands
     from caseapp.reports.views import bp as reports_bp
     from caseapp.review.views import bp as review_bp
@@ -205,12 +208,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(language_bp)
     app.register_blueprint(consent_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(projects_bp)
+    app.register_blueprint(funding_bp)
     register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)
     register_report_commands(app)
     register_backup_commands(app)
     register_privacy_commands(app)
+    register_project_commands(app)
 
     register_healthz(app)
 
@@ -250,6 +256,7 @@ def register_template_helpers(app: Flask) -> None:
     from caseapp.auth import policies as auth_policies
     from caseapp.cases import policies as case_policies
     from caseapp.imports import policies as import_policies
+    from caseapp.projects import policies as project_policies
     from caseapp.ui import register_filters
 
     register_filters(app)
@@ -259,6 +266,7 @@ def register_template_helpers(app: Flask) -> None:
         **case_policies.TEMPLATE_POLICIES,
         **import_policies.TEMPLATE_POLICIES,
         **auditlog_policies.TEMPLATE_POLICIES,
+        **project_policies.TEMPLATE_POLICIES,
     }
 
     from caseapp.submissions import submit_key_field

@@ -12,6 +12,7 @@ from caseapp.consent.models import ConsentRecord  # noqa: F401
 from caseapp.imports.models import ImportBatch  # noqa: F401
 from caseapp.language.vocabulary import VocabularyName  # noqa: F401
 from caseapp.offices.models import FieldOffice  # noqa: F401
+from caseapp.projects.models import Project, ProjectBudget  # noqa: F401
 from caseapp.returnees.models import Returnee, ReturneeVulnerability  # noqa: F401
 from caseapp.review.models import CaseReview  # noqa: F401
 from caseapp.submissions import FormSubmission  # noqa: F401

@@ -59,6 +59,9 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.LOGIN: _l("logged in"),
     AuditAction.LOGIN_FAILED: _l("failed to log in"),
     AuditAction.LOGOUT: _l("logged out"),
+    AuditAction.PROJECT_CREATE: _l("created the project"),
+    AuditAction.PROJECT_UPDATE: _l("changed the project"),
+    AuditAction.PROJECT_REASSIGN: _l("moved assistance records to another project"),
 }
 #: the groups of actions the audit page filters by
 ACTION_GROUP_LABELS: dict[str, Any] = {

@@ -52,6 +52,9 @@ class AuditAction(ChoiceEnum):
     RETURNEE_DATA_REQUEST = "returnee.data_request"
     RETURNEE_DATA_DELIVERY = "returnee.data_delivery"
     DONOR_EXPORT = "export.donor_list"
+    PROJECT_CREATE = "project.create"
+    PROJECT_UPDATE = "project.update"
+    PROJECT_REASSIGN = "project.reassign"
     # reads: who saw personal data (recorded by audit.reads.record_read)
     RETURNEE_VIEW = "returnee.view"
     RETURNEE_EDIT_FORM = "returnee.edit_form"

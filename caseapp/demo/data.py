@@ -17,6 +17,7 @@ from caseapp.auth.models import Role, User
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
 from caseapp.demo.audit import seed_demo_audit
 from caseapp.demo.consent import seed_demo_consents
+from caseapp.demo.projects import seed_demo_projects
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
@@ -137,6 +138,7 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
     db.session.flush()
     seed_demo_consents(seed, on)
     seed_demo_audit(on=on, seed=seed)
+    seed_demo_projects(on)
     return made
 
 

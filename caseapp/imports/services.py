@@ -61,6 +61,7 @@ from caseapp.imports.validation import (
 )
 from caseapp.offices.queries import office_ids_by_name
 from caseapp.private_files import create_private_file
+from caseapp.projects.models import UNASSIGNED_CODE, Project
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from caseapp.returnees.rules import name_columns
 from caseapp.review.models import CaseReview
@@ -221,23 +222,24 @@ class _StagedRecord(NamedTuple):
 
 
 #: the columns of a returnee and of an assistance record that come from the file, in the staged order
-RETURNEE_COLUMNS_INSERTED = (*RETURNEE_FIELDS, "external_id", "search_name", "search_name_reversed")
-RECORD_COLUMNS = ("type_id", "provided_on", "status", "amount", "currency", "provider", "notes")
+RETURNEE_COLUMNS_INSERTED = (*RETURNEE_FIELDS, "external_id", "search_name", "search_name_reversed",
+                             "return_project_id")
+RECORD_COLUMNS = ("type_id", "provided_on", "status", "amount", "currency", "provider", "notes", "project_id")
 
 
 def _returnee_values(r: ReturneeRow) -> tuple:
     return (r.row, r.external_id, r.first_name, r.last_name, r.sex, r.date_of_birth.toordinal(),
             r.personal_number, r.phone, r.field_office_id, r.return_date.toordinal(), r.returned_from,
             r.vulnerabilities, r.consent, r.consent_withdrawn,
-            r.consent_date.toordinal() if r.consent_date else None, r.consent_method)
+            r.consent_date.toordinal() if r.consent_date else None, r.consent_method, r.return_project_id)
 
 
 def _returnee_row(values: tuple) -> ReturneeRow:
     (row, external_id, first, last, sex, born, number, phone, office_id, returned, country, codes, consent,
-     withdrawn, consent_on, method) = values
+     withdrawn, consent_on, method, project) = values
     return ReturneeRow(row, external_id, first, last, sex, date.fromordinal(born), number, phone, office_id,
                        date.fromordinal(returned), country, tuple(codes), tuple(consent), tuple(withdrawn),
-                       date.fromordinal(consent_on) if consent_on else None, method)
+                       date.fromordinal(consent_on) if consent_on else None, method, project)
 
 
 def import_files(actor: User | None, sources: list[Source], *, dry_run: bool = False,
@@ -281,6 +283,8 @@ class _ImportRun:
         self.chunk_rows = int(current_app.config.get("IMPORT_CHUNK_ROWS", CHUNK_SIZE))
         self.outcome = ImportOutcome()
         self.rules: RowRules | None = None
+        #: project id -> code, for the preview of a changed return project
+        self.project_codes: dict[int, str] = {}
         #: external ids of the returnees table -> first row; -> returnee id once known (None if new)
         self.file_rows: dict[str, int] = {}
         self.returnee_ids: dict[str, int | None] = {}
@@ -486,9 +490,13 @@ class _ImportRun:
                     self.problem(Problem("returnees", returnee.row, "external_id", returnee.external_id, _(
                         "This returnee was removed or moved to another office during the import.")))
                     continue
-                changes = _changes(current, returnee)
+                changes = _changes(current, returnee, self.project_codes)
                 if changes:
                     changed.append((returnee, current, changes))
+                    if len(self.outcome.updates) < UPDATES_SHOWN:
+                        self.outcome.updates.append(ReturneeUpdate(
+                            returnee.row, returnee.external_id, f"{returnee.first_name} {returnee.last_name}",
+                            changes))
                 else:
                     counts["returnees_unchanged"] += 1
             counts["returnees_updated"] += len(changed)
@@ -529,7 +537,11 @@ class _ImportRun:
             types={known.code: known for known in self.session.scalars(select(AssistanceType))},
             scope_office_id=self.scope,
             today=self.on,
+            project_ids={code.upper(): project_id for project_id, code in self.session.execute(
+                select(Project.id, Project.code))},
+            unassigned_project_id=self.session.scalar(select(Project.id).where(Project.code == UNASSIGNED_CODE)),
         )
+        self.project_codes = {project_id: code for code, project_id in self.rules.project_ids.items()}
         earlier = self._earlier_batches()
         for source in self.sources:
             self._check_table(source, staging)
@@ -586,7 +598,8 @@ class _ImportRun:
             keys = name_columns(row.first_name, row.last_name)
             return _returnee_values(row), self.returnee_insert.convert((
                 *(getattr(row, name) for name in RETURNEE_FIELDS), row.external_id,
-                keys["search_name"], keys["search_name_reversed"]))
+                keys["search_name"], keys["search_name_reversed"],
+                row.return_project_id or self.rules.unassigned_project_id))
         return row.row, row.returnee_external_id, self.record_insert.convert(
             tuple(getattr(row, name) for name in RECORD_COLUMNS))
 
@@ -686,7 +699,7 @@ class _ImportRun:
                 continue
             kept.append((returnee, current["id"]))
             self.returnee_ids[returnee.external_id] = current["id"]
-            changes = _changes(current, returnee)
+            changes = _changes(current, returnee, self.project_codes)
             if changes:
                 changed.append((returnee, current, changes))
             else:
@@ -744,7 +757,7 @@ class _ImportRun:
 
     def _existing_returnees(self, external_ids: list[str]) -> dict[str, dict]:
         columns = [returnee_table.c[name] for name in ("id", "external_id", "version", "updated_at",
-                                                        "updated_by_id", *RETURNEE_FIELDS)]
+                                                        "updated_by_id", "return_project_id", *RETURNEE_FIELDS)]
         rows = self.session.execute(select(*columns).where(returnee_table.c.external_id.in_(external_ids)))
         found = {row.external_id: dict(row._mapping) for row in rows}
         if found:
@@ -842,10 +855,12 @@ class _ImportRun:
             update(returnee_table).where(returnee_table.c.id == bindparam("_id"))
             .values({**{name: bindparam(name) for name in RETURNEE_FIELDS}, "search_name": bindparam("_search"),
                      "search_name_reversed": bindparam("_search_reversed"),
+                     "return_project_id": bindparam("_return_project"),
                      "version": bindparam("_version"), "updated_at": self.now, "updated_by_id": self.actor_id})
         )
         self.writer.execute(statement, [{
             **{name: getattr(r, name) for name in RETURNEE_FIELDS}, "_id": current["id"],
+            "_return_project": r.return_project_id or current["return_project_id"],
             **_name_params(r.first_name, r.last_name), "_version": current["version"] + 1,
         } for r, current, _changes in changed])
         rewritten = [(current["id"], r.vulnerabilities) for r, current, changes in changed
@@ -858,7 +873,8 @@ class _ImportRun:
             self.batch.replaced.append({
                 "id": current["id"], "version_after": current["version"] + 1,
                 "before": {name: _json_value(current[name]) for name in
-                           (*RETURNEE_FIELDS, "vulnerabilities", "version", "updated_at", "updated_by_id")},
+                           (*RETURNEE_FIELDS, "vulnerabilities", "version", "updated_at", "updated_by_id",
+                            "return_project_id")},
             })
 
     # --- assistance -----------------------------------------------------------------------------------
@@ -1104,12 +1120,15 @@ def _take_import_lock() -> bool:
     return bool(db.session.scalar(select(func.pg_try_advisory_xact_lock(IMPORT_LOCK_KEY))))
 
 
-def _changes(current: dict, returnee: ReturneeRow) -> dict[str, tuple[str, str]]:
+def _changes(current: dict, returnee: ReturneeRow, project_codes: dict[int, str]) -> dict[str, tuple[str, str]]:
     changes = {}
     for name in (*RETURNEE_FIELDS, "vulnerabilities"):
         old, new = current[name], getattr(returnee, name)
         if getattr(old, "value", old) != new:
             changes[name] = (_shown(old), _shown(new))
+    if returnee.return_project_id is not None and returnee.return_project_id != current["return_project_id"]:
+        changes["return_project"] = (project_codes.get(current["return_project_id"], ""),
+                                     project_codes.get(returnee.return_project_id, ""))
     return changes
 
 
@@ -1253,14 +1272,17 @@ def _restore_updated_returnees(replaced: list[dict]) -> None:
     if not replaced:
         return
     names = (*RETURNEE_FIELDS, "version", "updated_at", "updated_by_id")
+    # an import made before projects did not note the project of the return: that one stays as it is
     statement = (update(returnee_table).where(returnee_table.c.id == bindparam("_id"))
                  .values({name: bindparam(name) for name in names}
                          | {"search_name": bindparam("_search"),
-                            "search_name_reversed": bindparam("_search_reversed")}))
+                            "search_name_reversed": bindparam("_search_reversed"),
+                            "return_project_id": func.coalesce(bindparam("_return_project", type_=sa.Integer),
+                                                               returnee_table.c.return_project_id)}))
     values = []
     for entry in replaced:
         before = {name: _from_json(name, entry["before"][name]) for name in names}
-        values.append({**before, "_id": entry["id"],
+        values.append({**before, "_id": entry["id"], "_return_project": entry["before"].get("return_project_id"),
                        **_name_params(before["first_name"], before["last_name"])})
     db.session.execute(statement, values)
     ids = [entry["id"] for entry in replaced]

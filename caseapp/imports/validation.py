@@ -24,15 +24,18 @@ from caseapp.returnees.rules import normalise_personal_number, normalise_phone, 
 RETURNEE_COLUMNS = (
     "external_id", "first_name", "last_name", "sex", "date_of_birth", "personal_number", "phone",
     "field_office", "return_date", "returned_from", "vulnerabilities",
-    "consent", "consent_withdrawn", "consent_date", "consent_method",
+    "consent", "consent_withdrawn", "consent_date", "consent_method", "return_project",
 )
-#: columns a file may leave out (files made before consent per purpose still import)
-OPTIONAL_COLUMNS = {"consent", "consent_withdrawn", "consent_date", "consent_method"}
+#: columns a file may leave out (files made before consent per purpose, or before projects, still import)
+OPTIONAL_COLUMNS = {"consent", "consent_withdrawn", "consent_date", "consent_method", "return_project", "project"}
 CONSENT_PURPOSE_CODES = {p.value for p in ConsentPurpose}
 #: how a consent given in a file was taken down (signed_form when the cell is empty)
 CONSENT_METHOD_CODES = {ConsentMethod.SIGNED_FORM.value, ConsentMethod.VERBAL.value}
-ASSISTANCE_COLUMNS = ("returnee_external_id", "type", "date", "status", "amount", "currency", "provider", "notes")
+ASSISTANCE_COLUMNS = ("returnee_external_id", "type", "date", "status", "amount", "currency", "provider", "notes",
+                      "project")
 COLUMNS = {"returnees": RETURNEE_COLUMNS, "assistance": ASSISTANCE_COLUMNS}
+#: columns a file may leave out (files made before projects): the project codes. Present but empty: Unassigned;
+#: left out: Unassigned for new rows, and an existing returnee keeps the project of its return.
 
 #: lengths the database holds (the forms check them with Length validators)
 EXTERNAL_ID_MAX = 64
@@ -80,6 +83,8 @@ class ReturneeRow:
     consent_withdrawn: tuple[str, ...] = ()
     consent_date: date | None = None
     consent_method: str = ConsentMethod.SIGNED_FORM.value
+    #: the project credited with the return; None when the file has no return_project column
+    return_project_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -93,16 +98,35 @@ class AssistanceRow:
     currency: str | None
     provider: str
     notes: str
+    #: the project that paid (the Unassigned project's id when the cell is empty or the column left out)
+    project_id: int
 
 
 @dataclass
 class RowRules:
-    """What the rows are checked against: the offices, the catalog, the importer's office, today."""
+    """What the rows are checked against: the offices, the catalog, the projects, the importer's office,
+    today."""
 
     office_ids: dict[str, int]  # office name (English or Georgian, offices.queries.name_key) -> id
     types: dict[str, AssistanceType]  # catalog code -> type
     scope_office_id: int | None
     today: date
+    project_ids: dict[str, int] | None = None  # upper-cased project code -> id
+    unassigned_project_id: int | None = None
+
+    def project_id(self, table: str, row: int, column: str, cells: dict[str, str], problems: list) -> int | None:
+        """The project a cell names (empty: Unassigned); None when the column is left out or the code is
+        unknown (then a problem names the row)."""
+        if column not in cells:
+            return None
+        code = cells[column].strip()
+        if not code:
+            return self.unassigned_project_id
+        found = (self.project_ids or {}).get(code.upper())
+        if found is None:
+            problems.append(Problem(table, row, column, code, _(
+                "Unknown project code. The codes are on the Projects page (flask --app caseapp projects list).")))
+        return found
 
 
 class Columns:
@@ -237,6 +261,7 @@ def read_returnee(row: int, cells: dict[str, str], rules: RowRules) -> tuple[Ret
             "A personal number has exactly 11 digits. This one has 10: the spreadsheet probably dropped its "
             "leading 0. Format the column as Text and type the number again.")))
     phone = normalise_phone(cells["phone"])
+    return_project_id = rules.project_id(table, row, "return_project", cells, problems)
     errors = returnee_errors(
         first_name=first_name, last_name=last_name, sex=sex or None, date_of_birth=date_of_birth,
         return_date=return_date, personal_number=personal_number, phone=phone, returned_from=returned_from,
@@ -250,6 +275,7 @@ def read_returnee(row: int, cells: dict[str, str], rules: RowRules) -> tuple[Ret
         date_of_birth=date_of_birth, personal_number=personal_number, phone=phone, field_office_id=office_id,
         return_date=return_date, returned_from=returned_from, vulnerabilities=codes, consent=consent,
         consent_withdrawn=withdrawn, consent_date=consent_date, consent_method=consent_method,
+        return_project_id=return_project_id,
     ), []
 
 
@@ -321,6 +347,9 @@ def read_assistance(row: int, cells: dict[str, str], rules: RowRules) -> tuple[A
                                   known=", ".join(sorted(CURRENCY_CODES)))))
         currency = None
     provider, notes = cells["provider"], cells["notes"]
+    project_id = rules.project_id(table, row, "project", cells, problems)
+    if project_id is None and "project" not in cells:
+        project_id = rules.unassigned_project_id
     if assistance_type is not None:
         errors = assistance_errors(AssistanceInput(
             assistance_type=assistance_type, provided_on=provided_on,
@@ -336,4 +365,5 @@ def read_assistance(row: int, cells: dict[str, str], rules: RowRules) -> tuple[A
     return AssistanceRow(
         row=row, returnee_external_id=external_id, type_id=assistance_type.id, provided_on=provided_on, status=status,
         amount=amount, currency=currency if amount is not None else None, provider=provider, notes=notes,
+        project_id=project_id,
     ), []
