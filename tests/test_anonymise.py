@@ -211,6 +211,7 @@ def test_an_anonymised_record_says_so_on_screen(make, login, client, runner):
     assert "This record was anonymised on" in page.text
     assert "removed (age at return: " in page.text
     assert f"Anonymised person #{person.id}" in page.text
+    assert client.get(f"/returnees/{person.id}/edit").status_code == 302  # not edited back
     listing = client.get("/returnees/?status=closed")
     assert f"Anonymised person #{person.id}" in listing.text
 
