@@ -6,6 +6,7 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -210,6 +211,7 @@ def test_an_anonymised_record_says_so_on_screen(make, login, client, runner):
     assert "This record was anonymised on" in page.text
     assert "removed (age at return: " in page.text
     assert f"Anonymised person #{person.id}" in page.text
+    assert client.get(f"/returnees/{person.id}/edit").status_code == 302  # not edited back
     listing = client.get("/returnees/?status=closed")
     assert f"Anonymised person #{person.id}" in listing.text
 
@@ -321,3 +323,44 @@ def test_every_report_figure_is_the_same_after_anonymisation(make, people, entri
     anonymise(None, chosen, reason="test")
     db.session.commit()
     assert [_report(choice) for choice in choices] == before
+
+
+def test_on_postgresql_the_scrub_passes_a_trigger_that_refuses_other_updates(make, runner):
+    """The immutable change log (h16a) refuses UPDATE unless the transaction set caseapp.audit_scrub; the
+    anonymiser sets it through allow_audit_scrub(), and nothing else gets through."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the trigger is PostgreSQL's")
+    person = _closed_long_ago(make)
+    db.session.execute(
+        sa.text("""
+        CREATE OR REPLACE FUNCTION test_refuse_audit_update() RETURNS trigger AS $$
+        BEGIN
+          IF current_setting('caseapp.audit_scrub', true) IS DISTINCT FROM 'on' THEN
+            RAISE EXCEPTION 'the change log cannot be changed';
+          END IF;
+          RETURN NEW;
+        END $$ LANGUAGE plpgsql""")
+    )
+    db.session.execute(sa.text("DROP TRIGGER IF EXISTS test_refuse_audit_update ON audit_entry"))
+    db.session.execute(
+        sa.text(
+            "CREATE TRIGGER test_refuse_audit_update BEFORE UPDATE ON audit_entry "
+            "FOR EACH ROW EXECUTE FUNCTION test_refuse_audit_update()"
+        )
+    )
+    db.session.commit()
+    try:
+        with pytest.raises(sa.exc.DBAPIError):
+            db.session.execute(sa.text("UPDATE audit_entry SET label = 'x'"))
+        db.session.rollback()
+        assert runner.invoke(args=["anonymise"]).exit_code == 0
+        db.session.expire_all()
+        labels = db.session.scalars(sa.select(AuditEntry.label).where(AuditEntry.returnee_id == person.id)).all()
+        assert labels and all(label == f"Anonymised person #{person.id}" for label in labels)
+        with pytest.raises(sa.exc.DBAPIError):  # the setting was the transaction's own
+            db.session.execute(sa.text("UPDATE audit_entry SET label = 'x'"))
+        db.session.rollback()
+    finally:
+        db.session.execute(sa.text("DROP TRIGGER IF EXISTS test_refuse_audit_update ON audit_entry"))
+        db.session.execute(sa.text("DROP FUNCTION IF EXISTS test_refuse_audit_update()"))
+        db.session.commit()

@@ -265,6 +265,9 @@ def case_review_context(case) -> dict:
 @submitted_once
 def edit(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
+    if returnee.anonymised_at is not None:  # personal data are not written back under the retention policy
+        flash(_("This record is anonymised: its personal data cannot be edited."), "warning")
+        return redirect(url_for("returnees.show", returnee_id=returnee.id))
     form = ReturneeForm(obj=returnee if request.method == "GET" else None)
     if request.method == "GET":
         record_read(current_user, AuditAction.RETURNEE_EDIT_FORM, returnee)

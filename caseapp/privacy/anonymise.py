@@ -284,7 +284,22 @@ def _scrub_change_log(ids: list[int], keys: set[str], traces: re.Pattern | None)
         comment = None if own else _sub(entry.comment, traces)
         if (changes, label, comment) != (entry.changes, entry.label, entry.comment):
             entry.changes, entry.label, entry.comment = changes, label, comment
+        for name in _other_text_columns():  # what later versions of the log add (a search's words, ...)
+            value = getattr(entry, name)
+            scrubbed = _scrub(value, keys, traces, by_key=False)
+            if scrubbed != value:
+                setattr(entry, name, scrubbed)
     db.session.flush()
+
+
+def _other_text_columns() -> list[str]:
+    return [
+        column.key
+        for column in AuditEntry.__table__.columns
+        if isinstance(column.type, sa.String | sa.JSON)
+        and not isinstance(column.type, sa.Enum)
+        and column.key not in ("label", "changes", "comment", "entity_type", "user_name", "request_id")
+    ]
 
 
 def _sub(text: str | None, traces: re.Pattern | None) -> str | None:

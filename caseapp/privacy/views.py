@@ -40,6 +40,19 @@ def _page(returnee, request_form, delivery_form):
     )
 
 
+def _record_step(returnee, action: AuditAction, details: dict) -> None:
+    """A step of a data-subject request, in the returnee's history (what was done and when, not the data)."""
+    record_event(
+        current_user,
+        action,
+        entity_type="returnee",
+        entity_id=returnee.id,
+        returnee_id=returnee.id,
+        label=returnee.audit_label,
+        details=details,
+    )
+
+
 @bp.get("/returnees/<int:returnee_id>/own-data")
 @require(can_manage_cases)
 def own_data(returnee_id):
@@ -59,14 +72,10 @@ def own_data_file(returnee_id):
     if not form.validate_on_submit():
         return _page(returnee, form, DataDeliveryForm(prefix="delivery", delivered_on=today())), 400
     content, counts = subject_data_workbook(returnee)
-    record_event(
-        current_user,
+    _record_step(
+        returnee,
         AuditAction.RETURNEE_DATA_REQUEST,
-        entity_type="returnee",
-        entity_id=returnee.id,
-        returnee_id=returnee.id,
-        label=returnee.audit_label,
-        details={"received_on": form.received_on.data, "channel": form.channel.data or "", "rows": counts},
+        {"received_on": form.received_on.data, "channel": form.channel.data or "", "rows": counts},
     )
     return download(content, f"own-data-returnee-{returnee.id}-{today().isoformat()}.xlsx")
 
@@ -78,14 +87,10 @@ def own_data_delivery(returnee_id):
     form = DataDeliveryForm(prefix="delivery")
     if not form.validate_on_submit():
         return _page(returnee, DataRequestForm(prefix="request", received_on=today()), form), 400
-    record_event(
-        current_user,
+    _record_step(
+        returnee,
         AuditAction.RETURNEE_DATA_DELIVERY,
-        entity_type="returnee",
-        entity_id=returnee.id,
-        returnee_id=returnee.id,
-        label=returnee.audit_label,
-        details={"delivered_on": form.delivered_on.data, "method": form.method.data},
+        {"delivered_on": form.delivered_on.data, "method": form.method.data},
     )
     flash(_("The delivery of the file is recorded."), "success")
     return redirect(url_for("privacy.own_data", returnee_id=returnee.id))
