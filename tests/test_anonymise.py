@@ -32,6 +32,7 @@ from caseapp.returnees.models import Returnee
 from caseapp.review.models import CaseReview, ReviewOutcome
 from caseapp.timeutil import age_on, today
 from tests import factories
+from tests.conftest import REFERENCE_TABLES
 
 LONG_AGO = years_before(today(), 6)
 
@@ -284,8 +285,11 @@ def _report(choice) -> str:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(people=people_strategy, entries=records_strategy, choices=st.lists(filters_strategy, min_size=1, max_size=4))
 def test_every_report_figure_is_the_same_after_anonymisation(make, people, entries, choices):
+    if db.session.connection().dialect.name == "postgresql":
+        # the audit is append-only (a trigger refuses DELETE): the test database cleans it as conftest does
+        db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
     for table in reversed(db.metadata.sorted_tables):
-        if table.name not in ("field_office", "assistance_type"):
+        if table.name not in REFERENCE_TABLES:
             db.session.execute(table.delete())
     db.session.commit()
     stored = []

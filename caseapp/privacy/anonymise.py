@@ -30,6 +30,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from caseapp.audit.models import AuditAction, AuditEntry
+from caseapp.audit.reads import allow_audit_scrub
 from caseapp.audit.services import record_event
 from caseapp.extensions import db
 from caseapp.privacy.retention import DueReturnee
@@ -40,14 +41,6 @@ ROOT = "returnee"
 REMOVED = "[removed]"
 #: people per statement (IN lists stay well under the databases' parameter limits)
 CHUNK = 500
-
-
-def allow_audit_scrub() -> None:
-    """Let this transaction change change-log entries (PostgreSQL's trigger lets an UPDATE through only
-    with this transaction-local setting; SQLite has no trigger). Stands in for caseapp.audit's own
-    allow_audit_scrub() until that lands (h16a); then this calls it."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SELECT set_config('caseapp.audit_scrub', 'on', true)"))
 
 
 # --- which tables and columns ----------------------------------------------------------------------------
