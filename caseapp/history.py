@@ -347,7 +347,7 @@ def _changes(entry: AuditEntry, names: _Names) -> list[Change]:
         if _is_old_and_new(name, value, creation):
             old, new = (_format(name, v, entry, names, currency) for v in value)
             lines.append(Change(field_label(name), old, new))
-        elif not (creation and value in (None, "", [], False)):  # a creation lists what was given
+        elif not (creation and value in (None, "", [], False, {})):  # a creation lists what was given
             lines.append(Change(field_label(name), None, _format(name, value, entry, names, currency)))
     return lines
 
