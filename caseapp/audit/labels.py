@@ -43,6 +43,9 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.USER_PASSWORD: _l("changed their own password"),
     AuditAction.USER_LOCKED: _l("was locked after too many failed logins"),
     AuditAction.USER_UNLOCK: _l("unlocked the account"),
+    AuditAction.RETURNEE_MERGE: _l("merged a duplicate record of the person"),
+    AuditAction.RETURNEE_UNMERGE: _l("undid a merge of duplicate records"),
+    AuditAction.DUPLICATE_DECISION: _l("decided whether two records are the same person"),
 }
 #: entries that record a record's values (not [old, new] pairs)
 CREATIONS = {action for action in AuditAction if action.value.endswith(".create")} | {
@@ -54,6 +57,9 @@ CREATIONS = {action for action in AuditAction if action.value.endswith(".create"
     AuditAction.USER_LOCKED,
     AuditAction.USER_UNLOCK,
     AuditAction.USER_PASSWORD,
+    AuditAction.RETURNEE_MERGE,
+    AuditAction.RETURNEE_UNMERGE,
+    AuditAction.DUPLICATE_DECISION,
 }
 
 

@@ -14,6 +14,7 @@ from caseapp.extensions import db
 from caseapp.imports.validation import ASSISTANCE_COLUMNS, RETURNEE_COLUMNS
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
+from caseapp.returnees.queries import not_merged
 from caseapp.spreadsheets import csv_text, xlsx_bytes
 
 #: the cases sheet is for reading only: an import derives cases itself (and ignores this sheet)
@@ -28,6 +29,7 @@ def exported_external_id(returnee_id: int, external_id: str | None) -> str:
 
 
 def _in_office(query, office_id: int | None):
+    query = query.where(not_merged())  # a record merged into another one is not exported
     return query if office_id is None else query.where(Returnee.field_office_id == office_id)
 
 

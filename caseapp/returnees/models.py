@@ -60,6 +60,7 @@ class Returnee(Versioned, Audited, db.Model):
         sa.Index("ix_returnee_name", "last_name", "first_name", "id"),
         sa.Index("ix_returnee_name_birth", "search_name", "date_of_birth"),
         sa.Index("ix_returnee_name_reversed_birth", "search_name_reversed", "date_of_birth"),
+        sa.Index("ix_returnee_date_of_birth", "date_of_birth"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,6 +88,9 @@ class Returnee(Versioned, Audited, db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     #: the spreadsheet import that created this returnee (undoing it deletes the returnee)
     import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
+    #: set when this record was merged into another one (a duplicate of the same person, caseapp/duplicates):
+    #: the record is kept for the unmerge but is never listed, found or counted; its page leads to the survivor
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("returnee.id"), index=True)
 
     field_office: Mapped[FieldOffice] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
