@@ -32,7 +32,7 @@ def every_row():
         ignore = {"version", "updated_at"}
         rows = db.session.execute(sa.select(table)).mappings().all()
         found[table.name] = sorted(
-            (tuple(sorted((k, str(v)) for k, v in row.items() if k not in ignore)) for row in rows)
+            tuple(sorted((k, str(v)) for k, v in row.items() if k not in ignore)) for row in rows
         )
     return found
 

@@ -37,6 +37,7 @@ from caseapp.cases.models import CaseStatus
 from caseapp.cases.queries import assignable_caseworkers
 from caseapp.cases.services import open_new_case
 from caseapp.cases.workflow import CASE_TRANSITIONS
+from caseapp.duplicates.queries import merged_ids_of, merges_of
 from caseapp.extensions import db
 from caseapp.history import describe
 from caseapp.inputs import db_int
@@ -180,7 +181,9 @@ def create():
 def show(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
     case = returnee.current_case
-    history_query = select(AuditEntry).where(AuditEntry.returnee_id == returnee.id)
+    # the history of the records merged into this one is this person's history too (the change log is never
+    # rewritten by a merge)
+    history_query = select(AuditEntry).where(AuditEntry.returnee_id.in_([returnee.id, *merged_ids_of(returnee.id)]))
     history_total = count_rows(history_query)
     history = db.session.scalars(history_query.order_by(AuditEntry.id.desc()).limit(
         None if request.args.get("history") == "all" else HISTORY_SHOWN)).all()
@@ -202,6 +205,7 @@ def show(returnee_id):
         records=timeline(returnee),
         history=describe(history),
         history_total=history_total,
+        merges=merges_of(returnee),
         status_form=status_form,
         assign_form=assign_form,
         open_case_form=OpenCaseForm(prefix="open"),

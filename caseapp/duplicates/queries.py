@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from flask import abort
 from sqlalchemy import or_, select
 
-from caseapp.auth.models import Role, User
+from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
 from caseapp.duplicates.matching import MIN_SCORE, Match, Person, birth_dates_to_look_up, find_matches, matches_for
 from caseapp.duplicates.models import DuplicateDecision, PairDecision, ReturneeMerge
+from caseapp.duplicates.policies import can_find_duplicates
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee
@@ -27,20 +28,6 @@ PERSON_COLUMNS = (
     Returnee.external_id,
     Returnee.field_office_id,
 )
-
-
-def can_find_duplicates(user: User) -> bool:
-    """Supervisors (pairs that touch their office) and administrators (all offices) see the likely pairs."""
-    return user.is_authenticated and user.role in (Role.SUPERVISOR, Role.ADMIN)
-
-
-def can_merge_pair(user: User, first: Returnee, second: Returnee) -> bool:
-    """A supervisor merges two records of their own office; a pair of two offices waits for an administrator."""
-    if not user.is_authenticated:
-        return False
-    if user.role == Role.ADMIN:
-        return True
-    return user.role == Role.SUPERVISOR and first.field_office_id == second.field_office_id == user.field_office_id
 
 
 def person_of(returnee: Returnee) -> Person:

@@ -26,7 +26,7 @@ from caseapp.audit.services import actor_id, ensure_current, record_change, reco
 from caseapp.auth.models import User
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
 from caseapp.duplicates.models import DuplicateDecision, PairDecision, ReturneeMerge
-from caseapp.duplicates.queries import can_merge_pair
+from caseapp.duplicates.policies import can_merge_pair
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
