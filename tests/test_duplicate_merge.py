@@ -38,14 +38,35 @@ def every_row():
 
 
 def nodar_pair(make, *, second_case=False):
-    latin = make.returnee("Gori", first_name="Nodar", last_name="Tsereteli", date_of_birth=date(1985, 3, 7),
-                          personal_number="01001012345", phone="+995 599 11 22 33", external_id="HQ-1")
-    georgian = make.returnee("Gori", first_name="ნოდარ", last_name="წერეთელი", date_of_birth=date(1985, 7, 3),
-                             with_case=second_case, phone="599 44 55 66", vulnerabilities=["disability"])
+    latin = make.returnee(
+        "Gori",
+        first_name="Nodar",
+        last_name="Tsereteli",
+        date_of_birth=date(1985, 3, 7),
+        personal_number="01001012345",
+        phone="+995 599 11 22 33",
+        external_id="HQ-1",
+    )
+    georgian = make.returnee(
+        "Gori",
+        first_name="ნოდარ",
+        last_name="წერეთელი",
+        date_of_birth=date(1985, 7, 3),
+        with_case=second_case,
+        phone="599 44 55 66",
+        vulnerabilities=["disability"],
+    )
     make.record(latin, "business_counselling", on=date(2024, 4, 1))
     if not second_case:
-        db.session.add(Case(returnee=georgian, status=CaseStatus.CLOSED, opened_on=date(2023, 1, 1),
-                            closed_on=date(2023, 6, 1), closure_reason="lost_contact"))
+        db.session.add(
+            Case(
+                returnee=georgian,
+                status=CaseStatus.CLOSED,
+                opened_on=date(2023, 1, 1),
+                closed_on=date(2023, 6, 1),
+                closure_reason="lost_contact",
+            )
+        )
         db.session.commit()
     make.record(georgian, "reception", on=date(2024, 3, 2), amount="100")
     return latin, georgian
@@ -59,7 +80,9 @@ def test_every_reference_to_a_returnee_moves_or_is_kept_for_a_reason():
         if fk.column.table.name == "returnee"
     }
     moved = {(t.name, c.name) for t, c in referencing_columns()}
-    kept = {ref for ref in references if ref in KEPT or db.metadata.tables[ref[0]].c[ref[1]].info.get("merge") == "keep"}
+    kept = {
+        ref for ref in references if ref in KEPT or db.metadata.tables[ref[0]].c[ref[1]].info.get("merge") == "keep"
+    }
     assert moved | kept == references and not moved & kept
     assert {("reintegration_case", "returnee_id"), ("assistance_record", "returnee_id")} <= moved
 
@@ -68,8 +91,12 @@ def test_merge_moves_cases_and_assistance_keeps_the_other_record_and_unmerge_res
     admin = make.user(Role.ADMIN)
     latin, georgian = nodar_pair(make)
     before = every_row()
-    merge = merge_returnees(admin, latin, georgian, {"first_name": "other", "last_name": "other",
-                                                      "vulnerabilities": "other", "phone": "other"})
+    merge = merge_returnees(
+        admin,
+        latin,
+        georgian,
+        {"first_name": "other", "last_name": "other", "vulnerabilities": "other", "phone": "other"},
+    )
     db.session.commit()
     latin, georgian = db.session.get(Returnee, latin.id), db.session.get(Returnee, georgian.id)
     assert georgian.merged_into_id == latin.id and georgian.personal_number is None
@@ -120,7 +147,8 @@ def test_the_survivor_may_take_the_other_records_personal_number(make):
 def test_a_table_added_by_another_feature_moves_without_code_changes(make):
     admin = make.user(Role.ADMIN)
     visits = sa.Table(
-        "throwaway_visit", db.metadata,
+        "throwaway_visit",
+        db.metadata,
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("returnee_id", sa.ForeignKey("returnee.id"), nullable=False),
         sa.Column("purpose", sa.String(20), nullable=False),
@@ -130,11 +158,14 @@ def test_a_table_added_by_another_feature_moves_without_code_changes(make):
         visits.create(db.engine)
         first = make.returnee(first_name="Eka")
         second = make.returnee(first_name="Eka", with_case=False)
-        db.session.execute(visits.insert(), [
-            {"id": 1, "returnee_id": second.id, "purpose": "home"},
-            {"id": 2, "returnee_id": second.id, "purpose": "consent"},
-            {"id": 3, "returnee_id": first.id, "purpose": "consent"},
-        ])
+        db.session.execute(
+            visits.insert(),
+            [
+                {"id": 1, "returnee_id": second.id, "purpose": "home"},
+                {"id": 2, "returnee_id": second.id, "purpose": "consent"},
+                {"id": 3, "returnee_id": first.id, "purpose": "consent"},
+            ],
+        )
         merge = merge_returnees(admin, first, second)
         db.session.commit()
         owners = dict(db.session.execute(sa.select(visits.c.id, visits.c.returnee_id)).all())

@@ -37,7 +37,7 @@ from caseapp.cases.models import CaseStatus
 from caseapp.cases.queries import assignable_caseworkers
 from caseapp.cases.services import open_new_case
 from caseapp.cases.workflow import CASE_TRANSITIONS
-from caseapp.duplicates.queries import merged_ids_of, merges_of
+from caseapp.duplicates.queries import merged_ids_of, merges_of, registration_matches
 from caseapp.extensions import db
 from caseapp.history import describe
 from caseapp.inputs import db_int
@@ -130,7 +130,8 @@ def _form_input(form: ReturneeForm) -> ReturneeInput:
 
 def _register(form: ReturneeForm, confirm: bool):
     """Register the person and, when asked, open their first case: one use case of two features."""
-    returnee = register_returnee(current_user, _form_input(form), confirm_duplicate=confirm)
+    returnee = register_returnee(current_user, _form_input(form), confirm_duplicate=confirm,
+                                 find_matches=registration_matches)
     if form.open_case.data:
         open_new_case(current_user, returnee)
     return returnee
@@ -143,7 +144,8 @@ def _save_returnee(form: ReturneeForm, returnee=None):
         done = attempt(lambda: _register(form, confirm), form=form)
     else:
         done = attempt(lambda: update_returnee(current_user, returnee, _form_input(form),
-                                               expected_version=form.version.data, confirm_duplicate=confirm),
+                                               expected_version=form.version.data, confirm_duplicate=confirm,
+                                               find_matches=registration_matches),
                        form=form)
     context = {}
     if isinstance(done.failure, DuplicatePersonalNumber):
@@ -153,6 +155,8 @@ def _save_returnee(form: ReturneeForm, returnee=None):
         # The registration is undone; that other offices' returnees were shown stays on record.
         record_duplicate_lookup(current_user, done.failure.matches)
         context["possible_duplicates"] = done.failure.matches
+        context["duplicate_reasons"] = done.failure.reasons
+        context["exact_duplicate"] = done.failure.exact
         form.confirm_duplicate.data = "yes"
     elif done.stale is not None:
         context["stale"] = done.stale

@@ -225,3 +225,18 @@ def matches_for_rows(rows, session=None) -> dict[int, list[tuple[int, str, int, 
             if matches:
                 found[row.row] = matches
     return found
+
+
+def registration_matches(values, exclude_id: int | None) -> list[tuple[Returnee, list[str]]]:
+    """The registration form's duplicate check (returnees.services.MatchFinder): the existing records the
+    person being registered or edited likely duplicates, with the reasons in words."""
+    found = matches_for_new(
+        values.first_name,
+        values.last_name,
+        values.date_of_birth,
+        personal_number=values.personal_number,
+        phone=values.phone,
+        external_id=values.external_id,
+        exclude_id=exclude_id,
+    )
+    return [(returnee, [str(reason.label) for reason in found_match.reasons]) for returnee, found_match in found]
