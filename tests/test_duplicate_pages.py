@@ -15,6 +15,7 @@ from caseapp.extensions import db
 from caseapp.imports.exports import returnee_rows
 from caseapp.reports.counting import ReportFilters, build_report
 from caseapp.returnees.models import Returnee
+from tests.test_imports import files  # noqa: F401  (fixture)
 
 
 def register_form(make, **overrides):
@@ -191,3 +192,26 @@ def test_find_duplicates_command_prints_pairs_as_json_and_csv(runner, make):
     assert rows[0]["second_office"] == "Tbilisi"
     assert json.loads(runner.invoke(args=["find-duplicates", "--min-score", "90"]).stdout) == []
     assert runner.invoke(args=["find-duplicates", "--office", "Nowhere"]).exit_code != 0
+
+
+def test_import_preview_lists_likely_duplicates_without_blocking_the_import(make, files):
+    from tests.test_imports import returnee_row, run_import
+
+    existing = nodar(make)
+    make.returnee("Tbilisi", first_name="Zurab", last_name="Maisuradze", date_of_birth=date(1968, 5, 21))
+    caseworker = make.user(Role.CASEWORKER, "Gori")
+    paths = files(
+        returnees=[
+            returnee_row("NEW-1", first_name="ნოდარ", last_name="წერეთელი", sex="M", date_of_birth="1985-07-03"),
+            returnee_row("NEW-2", first_name="Zurab", last_name="Maisuradze", sex="M", date_of_birth="1969-05-21"),
+            returnee_row("NEW-3", first_name="Someone", last_name="Else"),
+        ]
+    )
+    preview = run_import(paths, actor=caseworker, dry_run=True)
+    assert preview.ok and preview.possible_duplicate_count == 2
+    nodar_match, zurab_match = preview.possible_duplicates
+    assert nodar_match.external_id == "NEW-1"
+    assert nodar_match.existing[0][:3] == (existing.id, "Nodar Tsereteli", "Gori")
+    assert "names match across scripts" in nodar_match.existing[0][3]
+    assert zurab_match.existing[0][:2] == (None, "")  # another office's record: named by its office only
+    assert run_import(paths, actor=caseworker).ok

@@ -32,13 +32,10 @@ class DuplicateDecision(db.Model):
     marks it for a merge (by an administrator when the records are of two offices)."""
 
     __tablename__ = "duplicate_decision"
-    __table_args__ = (
-        sa.UniqueConstraint("first_id", "second_id"),
-        sa.CheckConstraint("first_id < second_id", name="pair_ordered"),
-    )
+    __table_args__ = (sa.UniqueConstraint("first_id", "second_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: the pair, smaller id first
+    #: the pair, smaller id first (services.decide_pair and the merge order them)
     first_id: Mapped[int] = mapped_column(sa.ForeignKey("returnee.id", ondelete="CASCADE"), info=KEEP_ON_MERGE)
     second_id: Mapped[int] = mapped_column(
         sa.ForeignKey("returnee.id", ondelete="CASCADE"), index=True, info=KEEP_ON_MERGE

@@ -201,9 +201,9 @@ def matches_for_new(
     return [(existing[m.second.id], m) for m in found]
 
 
-def matches_for_rows(rows, session=None) -> dict[int, list[tuple[int, str, int, Match]]]:
+def matches_for_rows(rows, session=None) -> dict[int, list[Match]]:
     """For rows of an import (objects with row, first_name, last_name, date_of_birth, personal_number, phone):
-    {row number: [(returnee id, office name ...)]} of the existing records each likely duplicates. One query
+    {row number: [Match (second: the existing record)]} for the rows that likely duplicate one. One query
     per chunk of rows, through the birth-date index."""
     session = session or db.session
     rows = [r for r in rows if r.date_of_birth is not None]

@@ -43,6 +43,7 @@ from caseapp.audit.services import record_change
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
+from caseapp.duplicates.queries import matches_for_rows
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.imports.models import BatchStatus, ImportBatch
@@ -70,6 +71,8 @@ CHUNK_SIZE = 2000
 PROBLEMS_KEPT = 1_000
 #: updated returnees listed in the preview
 UPDATES_SHOWN = 200
+#: new returnees with a likely duplicate in the database listed in the preview
+MATCHES_SHOWN = 200
 #: the PostgreSQL advisory lock that lets one import (or undo) run at a time. Two runs of the same file
 #: at once (a double-clicked confirmation) would both find no earlier batch and both apply. SQLite needs
 #: no lock: the apply begins with BEGIN IMMEDIATE (database.py) and checks for an earlier batch again.
@@ -104,6 +107,18 @@ class ReturneeUpdate:
 
 
 @dataclass
+class ImportMatch:
+    """A new returnee of the file who may be a person already registered (the preview lists them; the import
+    is not blocked). `existing`: [(returnee id or None when of an office the importer may not open, name or
+    "", office name, reasons in words)]."""
+
+    row: int
+    external_id: str
+    name: str
+    existing: list[tuple[int | None, str, str, list[str]]]
+
+
+@dataclass
 class ImportOutcome:
     counts: dict[str, int] = field(default_factory=lambda: {
         "returnees_created": 0, "returnees_updated": 0, "returnees_unchanged": 0, "cases_created": 0,
@@ -111,6 +126,9 @@ class ImportOutcome:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     updates: list[ReturneeUpdate] = field(default_factory=list)
+    #: new returnees that may already be registered (duplicate finder), the first MATCHES_SHOWN
+    possible_duplicates: list[ImportMatch] = field(default_factory=list)
+    possible_duplicate_count: int = 0
     #: the batch written (None on a dry run or when refused)
     batch: ImportBatch | None = None
     #: an applied batch that imported the same file before
@@ -497,6 +515,8 @@ class _ImportRun:
             else:
                 self.outcome.counts["returnees_unchanged"] += 1
         self.outcome.counts["returnees_created"] += len(new_rows)
+        if not self.applying:
+            self._possible_duplicates(new_rows)
         self.outcome.counts["returnees_updated"] += len(changed)
         for returnee, current, changes in changed:
             if len(self.outcome.updates) < UPDATES_SHOWN:
@@ -514,6 +534,30 @@ class _ImportRun:
         self._insert_returnees([(r, ready[r.external_id]) for r in new_rows])
         self._update_returnees(changed)
         self._open_cases([(returnee_id, returnee) for returnee, returnee_id, _latest in caseless])
+
+    def _possible_duplicates(self, new_rows: list[ReturneeRow]) -> None:
+        """List the new rows that likely duplicate a registered person (names across scripts, swapped dates):
+        a warning in the preview, never a problem. Another office's record is named only by its office."""
+        found = matches_for_rows(new_rows, session=self.session)
+        offices = {office.id: office.name for office in self.session.scalars(select(FieldOffice))}
+        for returnee in new_rows:
+            matches = found.get(returnee.row)
+            if not matches:
+                continue
+            shown = []
+            for match in matches:
+                existing = match.second
+                if self.scope is not None and existing.field_office_id != self.scope:
+                    shown.append((None, "", offices.get(existing.field_office_id, ""),
+                                  [str(reason.label) for reason in match.reasons]))
+                else:
+                    shown.append((existing.id, f"{existing.first_name} {existing.last_name}",
+                                  offices.get(existing.field_office_id, ""),
+                                  [str(reason.label) for reason in match.reasons]))
+            self.outcome.possible_duplicate_count += 1
+            if len(self.outcome.possible_duplicates) < MATCHES_SHOWN:
+                self.outcome.possible_duplicates.append(ImportMatch(
+                    returnee.row, returnee.external_id, f"{returnee.first_name} {returnee.last_name}", shown))
 
     def _existing_returnees(self, external_ids: list[str]) -> dict[str, dict]:
         columns = [returnee_table.c[name] for name in ("id", "external_id", "version", "updated_at",

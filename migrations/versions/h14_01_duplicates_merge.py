@@ -46,7 +46,6 @@ def upgrade():
         ),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         sa.Column("decided_at", sa.DateTime(), nullable=False),
-        sa.CheckConstraint("first_id < second_id", name=op.f("ck_duplicate_decision_pair_ordered")),
         sa.ForeignKeyConstraint(
             ["decided_by_id"],
             ["user_account.id"],
