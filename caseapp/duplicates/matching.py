@@ -17,8 +17,9 @@ off; a similar name with the same date of birth; a same personal number or exter
 
 Blocking: a full comparison of 100,000 records is 5 billion pairs. Each record gets a few keys
 (`blocking_keys`): its personal number, phone and external id, and its date of birth with day and month in
-order of size, in its own year and the next (so equal, swapped and one-year-off dates share a key). Only
-records that share a key are compared; keys shared by more than MAX_BLOCK records (a placeholder phone, a
+order of size, in its own year and the next (so equal, swapped and one-year-off dates share a key), each
+with the initial of the first name and with that of the last name. Only records that share a key are
+compared; keys shared by more than MAX_BLOCK records (a placeholder phone, a
 default date of birth) are skipped, since they say nothing about identity.
 """
 
@@ -119,7 +120,21 @@ class Person:
         phone=None,
         external_id=None,
         field_office_id=None,
+        keys: tuple[str, str] | None = None,
     ) -> Person:
+        """`keys`: the name keys (first last, last first) when stored already (returnee.search_name ...)."""
+        if keys is not None:
+            return cls(
+                record_id,
+                first_name or "",
+                last_name or "",
+                date_of_birth,
+                personal_number or None,
+                phone or None,
+                external_id or None,
+                field_office_id,
+                *keys,
+            )
         first, last = name_key(first_name), name_key(last_name)
         return cls(
             record_id,
@@ -244,7 +259,10 @@ def birth_keys(born: date | None) -> list[str]:
 
 def blocking_keys(person: Person) -> list[str]:
     """The keys under which a record is compared with others (module docstring)."""
-    keys = birth_keys(person.date_of_birth)
+    # a date of birth alone never reaches MIN_SCORE: the names must be alike too, so a birth key is refined by
+    # the initial of the first name and, separately, of the last name (a typo rarely hits both initials)
+    initials = {person.forward[:1], person.backward[:1]} - {""}
+    keys = [birth + initial for birth in birth_keys(person.date_of_birth) for initial in sorted(initials)]
     if person.personal_number:
         keys.append("p" + person.personal_number)
     if phone := phone_key(person.phone):

@@ -27,6 +27,8 @@ PERSON_COLUMNS = (
     Returnee.phone,
     Returnee.external_id,
     Returnee.field_office_id,
+    Returnee.search_name,
+    Returnee.search_name_reversed,
 )
 
 
@@ -46,7 +48,12 @@ def person_of(returnee: Returnee) -> Person:
 def all_people() -> list[Person]:
     """Every record that is not merged away, as the matching reads it (one query)."""
     rows = db.session.execute(select(*PERSON_COLUMNS).where(not_merged()).order_by(Returnee.id))
-    return [Person.of(*row) for row in rows]
+    return [_person(row) for row in rows]
+
+
+def _person(row) -> Person:
+    """A Person of a PERSON_COLUMNS row, with the name keys stored in the row (not computed again)."""
+    return Person.of(*row[:8], keys=(row.search_name, row.search_name_reversed))
 
 
 def decided_pairs() -> dict[tuple[int, int], PairDecision]:
@@ -212,7 +219,7 @@ def matches_for_rows(rows, session=None) -> dict[int, list[Match]]:
         chunk = rows[start : start + 300]
         dates = sorted({d for r in chunk for d in birth_dates_to_look_up(r.date_of_birth)})
         existing = [
-            Person.of(*row)
+            _person(row)
             for row in session.execute(select(*PERSON_COLUMNS).where(Returnee.date_of_birth.in_(dates), not_merged()))
         ]
         by_date: dict = {}
