@@ -304,7 +304,7 @@ def merge_returnees(
         "merged_before": other_before,
         "moved_rows": len([m for m in moved if not m.get("stayed")]),
     }
-    for record in (survivor, other):
+    for record in (survivor, other):  # the before-states once, in the survivor's entry
         record_event(
             actor,
             AuditAction.RETURNEE_MERGE,
@@ -312,7 +312,7 @@ def merge_returnees(
             entity_id=record.id,
             returnee_id=record.id,
             label=record.audit_label,
-            details=details,
+            details=details if record is survivor else {"merge_id": merge.id, "survivor_id": survivor.id},
         )
     db.session.expire_all()  # the rows moved by UPDATE statements: relationships are read again
     return merge

@@ -35,6 +35,7 @@ from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import Page, requested_page
+from caseapp.returnees.models import Sex, Vulnerability
 from caseapp.submissions import submitted_once
 from caseapp.ui import label, localdate
 from caseapp.unit_of_work import attempt
@@ -245,14 +246,39 @@ def show_merge(merge_id):
     may_undo = can_merge_pair(current_user, merge.survivor, merge.merged) and (
         office_scope(current_user) is None or merge.merged_before["field_office_id"] == office_scope(current_user)
     )
+    fields = [f for f in MERGE_FIELDS if f != "consent"] + ["consent_given", "consent_date"]
+    offices = {office.id: office.label for office in db.session.scalars(select(FieldOffice))}
+    states = [
+        {field: _state_shown(merge.survivor_before, field, offices) for field in fields},
+        {field: _state_shown(merge.merged_before, field, offices) for field in fields},
+    ]
     return render_template(
         "duplicates/merge.html",
+        states=states,
         merge=merge,
         refusal=unmerge_refusal(merge),
         may_undo=may_undo,
         labels={**_field_labels(), "consent_given": _("Consent"), "consent_date": _("Consent date")},
-        fields=[f for f in MERGE_FIELDS if f != "consent"] + ["consent_given", "consent_date"],
+        fields=fields,
     )
+
+
+def _state_shown(state: dict, field: str, offices: dict[int, str]) -> str:
+    """A value of a merge's before-state as people read it."""
+    value = state.get(field)
+    if field == "consent_given":
+        return _("yes") if value else _("no")
+    if value in (None, "", []):
+        return "—"
+    if field in ("date_of_birth", "return_date", "consent_date"):
+        return localdate(date.fromisoformat(value))
+    if field == "sex":
+        return label(Sex(value))
+    if field == "field_office_id":
+        return offices.get(value, str(value))
+    if field == "vulnerabilities":
+        return ", ".join(label(Vulnerability(v)) for v in value)
+    return str(value)
 
 
 @bp.post("/merges/<int:merge_id>/unmerge")
