@@ -215,3 +215,24 @@ def test_import_preview_lists_likely_duplicates_without_blocking_the_import(make
     assert "names match across scripts" in nodar_match.existing[0][3]
     assert zurab_match.existing[0][:2] == (None, "")  # another office's record: named by its office only
     assert run_import(paths, actor=caseworker).ok
+
+
+def test_an_import_whose_returnee_was_merged_cannot_be_undone(make, files):
+    from caseapp.duplicates.services import merge_returnees
+    from caseapp.imports.models import ImportBatch
+    from caseapp.imports.services import undo_blockers
+    from tests.test_imports import returnee_row, run_import
+
+    existing = nodar(make)
+    run_import(
+        files(
+            returnees=[
+                returnee_row("NEW-1", first_name="ნოდარ", last_name="წერეთელი", sex="M", date_of_birth="1985-07-03")
+            ]
+        )
+    )
+    imported = db.session.scalar(sa.select(Returnee).where(Returnee.external_id == "NEW-1"))
+    merge_returnees(None, existing, imported)
+    db.session.commit()
+    blockers = undo_blockers(db.session.scalar(sa.select(ImportBatch)))
+    assert any("merges of duplicate records" in str(reason) for reason in blockers)

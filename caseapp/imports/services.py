@@ -43,6 +43,7 @@ from caseapp.audit.services import record_change
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
+from caseapp.duplicates.models import ReturneeMerge
 from caseapp.duplicates.queries import matches_for_rows
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
@@ -865,6 +866,7 @@ def undo_blockers(batch: ImportBatch) -> list[str]:
     own_returnees = select(returnee_table.c.id).where(returnee_table.c.import_batch_id == batch.id)
     own_cases = select(case_table.c.id).where(case_table.c.import_batch_id == batch.id)
     review_table = CaseReview.__table__
+    merge_table = ReturneeMerge.__table__
 
     def not_this_batch(table):
         return or_(table.c.import_batch_id.is_(None), table.c.import_batch_id != batch.id)
@@ -886,6 +888,10 @@ def undo_blockers(batch: ImportBatch) -> list[str]:
          lambda n: _("%(n)d assistance records were added since under cases it opened.", n=n)),
         (select(func.count()).where(review_table.c.case_id.in_(own_cases)),
          lambda n: _("%(n)d case reviews were made since on cases it opened.", n=n)),
+        # a merge keeps both records (and can be undone): the batch's returnees stay while it is recorded
+        (select(func.count()).where(or_(merge_table.c.survivor_id.in_(own_returnees),
+                                        merge_table.c.merged_id.in_(own_returnees))),
+         lambda n: _("%(n)d merges of duplicate records involve returnees it created.", n=n)),
     ]
     reasons = []
     for query, message in checks:
