@@ -236,3 +236,19 @@ def test_an_import_whose_returnee_was_merged_cannot_be_undone(make, files):
     db.session.commit()
     blockers = undo_blockers(db.session.scalar(sa.select(ImportBatch)))
     assert any("merges of duplicate records" in str(reason) for reason in blockers)
+
+
+def test_stepping_through_pairs_goes_on_after_a_decision(client, make, login):
+    first_pair = (nodar(make, phone="599 00 00 01"), georgian_nodar(make, with_case=False, phone="599 00 00 01"))
+    second_pair = (
+        make.returnee(first_name="Eka", last_name="Lomidze", date_of_birth=date(1990, 4, 4)),
+        make.returnee(first_name="Eka", last_name="Lomidze", date_of_birth=date(1990, 4, 4), with_case=False),
+    )
+    login(make.user(Role.SUPERVISOR, "Gori"))
+    start = client.get("/duplicates/next")
+    assert start.headers["Location"].endswith(f"/duplicates/{first_pair[0].id}/{first_pair[1].id}")
+    decided = client.post(f"/duplicates/{first_pair[0].id}/{first_pair[1].id}/decision", data={"decision": "not_same"})
+    then = client.get(decided.headers["Location"])
+    assert then.headers["Location"].endswith(f"/duplicates/{second_pair[0].id}/{second_pair[1].id}")
+    done = client.get(f"/duplicates/next?first={second_pair[0].id}&second={second_pair[1].id}")
+    assert done.headers["Location"].endswith("/duplicates/")

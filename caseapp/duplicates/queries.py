@@ -10,7 +10,15 @@ from sqlalchemy import or_, select
 
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
-from caseapp.duplicates.matching import MIN_SCORE, Match, Person, birth_dates_to_look_up, find_matches, matches_for
+from caseapp.duplicates.matching import (
+    MIN_SCORE,
+    Match,
+    Person,
+    birth_dates_to_look_up,
+    compare,
+    find_matches,
+    matches_for,
+)
 from caseapp.duplicates.models import DuplicateDecision, PairDecision, ReturneeMerge
 from caseapp.duplicates.policies import can_find_duplicates
 from caseapp.extensions import db
@@ -137,15 +145,17 @@ def pair_or_404(user: User, first_id: int, second_id: int) -> tuple[Returnee, Re
 
 
 def next_candidate(user: User, after: tuple[int, int] | None) -> Candidate | None:
-    """The pair after `after` in the user's list (the first one when `after` is gone or None): step through."""
+    """The pair after `after` in the user's list, best first (the first one when `after` is None): step
+    through. A pair just decided "not the same" has left the list; the next is the one that followed it."""
     candidates = candidates_for(user)
-    if not candidates:
-        return None
-    ids = [c.match.ids for c in candidates]
-    if after in ids:
-        position = ids.index(after) + 1
-        return candidates[position] if position < len(candidates) else None
-    return candidates[0]
+    if not candidates or after is None:
+        return candidates[0] if candidates else None
+    records = {r.id: r for r in db.session.scalars(select(Returnee).where(Returnee.id.in_(after)))}
+    if len(records) != 2:
+        return candidates[0]
+    score, _reasons = compare(person_of(records[after[0]]), person_of(records[after[1]]))
+    position = (-score, *sorted(after))
+    return next((c for c in candidates if (-c.match.score, *c.match.ids) > position), None)
 
 
 def decision_of(first_id: int, second_id: int) -> DuplicateDecision | None:
