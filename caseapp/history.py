@@ -83,9 +83,18 @@ FIELD_LABELS = {
     "moved_rows": _l("Rows moved"),
 }
 #: kept in the log for machines (checksums, ids already in the link), not shown
-HIDDEN_FIELDS = {"review_id", "returnees_sha256", "assistance_sha256", "revision",
-                 # a merge's before-states (caseapp/duplicates): its own page shows them side by side
-                 "survivor_before", "merged_before", "survivor_was", "merge_id", "pair"}
+HIDDEN_FIELDS = {
+    "review_id",
+    "returnees_sha256",
+    "assistance_sha256",
+    "revision",
+    # a merge's before-states (caseapp/duplicates): its own page shows them side by side
+    "survivor_before",
+    "merged_before",
+    "survivor_was",
+    "merge_id",
+    "pair",
+}
 DATE_FIELDS = {"date_of_birth", "return_date", "consent_date", "provided_on", "follow_up_on"}
 BOOLEAN_FIELDS = {"consent_given", "active", "carries_amount", "needs_approval"}
 LONG_TEXT_FIELDS = {"plan", "notes"}
