@@ -183,6 +183,8 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.cases.views import bp as cases_bp
     from caseapp.consent.views import bp as consent_bp
     from caseapp.demo.cli import register_demo_commands
+    from caseapp.duplicates.cli import register_duplicate_commands
+    from caseapp.duplicates.views import bp as duplicates_bp
     from caseapp.funding.views import bp as funding_bp
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
@@ -210,6 +212,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(projects_bp)
     app.register_blueprint(funding_bp)
+    app.register_blueprint(duplicates_bp)
     register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)
@@ -217,6 +220,7 @@ def register_blueprints(app: Flask) -> None:
     register_backup_commands(app)
     register_privacy_commands(app)
     register_project_commands(app)
+    register_duplicate_commands(app)
 
     register_healthz(app)
 
@@ -255,6 +259,7 @@ def register_template_helpers(app: Flask) -> None:
     from caseapp.auditlog import policies as auditlog_policies
     from caseapp.auth import policies as auth_policies
     from caseapp.cases import policies as case_policies
+    from caseapp.duplicates import policies as duplicate_policies
     from caseapp.imports import policies as import_policies
     from caseapp.projects import policies as project_policies
     from caseapp.ui import register_filters
@@ -267,6 +272,7 @@ def register_template_helpers(app: Flask) -> None:
         **import_policies.TEMPLATE_POLICIES,
         **auditlog_policies.TEMPLATE_POLICIES,
         **project_policies.TEMPLATE_POLICIES,
+        **duplicate_policies.TEMPLATE_POLICIES,
     }
 
     from caseapp.submissions import submit_key_field

@@ -92,6 +92,9 @@ FIELD_LABELS = {
     "report_filters": _l("Report filters"),
     "people": _l("People listed"),
     "problems": _l("Problems"),
+    "survivor_id": _l("Record that stays"),
+    "merged_id": _l("Merged record"),
+    "moved_rows": _l("Rows moved"),
 }
 #: the words of what a search asked (audit.reads.record_search's `asked`)
 ASKED_LABELS = {
@@ -125,7 +128,19 @@ LIST_LABELS = {
     "audit": _l("the audit log"),
 }
 #: kept in the log for machines (checksums, ids already in the link), not shown
-HIDDEN_FIELDS = {"review_id", "returnees_sha256", "assistance_sha256", "revision", "list"}  # list: in the sentence
+HIDDEN_FIELDS = {
+    "review_id",
+    "returnees_sha256",
+    "assistance_sha256",
+    "revision",
+    "list",  # in the sentence
+    # a merge's before-states (caseapp/duplicates): its own page shows them side by side
+    "survivor_before",
+    "merged_before",
+    "survivor_was",
+    "merge_id",
+    "pair",
+}
 DATE_FIELDS = {"date_of_birth", "return_date", "consent_date", "provided_on", "follow_up_on"}
 BOOLEAN_FIELDS = {"consent_given", "active", "carries_amount", "needs_approval"}
 LONG_TEXT_FIELDS = {"plan", "notes"}

@@ -98,6 +98,16 @@ ROUTES = [
     ("GET", "/healthz", dict(anonymous=200, caseworker=200, supervisor=200, manager=200, admin=200)),
     ("GET", "/account/password", dict(anonymous=302, caseworker=200, supervisor=200, manager=200, admin=200)),
     ("GET", "/account/sessions", dict(anonymous=302, caseworker=200, supervisor=200, manager=200, admin=200)),
+    # duplicates: supervisors (own office) and admins; {d} is a second record of {r}'s person
+    ("GET", "/duplicates/", dict(anonymous=302, caseworker=403, supervisor=200, manager=403, admin=200)),
+    ("GET", "/duplicates/next", dict(anonymous=302, caseworker=403, supervisor=302, manager=403, admin=302)),
+    ("GET", "/duplicates/{r}/{d}", dict(anonymous=302, caseworker=403, supervisor=200, manager=403, admin=200)),
+    # a decision without its value, a merge without the record that stays: refused, nothing written
+    ("POST", "/duplicates/{r}/{d}/decision", dict(anonymous=302, caseworker=403, supervisor=400, manager=403, admin=400)),
+    ("POST", "/duplicates/{r}/{d}/merge", dict(anonymous=302, caseworker=403, supervisor=400, manager=403, admin=400)),
+    ("GET", "/duplicates/merges/2147483000", dict(anonymous=302, caseworker=403, supervisor=404, manager=403, admin=404)),
+    ("POST", "/duplicates/merges/2147483000/unmerge",
+     dict(anonymous=302, caseworker=403, supervisor=404, manager=403, admin=404)),
     # {s} is another user's session: nobody ends it but its owner
     ("POST", "/account/sessions/{s}/end", dict(anonymous=302, caseworker=404, supervisor=404, manager=404, admin=404)),
     ("POST", "/account/sessions/end-others", dict(anonymous=302, caseworker=302, supervisor=302, manager=302, admin=302)),
@@ -124,6 +134,7 @@ def records_in(make, office: str) -> dict[str, int]:
     from caseapp.review.models import CaseReview, ReviewOutcome
 
     person = make.returnee(office)
+    duplicate = make.returnee(office, first_name=person.first_name, with_case=False)
     entry = make.record(person, "business_grant", status="requested", amount="3000")
     other = make.user(Role.CASEWORKER, office)
     entry.recorded_by_id = entry.requested_by_id = other.id
@@ -132,7 +143,7 @@ def records_in(make, office: str) -> dict[str, int]:
     other_session = LoginSession(user_id=other.id, token_hash=f"{other.id:064d}", access_stamp=other.access_stamp)
     db.session.add_all([review, batch, other_session])
     db.session.commit()
-    return {"r": person.id, "c": person.current_case.id, "a": entry.id, "v": review.id, "b": batch.id,
+    return {"r": person.id, "d": duplicate.id, "c": person.current_case.id, "a": entry.id, "v": review.id, "b": batch.id,
             "s": other_session.id,
             "o": make.office(office).id, "t": make.assistance_type("training").id, "u": other.id,
             "p": make.project(offices=[office], budgets={"EUR": "5000"}).id}

@@ -62,6 +62,9 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.PROJECT_CREATE: _l("created the project"),
     AuditAction.PROJECT_UPDATE: _l("changed the project"),
     AuditAction.PROJECT_REASSIGN: _l("moved assistance records to another project"),
+    AuditAction.RETURNEE_MERGE: _l("merged a duplicate record of the person"),
+    AuditAction.RETURNEE_UNMERGE: _l("undid a merge of duplicate records"),
+    AuditAction.DUPLICATE_DECISION: _l("decided whether two records are the same person"),
 }
 #: the groups of actions the audit page filters by
 ACTION_GROUP_LABELS: dict[str, Any] = {
@@ -85,6 +88,9 @@ CREATIONS = (
         AuditAction.RETURNEE_DATA_REQUEST,
         AuditAction.RETURNEE_DATA_DELIVERY,
         AuditAction.DONOR_EXPORT,
+        AuditAction.RETURNEE_MERGE,
+        AuditAction.RETURNEE_UNMERGE,
+        AuditAction.DUPLICATE_DECISION,
     }
     | READ_ACTIONS
     | SIGN_IN_ACTIONS

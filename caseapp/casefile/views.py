@@ -43,6 +43,7 @@ from caseapp.cases.workflow import CASE_TRANSITIONS
 from caseapp.consent.forms import RegistrationConsentFields
 from caseapp.consent.rules import consent_history, current_consents
 from caseapp.consent.services import record_initial_consents
+from caseapp.duplicates.queries import merged_ids_of, merges_of, registration_matches
 from caseapp.extensions import db
 from caseapp.history import describe
 from caseapp.inputs import db_int
@@ -156,7 +157,9 @@ def _return_project_choices(form: ReturneeForm, returnee=None) -> None:
 
 def _register(form: ReturneeForm, confirm: bool):
     """Register the person and, when asked, open their first case: one use case of two features."""
-    returnee = register_returnee(current_user, _form_input(form), confirm_duplicate=confirm)
+    returnee = register_returnee(
+        current_user, _form_input(form), confirm_duplicate=confirm, find_matches=registration_matches
+    )
     if form.consent_purposes.data:
         record_initial_consents(
             current_user, returnee, form.consent_purposes.data, form.consent_date.data, form.consent_method.data
@@ -173,7 +176,8 @@ def _save_returnee(form: ReturneeForm, returnee=None):
         done = attempt(lambda: _register(form, confirm), form=form)
     else:
         done = attempt(lambda: update_returnee(current_user, returnee, _form_input(form),
-                                               expected_version=form.version.data, confirm_duplicate=confirm),
+                                               expected_version=form.version.data, confirm_duplicate=confirm,
+                                               find_matches=registration_matches),
                        form=form)
     context = {}
     if isinstance(done.failure, DuplicatePersonalNumber):
@@ -183,6 +187,8 @@ def _save_returnee(form: ReturneeForm, returnee=None):
         # The registration is undone; that other offices' returnees were shown stays on record.
         record_duplicate_lookup(current_user, done.failure.matches)
         context["possible_duplicates"] = done.failure.matches
+        context["duplicate_reasons"] = done.failure.reasons
+        context["exact_duplicate"] = done.failure.exact
         form.confirm_duplicate.data = "yes"
     elif done.stale is not None:
         context["stale"] = done.stale
@@ -213,7 +219,11 @@ def show(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
     record_read(current_user, AuditAction.RETURNEE_VIEW, returnee)
     case = returnee.current_case
-    history_query = select(AuditEntry).where(AuditEntry.returnee_id == returnee.id, is_work_entry())
+    # the history of the records merged into this one is this person's history too (the change log is never
+    # rewritten by a merge)
+    history_query = select(AuditEntry).where(
+        AuditEntry.returnee_id.in_([returnee.id, *merged_ids_of(returnee.id)]), is_work_entry()
+    )
     history_total = count_rows(history_query)
     history = db.session.scalars(history_query.order_by(AuditEntry.id.desc()).limit(
         None if request.args.get("history") == "all" else HISTORY_SHOWN)).all()
@@ -236,6 +246,7 @@ def show(returnee_id):
         history=describe(history),
         history_total=history_total,
         file_access=file_access(returnee.id) if can_see_file_access(current_user) else None,
+        merges=merges_of(returnee),
         status_form=status_form,
         assign_form=assign_form,
         open_case_form=OpenCaseForm(prefix="open"),

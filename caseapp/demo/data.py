@@ -17,6 +17,8 @@ from caseapp.auth.models import Role, User
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
 from caseapp.demo.audit import seed_demo_audit
 from caseapp.demo.consent import seed_demo_consents
+from caseapp.demo.duplicates import PEOPLE as DUPLICATE_PEOPLE
+from caseapp.demo.duplicates import seed_duplicates
 from caseapp.demo.projects import seed_demo_projects
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
@@ -90,7 +92,9 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
         staff_by_office.setdefault(user.field_office_id, []).append(user)
     start = on - timedelta(days=3 * 365)
     made = 0
-    for n in range(count):
+    # the demo duplicates (caseapp/demo/duplicates.py) are invented returnees too: part of `count`
+    with_duplicates = count >= 50
+    for n in range(count - len(DUPLICATE_PEOPLE) if with_duplicates else count):
         office = rng.choices(offices, weights=[3 if o.name in ("Tbilisi", "Gori") else 1 for o in offices])[0]
         sex = rng.choice([Sex.FEMALE, Sex.MALE])
         first = rng.choice(FEMALE_NAMES if sex == Sex.FEMALE else MALE_NAMES)
@@ -136,9 +140,11 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
         _demo_assistance(rng, returnee, case, types, worker, on)
         made += 1
     db.session.flush()
+    if with_duplicates:
+        made += seed_duplicates(on)
     seed_demo_consents(seed, on)
-    seed_demo_audit(on=on, seed=seed)
     seed_demo_projects(on)
+    seed_demo_audit(on=on, seed=seed)
     return made
 
 

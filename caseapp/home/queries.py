@@ -9,6 +9,7 @@ from caseapp.auth.models import User
 from caseapp.cases.models import Case, CaseStatus
 from caseapp.extensions import db
 from caseapp.returnees.models import Returnee
+from caseapp.returnees.queries import not_merged
 
 
 def my_open_cases(user: User, limit: int = 50):
@@ -54,7 +55,7 @@ def office_caseload(office_id: int):
 
 def headline_totals() -> dict[str, int]:
     """Country-wide counts for the manager's home page: persons, not events, where persons are meant."""
-    returnees = db.session.scalar(select(func.count(Returnee.id)))
+    returnees = db.session.scalar(select(func.count(Returnee.id)).where(not_merged()))
     assisted = db.session.scalar(
         select(func.count(distinct(AssistanceRecord.returnee_id)))
         .where(AssistanceRecord.status == AssistanceStatus.DELIVERED)

@@ -18,6 +18,7 @@ from caseapp.offices.models import FieldOffice
 from caseapp.offices.queries import find_office
 from caseapp.projects.models import UNASSIGNED_CODE, Project
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
+from caseapp.returnees.queries import not_merged
 from caseapp.spreadsheets import RowTally, csv_text, xlsx_bytes
 
 #: the cases sheet is for reading only: an import derives cases itself (and ignores this sheet)
@@ -37,6 +38,7 @@ def _project_cell(code: str) -> str:
 
 
 def _in_office(query, office_id: int | None):
+    query = query.where(not_merged())  # a record merged into another one is not exported
     return query if office_id is None else query.where(Returnee.field_office_id == office_id)
 
 

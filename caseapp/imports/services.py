@@ -46,6 +46,8 @@ from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
 from caseapp.consent.models import ConsentRecord
+from caseapp.duplicates.models import ReturneeMerge
+from caseapp.duplicates.queries import matches_for_rows
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.imports.models import BatchStatus, ImportBatch
@@ -59,6 +61,7 @@ from caseapp.imports.validation import (
     read_assistance,
     read_returnee,
 )
+from caseapp.offices.models import FieldOffice
 from caseapp.offices.queries import office_ids_by_name
 from caseapp.private_files import create_private_file
 from caseapp.projects.models import UNASSIGNED_CODE, Project
@@ -76,6 +79,8 @@ CHUNK_SIZE = 2000
 PROBLEMS_KEPT = 1_000
 #: updated returnees listed in the preview
 UPDATES_SHOWN = 200
+#: new returnees with a likely duplicate in the database listed in the preview
+MATCHES_SHOWN = 200
 #: the PostgreSQL advisory lock that lets one import (or undo) run at a time. Two runs of the same file
 #: at once (a double-clicked confirmation) would both find no earlier batch and both apply. SQLite needs
 #: no lock: the apply begins with BEGIN IMMEDIATE (database.py) and checks for an earlier batch again.
@@ -111,6 +116,18 @@ class ReturneeUpdate:
 
 
 @dataclass
+class ImportMatch:
+    """A new returnee of the file who may be a person already registered (the preview lists them; the import
+    is not blocked). `existing`: [(returnee id or None when of an office the importer may not open, name or
+    "", office name, reasons in words)]."""
+
+    row: int
+    external_id: str
+    name: str
+    existing: list[tuple[int | None, str, str, list[str]]]
+
+
+@dataclass
 class ImportOutcome:
     counts: dict[str, int] = field(default_factory=lambda: {
         "returnees_created": 0, "returnees_updated": 0, "returnees_unchanged": 0, "cases_created": 0,
@@ -118,6 +135,9 @@ class ImportOutcome:
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     updates: list[ReturneeUpdate] = field(default_factory=list)
+    #: new returnees that may already be registered (duplicate finder), the first MATCHES_SHOWN
+    possible_duplicates: list[ImportMatch] = field(default_factory=list)
+    possible_duplicate_count: int = 0
     #: the batch written (None on a dry run or when refused)
     batch: ImportBatch | None = None
     #: an applied batch that imported the same file before
@@ -705,6 +725,8 @@ class _ImportRun:
             else:
                 self.outcome.counts["returnees_unchanged"] += 1
         self.outcome.counts["returnees_created"] += len(new_rows)
+        if not self.applying:
+            self._possible_duplicates(new_rows)
         self.outcome.counts["returnees_updated"] += len(changed)
         for returnee, current, changes in changed:
             if len(self.outcome.updates) < UPDATES_SHOWN:
@@ -754,6 +776,29 @@ class _ImportRun:
                                      "import_batch_id": self.batch.id})
         for chunk in chunked(rows, CHUNK_SIZE):
             self.writer.execute(insert(consent_table), chunk)
+    def _possible_duplicates(self, new_rows: list[ReturneeRow]) -> None:
+        """List the new rows that likely duplicate a registered person (names across scripts, swapped dates):
+        a warning in the preview, never a problem. Another office's record is named only by its office."""
+        found = matches_for_rows(new_rows, session=self.session)
+        offices = {office.id: office.name for office in self.session.scalars(select(FieldOffice))}
+        for returnee in new_rows:
+            matches = found.get(returnee.row)
+            if not matches:
+                continue
+            shown = []
+            for match in matches:
+                existing = match.second
+                if self.scope is not None and existing.field_office_id != self.scope:
+                    shown.append((None, "", offices.get(existing.field_office_id, ""),
+                                  [str(reason.label) for reason in match.reasons]))
+                else:
+                    shown.append((existing.id, f"{existing.first_name} {existing.last_name}",
+                                  offices.get(existing.field_office_id, ""),
+                                  [str(reason.label) for reason in match.reasons]))
+            self.outcome.possible_duplicate_count += 1
+            if len(self.outcome.possible_duplicates) < MATCHES_SHOWN:
+                self.outcome.possible_duplicates.append(ImportMatch(
+                    returnee.row, returnee.external_id, f"{returnee.first_name} {returnee.last_name}", shown))
 
     def _existing_returnees(self, external_ids: list[str]) -> dict[str, dict]:
         columns = [returnee_table.c[name] for name in ("id", "external_id", "version", "updated_at",
@@ -1178,6 +1223,7 @@ def undo_blockers(batch: ImportBatch) -> list[str]:
     own_returnees = select(returnee_table.c.id).where(returnee_table.c.import_batch_id == batch.id)
     own_cases = select(case_table.c.id).where(case_table.c.import_batch_id == batch.id)
     review_table = CaseReview.__table__
+    merge_table = ReturneeMerge.__table__
 
     def not_this_batch(table):
         return or_(table.c.import_batch_id.is_(None), table.c.import_batch_id != batch.id)
@@ -1201,6 +1247,10 @@ def undo_blockers(batch: ImportBatch) -> list[str]:
          lambda n: _("%(n)d case reviews were made since on cases it opened.", n=n)),
         (select(func.count()).where(consent_table.c.returnee_id.in_(own_returnees), not_this_batch(consent_table)),
          lambda n: _("%(n)d consent decisions were recorded since for returnees it created.", n=n)),
+        # a merge keeps both records (and can be undone): the batch's returnees stay while it is recorded
+        (select(func.count()).where(or_(merge_table.c.survivor_id.in_(own_returnees),
+                                        merge_table.c.merged_id.in_(own_returnees))),
+         lambda n: _("%(n)d merges of duplicate records involve returnees it created.", n=n)),
     ]
     reasons = []
     for query, message in checks:

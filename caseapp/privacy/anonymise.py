@@ -131,6 +131,8 @@ def blank_value(column: sa.Column):
         return None
     if isinstance(column.type, sa.String):
         return ""
+    if isinstance(column.type, sa.JSON):  # a record's values kept as JSON (a merge's before-states): none left
+        return {}
     raise ValueError(f"{column.table.name}.{column.name} is personal, NOT NULL and not text: give it a rule")
 
 

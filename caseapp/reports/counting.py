@@ -48,7 +48,7 @@ from caseapp.inputs import db_int
 from caseapp.language import local_name
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
-from caseapp.returnees.queries import scoped_returnees
+from caseapp.returnees.queries import not_merged, scoped_returnees
 
 DELIVERED = (AssistanceStatus.DELIVERED,)
 #: what the pipeline view shows: asked for or agreed, not yet given
@@ -275,7 +275,7 @@ def returnee_conditions(filters: ReportFilters) -> list:
 def returned_conditions(filters: ReportFilters) -> list:
     """Returned persons: return date in the period."""
     return [Returnee.return_date >= filters.date_from, Returnee.return_date <= filters.date_to,
-            *returnee_conditions(filters)]
+            not_merged(), *returnee_conditions(filters)]
 
 
 def record_only_conditions(filters: ReportFilters, *, statuses=DELIVERED, type_id: int | None = None,

@@ -69,6 +69,7 @@ class Returnee(Versioned, Audited, db.Model):
         sa.Index("ix_returnee_name", "last_name", "first_name", "id"),
         sa.Index("ix_returnee_name_birth", "search_name", "date_of_birth"),
         sa.Index("ix_returnee_name_reversed_birth", "search_name_reversed", "date_of_birth"),
+        sa.Index("ix_returnee_date_of_birth", "date_of_birth"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,6 +102,9 @@ class Returnee(Versioned, Audited, db.Model):
     return_project_id: Mapped[int] = mapped_column(
         sa.ForeignKey("project.id"), index=True, default=unassigned_project_id()
     )
+    #: set when this record was merged into another one (a duplicate of the same person, caseapp/duplicates):
+    #: the record is kept for the unmerge but is never listed, found or counted; its page leads to the survivor
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("returnee.id"), index=True)
 
     field_office: Mapped[FieldOffice] = relationship()
     return_project: Mapped[Project] = relationship()

@@ -1,7 +1,7 @@
 """Read-side queries for returnees, every one scoped to what the user may see."""
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, redirect, request, url_for
 from sqlalchemy import Select, false, or_, select, union_all
 from sqlalchemy.orm import aliased
 
@@ -14,9 +14,16 @@ from caseapp.returnees.models import Returnee
 from caseapp.returnees.rules import normalise_name
 
 
+def not_merged():
+    """The condition every list, search, export and figure puts on returnees: a record merged into another
+    one (a duplicate of the same person, caseapp/duplicates) is kept for the unmerge, never shown or counted."""
+    return Returnee.merged_into_id.is_(None)
+
+
 def scoped_returnees(user: User) -> Select:
-    """SELECT of the returnees this user may see by name: none for managers, one office for office staff."""
-    query = select(Returnee)
+    """SELECT of the returnees this user may see by name: none for managers, one office for office staff;
+    never a record merged into another one."""
+    query = select(Returnee).where(not_merged())
     if not sees_personal_data(user):
         return query.where(false())
     scope = office_scope(user)
@@ -29,8 +36,23 @@ def get_returnee_or_404(returnee_id: int, user: User) -> Returnee:
     """Load a returnee the user may see; anything else is 'not found', never 'forbidden' (no probing)."""
     returnee = db.session.scalar(scoped_returnees(user).where(Returnee.id == returnee_id))
     if returnee is None:
+        survivor = merged_survivor(returnee_id)
+        if survivor is not None and request.method == "GET" and request.view_args:
+            visible = db.session.scalar(scoped_returnees(user).where(Returnee.id == survivor.id))
+            if visible is not None:  # a merged record's page leads to the record it was merged into
+                abort(redirect(url_for(request.endpoint, **{**request.view_args, "returnee_id": survivor.id})))
         abort(404)
     return returnee
+
+
+def merged_survivor(returnee_id: int) -> Returnee | None:
+    """The record a merged record was merged into (following later merges), or None if it was not merged."""
+    returnee = db.session.get(Returnee, returnee_id)
+    survivor, seen = None, set()
+    while returnee is not None and returnee.merged_into_id is not None and returnee.id not in seen:
+        seen.add(returnee.id)
+        returnee = survivor = db.session.get(Returnee, returnee.merged_into_id)
+    return survivor
 
 
 def text_search_ids(text: str):
@@ -65,6 +87,7 @@ def find_same_name_and_birth(first_name: str, last_name: str, date_of_birth, exc
     query = select(Returnee).where(
         or_(Returnee.search_name == key, Returnee.search_name_reversed == key),
         Returnee.date_of_birth == date_of_birth,
+        not_merged(),
     )
     if exclude_id:
         query = query.where(Returnee.id != exclude_id)

@@ -1,6 +1,7 @@
 """Use cases that write returnees. Each changes objects, flushes and logs; the view commits."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,11 +47,19 @@ class ReturneeInput:
 
 
 class PossibleDuplicate(ValidationFailed):
-    """A returnee with the same name and date of birth exists; the user must confirm (no field is wrong)."""
+    """A returnee who may be the same person exists; the user must confirm (no field is wrong). `reasons`:
+    {returnee id: [why, in words]} from the duplicate finder; `exact`: one has the same name and birth date."""
 
-    def __init__(self, matches: list[Returnee]):
+    def __init__(self, matches: list[Returnee], reasons: dict[int, list[str]] | None = None, exact: bool = True):
         super().__init__({})
         self.matches = matches
+        self.reasons = reasons or {}
+        self.exact = exact
+
+
+#: find_matches(values, exclude_id) -> [(returnee, [reason in words, ...])]: the duplicate finder (above
+#: this feature) passed in by the page that registers, so the warning names matches across scripts too
+MatchFinder = Callable[["ReturneeInput", int | None], list[tuple[Returnee, list[str]]]]
 
 
 class DuplicatePersonalNumber(ValidationFailed):
@@ -72,7 +81,8 @@ def _clean(values: ReturneeInput) -> ReturneeInput:
     return values
 
 
-def _check(actor: User, values: ReturneeInput, existing: Returnee | None, confirm_duplicate: bool) -> None:
+def _check(actor: User, values: ReturneeInput, existing: Returnee | None, confirm_duplicate: bool,
+           find_matches: MatchFinder | None = None) -> None:
     errors = returnee_errors(
         first_name=values.first_name, last_name=values.last_name, sex=values.sex,
         date_of_birth=values.date_of_birth, return_date=values.return_date,
@@ -113,9 +123,16 @@ def _check(actor: User, values: ReturneeInput, existing: Returnee | None, confir
                 values.first_name, values.last_name, values.date_of_birth,
                 exclude_id=existing.id if existing else None,
             )
+            exact = list(matches)
+            reasons: dict[int, list[str]] = {}
+            if find_matches is not None:
+                for match, why in find_matches(values, existing.id if existing else None):
+                    if match not in matches:
+                        matches.append(match)
+                    reasons[match.id] = why
             shown = duplicates_shown_to(actor, matches)
             if shown:
-                raise PossibleDuplicate(shown)
+                raise PossibleDuplicate(shown, reasons, exact=any(m in shown for m in exact))
 
 
 def _apply(returnee: Returnee, values: ReturneeInput) -> None:
@@ -133,10 +150,12 @@ def _apply(returnee: Returnee, values: ReturneeInput) -> None:
     ]
 
 
-def register_returnee(actor: User, values: ReturneeInput, *, confirm_duplicate: bool = False) -> Returnee:
-    """Register a person; opening their first case is the cases feature's (casefile composes both)."""
+def register_returnee(actor: User, values: ReturneeInput, *, confirm_duplicate: bool = False,
+                      find_matches: MatchFinder | None = None) -> Returnee:
+    """Register a person; opening their first case is the cases feature's (casefile composes both).
+    `find_matches`: the duplicate finder, whose matches (across scripts, swapped dates) are warned about too."""
     values = _clean(values)
-    _check(actor, values, None, confirm_duplicate)
+    _check(actor, values, None, confirm_duplicate, find_matches)
     returnee = Returnee(created_by_id=actor_id(actor), updated_by_id=actor_id(actor))
     _apply(returnee, values)
     db.session.add(returnee)
@@ -145,10 +164,10 @@ def register_returnee(actor: User, values: ReturneeInput, *, confirm_duplicate: 
 
 
 def update_returnee(actor: User, returnee: Returnee, values: ReturneeInput, *, expected_version: int,
-                    confirm_duplicate: bool = False) -> Returnee:
+                    confirm_duplicate: bool = False, find_matches: MatchFinder | None = None) -> Returnee:
     ensure_current(returnee, expected_version)
     values = _clean(values)
-    _check(actor, values, returnee, confirm_duplicate)
+    _check(actor, values, returnee, confirm_duplicate, find_matches)
     before = snapshot(returnee)
     _apply(returnee, values)
     returnee.updated_by_id = actor_id(actor)
