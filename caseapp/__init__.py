@@ -120,9 +120,12 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.casefile.views import bp as returnees_bp
     from caseapp.cases.views import bp as cases_bp
     from caseapp.demo.cli import register_demo_commands
+    from caseapp.funding.views import bp as funding_bp
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
     from caseapp.language.views import bp as language_bp
+    from caseapp.projects.cli import register_project_commands
+    from caseapp.projects.views import bp as projects_bp
     from caseapp.reports.cli import register_report_commands
     from caseapp.reports.views import bp as reports_bp
     from caseapp.review.views import bp as review_bp
@@ -137,11 +140,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(backup_bp)
     app.register_blueprint(language_bp)
+    app.register_blueprint(projects_bp)
+    app.register_blueprint(funding_bp)
     register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)
     register_report_commands(app)
     register_backup_commands(app)
+    register_project_commands(app)
 
     register_healthz(app)
 
@@ -179,12 +185,13 @@ def register_template_helpers(app: Flask) -> None:
     from caseapp.auth import policies as auth_policies
     from caseapp.cases import policies as case_policies
     from caseapp.imports import policies as import_policies
+    from caseapp.projects import policies as project_policies
     from caseapp.ui import register_filters
 
     register_filters(app)
     # Each feature names its own policies; only the top of the stack puts them together.
     policies = {**auth_policies.TEMPLATE_POLICIES, **case_policies.TEMPLATE_POLICIES,
-                **import_policies.TEMPLATE_POLICIES}
+                **import_policies.TEMPLATE_POLICIES, **project_policies.TEMPLATE_POLICIES}
 
     from caseapp.submissions import submit_key_field
 

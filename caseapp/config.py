@@ -43,6 +43,9 @@ class DefaultConfig:
     PASSWORD_MAX_LENGTH = 128
     PASSWORD_MIN_SCORE = 3
     PAGE_SIZE = 25
+    #: a request that would take a project past what remains of its budget: "warn" shows the approver a
+    #: warning; "refuse" also blocks the approval, with the figures
+    PROJECT_BUDGET_OVERRUN = "warn"
     #: a header carrying the request id set by a trusted reverse proxy (e.g. "X-Request-ID"); None: generated
     REQUEST_ID_HEADER = None
     #: the largest upload (an office's spreadsheet history); bigger files belong to the command line

@@ -30,3 +30,15 @@ def enum_column_type(enum_cls: type[enum.Enum], name: str, *, constraint: bool =
         values_callable=lambda cls: [m.value for m in cls],
         validate_strings=True,
     )
+
+
+class Currency(ChoiceEnum):
+    """The currencies money is recorded in (assistance amounts, thresholds, project budgets)."""
+
+    GEL = "GEL"
+    EUR = "EUR"
+    USD = "USD"
+
+    @property
+    def label(self):
+        return self.value

@@ -17,6 +17,7 @@ from caseapp.auth.models import Role, User
 from caseapp.cases.models import Case, CaseStatus
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
+from caseapp.projects.models import Project, ProjectBudget
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex
 from caseapp.returnees.rules import name_columns
 
@@ -73,14 +74,32 @@ def returnee(office_name: str = "Gori", *, first_name: str | None = None, last_n
 def record(person: Returnee, code: str = "business_counselling", *, on: date = date(2024, 4, 1),
            status: AssistanceStatus | str = AssistanceStatus.DELIVERED, amount: str | Decimal | None = None,
            currency: Currency | str | None = None, recorded_by: User | None = None,
-           commit: bool = True) -> AssistanceRecord:
+           commit: bool = True, project: Project | None = None) -> AssistanceRecord:
     entry = AssistanceRecord(
         returnee=person, case=person.current_case, assistance_type=assistance_type(code), provided_on=on,
         status=AssistanceStatus(status), amount=Decimal(amount) if amount is not None else None,
         currency=Currency(currency) if currency else (Currency.GEL if amount is not None else None),
         provider="", notes="", recorded_by_id=recorded_by.id if recorded_by else None,
     )
+    if project is not None:
+        entry.project = project
     db.session.add(entry)
     if commit:
         db.session.commit()
     return entry
+
+
+def project(code: str | None = None, *, offices=(), types=(), start: date = date(2024, 1, 1),
+            end: date = date(2026, 12, 31), budgets: dict | None = None, active: bool = True,
+            donor: str = "European Union", name: str | None = None) -> Project:
+    """A project; `offices` are office names and `types` assistance type codes (none: all); `budgets` is
+    {"EUR": "10000", ...}."""
+    code = code or f"PRJ-{next(_sequence)}"
+    funded = Project(code=code, name=name or f"Project {code}", donor=donor, start_date=start, end_date=end,
+                     active=active)
+    funded.offices = [office(name) for name in offices]
+    funded.assistance_types = [assistance_type(t) for t in types]
+    funded.budgets = [ProjectBudget(currency=Currency(c), amount=Decimal(str(a))) for c, a in (budgets or {}).items()]
+    db.session.add(funded)
+    db.session.commit()
+    return funded

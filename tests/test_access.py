@@ -69,6 +69,14 @@ ROUTES = [
     ("GET", "/imports/export", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
     ("GET", "/imports/export.xlsx", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
     ("GET", "/imports/export-returnees.csv", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
+    ("GET", "/projects/", dict(anonymous=302, caseworker=403, supervisor=200, manager=200, admin=200)),
+    ("GET", "/projects/new", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
+    ("GET", "/projects/{p}/edit", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
+    ("GET", "/projects/{p}", dict(anonymous=302, caseworker=403, supervisor=200, manager=200, admin=200)),
+    ("GET", "/projects/999999", dict(anonymous=302, caseworker=403, supervisor=404, manager=404, admin=404)),
+    ("GET", "/projects/reassign", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
+    # the preview of a reassignment (an empty filter comes back with its errors) writes nothing
+    ("POST", "/projects/reassign", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
     ("GET", "/healthz", dict(anonymous=200, caseworker=200, supervisor=200, manager=200, admin=200)),
     ("GET", "/account/password", dict(anonymous=302, caseworker=200, supervisor=200, manager=200, admin=200)),
     ("GET", "/account/sessions", dict(anonymous=302, caseworker=200, supervisor=200, manager=200, admin=200)),
@@ -108,7 +116,8 @@ def records_in(make, office: str) -> dict[str, int]:
     db.session.commit()
     return {"r": person.id, "c": person.current_case.id, "a": entry.id, "v": review.id, "b": batch.id,
             "s": other_session.id,
-            "o": make.office(office).id, "t": make.assistance_type("training").id, "u": other.id}
+            "o": make.office(office).id, "t": make.assistance_type("training").id, "u": other.id,
+            "p": make.project(offices=[office], budgets={"EUR": "5000"}).id}
 
 
 @pytest.mark.parametrize("role", ROLES)

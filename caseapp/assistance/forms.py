@@ -16,6 +16,8 @@ class AssistanceForm(FlaskForm):
     currency = SelectField(_l("Currency"), choices=[("", "—")] + Currency.choices(), validators=[Optional()])
     provider = StringField(_l("Provider"), validators=[Optional(), Length(max=200)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    #: the project that pays (0: the one that fits, or Unassigned when none does)
+    project_id = SelectField(_l("Paid by project"), coerce=int, validate_choice=False, validators=[Optional()])
     version = VersionField()
 
 

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseapp.audit.models import Audited, Versioned
 from caseapp.auth.models import User
-from caseapp.enums import ChoiceEnum, enum_column_type
+from caseapp.enums import ChoiceEnum, Currency, enum_column_type
 from caseapp.extensions import db
 from caseapp.language import BilingualName
+from caseapp.projects.models import Project, unassigned_project_id
 from caseapp.returnees.models import Returnee
 from caseapp.timeutil import utcnow
 
@@ -62,16 +63,6 @@ class AssistanceStatus(ChoiceEnum):
         }[self.value]
 
 
-class Currency(ChoiceEnum):
-    GEL = "GEL"
-    EUR = "EUR"
-    USD = "USD"
-
-    @property
-    def label(self):
-        return self.value
-
-
 class AssistanceType(BilingualName, Audited, db.Model):
     """An entry of the assistance catalog (admin-editable; the standard codes come with migrations)."""
 
@@ -117,6 +108,10 @@ class AssistanceRecord(Versioned, Audited, db.Model):
         sa.Index("ix_assistance_record_report", "status", "type_id", "provided_on", "returnee_id", "currency",
                  "amount"),
         sa.Index("ix_assistance_record_returnee_date", "returnee_id", "provided_on"),
+        # The same columns led by the project: a report for one project (or per project) reads this index,
+        # and the budget of a project sums its amounts per status from it.
+        sa.Index("ix_assistance_record_project", "project_id", "status", "type_id", "provided_on",
+                 "returnee_id", "currency", "amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,10 +138,13 @@ class AssistanceRecord(Versioned, Audited, db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     #: the spreadsheet import that created this record (history: not re-approved)
     import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
+    #: the project that pays for it (the Unassigned project when none is named)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"), default=unassigned_project_id())
 
     returnee: Mapped[Returnee] = relationship()
     case: Mapped[Case | None] = relationship()
     assistance_type: Mapped[AssistanceType] = relationship(lazy="joined")
+    project: Mapped[Project] = relationship()
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
@@ -157,7 +155,8 @@ class AssistanceRecord(Versioned, Audited, db.Model):
     )
 
     audit_entity = "assistance"
-    audited_fields = ("type_id", "provided_on", "status", "amount", "currency", "provider", "notes")
+    audited_fields = ("type_id", "provided_on", "status", "amount", "currency", "provider", "notes",
+                      "project_id")
 
     def __repr__(self) -> str:
         return f"<AssistanceRecord {self.id} {self.status} returnee={self.returnee_id}>"

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 
+from caseapp.assistance.budget import approval_budget_refusal
 from caseapp.assistance.models import (
     ApprovalDecision,
     ApprovalThreshold,
@@ -24,6 +25,9 @@ from caseapp.auth.models import User
 from caseapp.auth.policies import approval_refusal
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
+from caseapp.projects.models import Project
+from caseapp.projects.queries import active_projects_in_office, unassigned_project
+from caseapp.projects.rules import choose_project
 from caseapp.returnees.models import Returnee
 from caseapp.timeutil import today, utcnow
 
@@ -39,6 +43,22 @@ class AssistanceInput:
     currency: Currency | None = None
     provider: str = ""
     notes: str = ""
+    #: the project chosen to pay for it; None: the one project that fits, else Unassigned (projects.rules)
+    project: Project | None = None
+
+
+def paying_project(values: AssistanceInput, office_id: int, *, keep: Project | None = None) -> Project:
+    """The project that pays for a record (projects.rules.choose_project); ValidationFailed on the project
+    field when the one chosen does not fit. An edit that names no project keeps the record's (`keep`)."""
+    if values.project is None and keep is not None:
+        return keep
+    try:
+        return choose_project(
+            values.project, active_projects_in_office(office_id), unassigned_project(), office_id=office_id,
+            type_id=values.assistance_type.id, on=values.provided_on, keep=keep,
+        )  # fmt: skip
+    except ValueError as problem:
+        raise ValidationFailed({"project_id": str(problem)}) from None
 
 
 def approval_threshold(office_id: int, currency) -> Decimal | None:
@@ -138,8 +158,10 @@ def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) 
         errors[""] = refusal
     if errors:
         raise ValidationFailed(errors)
+    project = paying_project(values, returnee.field_office_id)
     record = AssistanceRecord(
         returnee=returnee,
+        project=project,
         case=case,
         assistance_type=assistance_type,
         provided_on=values.provided_on,
@@ -173,6 +195,7 @@ def update_assistance(actor: User, record: AssistanceRecord, values: AssistanceI
         errors["amount"] = _l("A delivered amount cannot be changed; cancel and record it anew.")
     if errors:
         raise ValidationFailed(errors)
+    project = paying_project(values, record.returnee.field_office_id, keep=record.project)
     before = snapshot(record)
     if money_changed and record.status == AssistanceStatus.REQUESTED:
         record.requested_by_id = actor_id(actor)  # who asks for this amount cannot approve it
@@ -188,6 +211,7 @@ def update_assistance(actor: User, record: AssistanceRecord, values: AssistanceI
     record.currency = values.currency if values.amount is not None else None
     record.provider = (values.provider or "").strip()
     record.notes = (values.notes or "").strip()
+    record.project = project
     record.updated_by_id = actor_id(actor)
     record_change(actor, record, AuditAction.ASSISTANCE_UPDATE, before)
     return record
@@ -305,6 +329,8 @@ def decide_request(actor: User, record: AssistanceRecord, decision: Decision, *,
     new_status = AssistanceStatus(decision.value)
     ensure_transition(record, new_status)
     refusal = approval_refusal(actor, record)
+    if refusal is None and decision == Decision.APPROVED:
+        refusal = approval_budget_refusal(record)
     if refusal is not None:
         raise ValidationFailed({"": refusal})
     ensure_case_open(record)

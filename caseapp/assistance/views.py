@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from caseapp.assistance import services
+from caseapp.assistance.budget import approval_budget_refusal, record_overrun
 from caseapp.assistance.forms import AssistanceForm, AssistanceStatusForm, DecisionForm
 from caseapp.assistance.models import (
     AssistanceRecord,
@@ -19,6 +20,8 @@ from caseapp.auth.policies import approval_refusal, can_edit_case_data, has_revi
 from caseapp.errors import ValidationFailed, apply_errors
 from caseapp.extensions import db
 from caseapp.forms import amount_for_input, parse_typed_amount
+from caseapp.projects.models import Project
+from caseapp.projects.queries import active_projects_in_office, fitting_projects_for, unassigned_project
 from caseapp.returnees.queries import get_returnee_or_404
 from caseapp.submissions import submitted_once
 from caseapp.timeutil import today
@@ -34,7 +37,20 @@ def _types(include_id: int | None = None) -> list[AssistanceType]:
             if assistance_type.active or assistance_type.id == include_id]
 
 
-def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType]):
+def _projects(office_id: int, include: Project | None = None) -> list[Project]:
+    """The projects the form may offer: the active ones of the office (the page filters them by type and
+    date), the record's own project, and Unassigned (for when none fits)."""
+    projects = active_projects_in_office(office_id)
+    if include is not None and include.id not in {p.id for p in projects} and not include.is_unassigned:
+        projects.append(include)
+    return [*projects, unassigned_project()]
+
+
+def _project_options(form: AssistanceForm, projects: list[Project]) -> None:
+    form.project_id.choices = [(0, "—")] + [(p.id, str(p)) for p in projects]
+
+
+def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType], projects: list[Project]):
     """Turn the form into the service's input; a malformed amount becomes a message on the field."""
     assistance_type = types_by_id.get(form.type_id.data)
     if assistance_type is None:
@@ -53,6 +69,7 @@ def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType]):
         currency=Currency(form.currency.data) if form.currency.data and assistance_type.carries_amount else None,
         provider=form.provider.data or "",
         notes=form.notes.data or "",
+        project=next((p for p in projects if p.id == form.project_id.data), None),
     )
 
 
@@ -65,6 +82,8 @@ def create(returnee_id):
     types_by_id = {assistance_type.id: assistance_type for assistance_type in types}
     form = AssistanceForm()
     form.type_id.choices = [(assistance_type.id, assistance_type.label) for assistance_type in types]
+    projects = _projects(returnee.field_office_id)
+    _project_options(form, projects)
     if request.method == "GET":
         form.provided_on.data = today()
         wanted = request.args.get("type")
@@ -72,16 +91,19 @@ def create(returnee_id):
         if chosen is not None:
             form.type_id.data = chosen.id
             form.status.data = initial_statuses(chosen.needs_approval)[0].value
+            fitting = fitting_projects_for(returnee.field_office_id, chosen.id, form.provided_on.data)
+            form.project_id.data = fitting[0].id if len(fitting) == 1 else 0
     form.status.choices = [(s.value, s.label) for s in (AssistanceStatus.DELIVERED, AssistanceStatus.REQUESTED,
                                                          AssistanceStatus.PLANNED)]
     if form.validate_on_submit():
-        values = _form_input(form, types_by_id)
+        values = _form_input(form, types_by_id, projects)
         if values is not None:
             done = attempt(lambda: services.record_assistance(current_user, returnee, values), form=form,
                            success=_("%(type)s is logged.", type=values.assistance_type.label))
             if done.saved:
                 return redirect(url_for("returnees.show", returnee_id=returnee.id))
-    return render_template("assistance/form.html", form=form, returnee=returnee, record=None, types=types)
+    return render_template("assistance/form.html", form=form, returnee=returnee, record=None, types=types,
+                           projects=projects)
 
 
 @bp.route("/assistance/<int:record_id>/edit", methods=["GET", "POST"])
@@ -93,13 +115,16 @@ def edit(record_id):
     form = AssistanceForm(obj=record if request.method == "GET" else None)
     form.type_id.choices = [(assistance_type.id, assistance_type.label) for assistance_type in types]
     form.status.choices = [(record.status.value, record.status.label)]
+    projects = _projects(record.returnee.field_office_id, include=record.project)
+    _project_options(form, projects)
     if request.method == "GET":
+        form.project_id.data = record.project_id
         form.amount.data = amount_for_input(record.amount)
         form.currency.data = record.currency.value if record.currency else ""
         form.status.data = record.status.value
     stale = None
     if form.validate_on_submit():
-        values = _form_input(form, {assistance_type.id: assistance_type for assistance_type in types})
+        values = _form_input(form, {assistance_type.id: assistance_type for assistance_type in types}, projects)
         if values is not None:
             done = attempt(lambda: services.update_assistance(current_user, record, values,
                                                               expected_version=form.version.data),
@@ -108,7 +133,7 @@ def edit(record_id):
                 return redirect(url_for("returnees.show", returnee_id=record.returnee_id))
             stale = done.stale
     return render_template("assistance/form.html", form=form, returnee=record.returnee, record=record,
-                           types=types, stale=stale)
+                           types=types, stale=stale, projects=projects)
 
 
 STALE_RECORD = _l("Someone changed this record meanwhile; nothing was saved. Check it and try again.")
@@ -187,6 +212,8 @@ def _step_refusal(record: AssistanceRecord, new_status: AssistanceStatus) -> str
         return " ".join(str(message) for message in failure.errors.values())
     if new_status in DECISIONS:
         refusal = approval_refusal(current_user, record)
+        if refusal is None and new_status == AssistanceStatus.APPROVED:
+            refusal = approval_budget_refusal(record)
         return str(refusal) if refusal else None
     return None
 
@@ -254,6 +281,12 @@ def record_next_statuses(record: AssistanceRecord) -> list[AssistanceStatus]:
     """Statuses a caseworker may move this record to from the timeline (decisions are the supervisor's)."""
     allowed = allowed_next(record.status, services.record_needs_approval(record)) - DECISIONS
     return [s for s in AssistanceStatus if s in allowed]
+
+
+@bp.app_template_global()
+def record_budget_overrun(record: AssistanceRecord):
+    """The budget warning an approver sees on a request (None when it fits what remains)."""
+    return record_overrun(record) if record.status in (AssistanceStatus.REQUESTED, AssistanceStatus.APPROVED) else None
 
 
 @bp.app_template_global()

@@ -43,6 +43,9 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.USER_PASSWORD: _l("changed their own password"),
     AuditAction.USER_LOCKED: _l("was locked after too many failed logins"),
     AuditAction.USER_UNLOCK: _l("unlocked the account"),
+    AuditAction.PROJECT_CREATE: _l("created the project"),
+    AuditAction.PROJECT_UPDATE: _l("changed the project"),
+    AuditAction.PROJECT_REASSIGN: _l("moved assistance records to another project"),
 }
 #: entries that record a record's values (not [old, new] pairs)
 CREATIONS = {action for action in AuditAction if action.value.endswith(".create")} | {

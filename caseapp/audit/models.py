@@ -45,6 +45,9 @@ class AuditAction(ChoiceEnum):
     IMPORT_UNDO = "import.undo"
     BACKUP_CREATE = "backup.create"
     BACKUP_DOWNLOAD = "backup.download"
+    PROJECT_CREATE = "project.create"
+    PROJECT_UPDATE = "project.update"
+    PROJECT_REASSIGN = "project.reassign"
 
 
 class AuditEntry(db.Model):

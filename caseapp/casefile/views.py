@@ -42,6 +42,7 @@ from caseapp.history import describe
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import count_rows, requested_page
+from caseapp.projects.queries import all_projects, unassigned_project
 from caseapp.returnees.disclosure import record_duplicate_lookup
 from caseapp.returnees.forms import ReturneeForm
 from caseapp.returnees.models import Vulnerability
@@ -124,7 +125,19 @@ def _form_input(form: ReturneeForm) -> ReturneeInput:
         consent_given=form.consent_given.data,
         consent_date=form.consent_date.data,
         external_id=form.external_id.data,
+        return_project_id=form.return_project_id.data or None,
     )
+
+
+def _return_project_choices(form: ReturneeForm, returnee=None) -> None:
+    """The projects a return may be credited to: the active ones (the rule checks office and period), the
+    returnee's own, and Unassigned."""
+    projects = [p for p in all_projects() if (p.active and not p.is_unassigned)
+                or (returnee is not None and p.id == returnee.return_project_id and not p.is_unassigned)]
+    unassigned = unassigned_project()
+    form.return_project_id.choices = [(unassigned.id, unassigned.label)] + [(p.id, str(p)) for p in projects]
+    if request.method == "GET":
+        form.return_project_id.data = returnee.return_project_id if returnee is not None else unassigned.id
 
 
 def _register(form: ReturneeForm, confirm: bool):
@@ -164,6 +177,7 @@ def _save_returnee(form: ReturneeForm, returnee=None):
 def create():
     form = ReturneeForm()
     form.field_office_id.choices = office_choices(current_user)
+    _return_project_choices(form)
     if request.method == "GET" and current_user.field_office_id:
         form.field_office_id.data = current_user.field_office_id
     context = {}
@@ -234,6 +248,7 @@ def edit(returnee_id):
         form.vulnerabilities.data = [v.value for v in returnee.vulnerabilities]
         form.sex.data = returnee.sex.value
     form.field_office_id.choices = office_choices(current_user)
+    _return_project_choices(form, returnee)
     del form.open_case
     context = {}
     if form.validate_on_submit():

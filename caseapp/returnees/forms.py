@@ -25,6 +25,10 @@ class ReturneeForm(FlaskForm):
     consent_date = IsoDateField(_l("Consent date"), validators=[Optional()])
     external_id = StringField(_l("External id"), validators=[Optional(), Length(max=64)],
                               description=_l("Identifier in an older spreadsheet, if any."))
+    return_project_id = SelectField(
+        _l("Return assisted by project"), coerce=int, validate_choice=False, validators=[Optional()],
+        description=_l("The project that organised and paid for the return; Unassigned when none did."),
+    )  # fmt: skip
     open_case = BooleanField(_l("Open a case now"), default=True)
     confirm_duplicate = HiddenField(default="")
     version = VersionField()

@@ -12,6 +12,7 @@ from caseapp.auth.models import User
 from caseapp.enums import ChoiceEnum, enum_column_type
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
+from caseapp.projects.models import Project, unassigned_project_id
 
 if TYPE_CHECKING:  # cases sit above returnees: the relationship names the class by string
     from caseapp.cases.models import Case
@@ -87,8 +88,13 @@ class Returnee(Versioned, Audited, db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     #: the spreadsheet import that created this returnee (undoing it deletes the returnee)
     import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
+    #: the project credited with this person's return ("assisted to return"); Unassigned when none
+    return_project_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("project.id"), index=True, default=unassigned_project_id()
+    )
 
     field_office: Mapped[FieldOffice] = relationship()
+    return_project: Mapped[Project] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])
     vulnerability_rows: Mapped[list[ReturneeVulnerability]] = relationship(
@@ -102,6 +108,7 @@ class Returnee(Versioned, Audited, db.Model):
     audited_fields = (
         "first_name", "last_name", "sex", "date_of_birth", "personal_number", "phone", "field_office_id",
         "return_date", "returned_from", "consent_given", "consent_date", "external_id", "vulnerabilities",
+        "return_project_id",
     )
 
     def __repr__(self) -> str:

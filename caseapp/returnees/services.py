@@ -13,6 +13,8 @@ from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
+from caseapp.projects.models import Project
+from caseapp.projects.rules import return_project_refusal
 from caseapp.returnees.disclosure import duplicates_shown_to, sees_record
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Vulnerability
 from caseapp.returnees.queries import find_by_personal_number, find_same_name_and_birth
@@ -40,6 +42,8 @@ class ReturneeInput:
     consent_given: bool = False
     consent_date: date | None = None
     external_id: str | None = None
+    #: the project credited with the return; None: unchanged (Unassigned for a new returnee)
+    return_project_id: int | None = None
 
 
 class PossibleDuplicate(ValidationFailed):
@@ -84,6 +88,14 @@ def _check(actor: User, values: ReturneeInput, existing: Returnee | None, confir
     scope = office_scope(actor) if actor is not None else None
     if scope is not None and values.field_office_id != scope:
         errors["field_office_id"] = _l("You can register returnees of your own office only.")
+    if values.return_project_id is not None:
+        project = db.session.get(Project, values.return_project_id)
+        refusal = (
+            _l("Unknown project.") if project is None
+            else return_project_refusal(project, office_id=values.field_office_id, on=values.return_date)
+        )  # fmt: skip
+        if refusal is not None and not (existing is not None and existing.return_project_id == values.return_project_id):
+            errors["return_project_id"] = refusal
     if errors:
         raise ValidationFailed(errors)
     if values.personal_number:
@@ -114,6 +126,8 @@ def _apply(returnee: Returnee, values: ReturneeInput) -> None:
                  "field_office_id", "personal_number", "phone", "consent_given", "consent_date", "external_id"):
         setattr(returnee, name, getattr(values, name))
     returnee.sex = values.sex
+    if values.return_project_id is not None:
+        returnee.return_project_id = values.return_project_id
     for column, key in name_columns(values.first_name, values.last_name).items():
         setattr(returnee, column, key)
     wanted = {Vulnerability(v) for v in values.vulnerabilities}
