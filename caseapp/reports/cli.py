@@ -1,4 +1,5 @@
-"""`flask --app caseapp report --from YYYY-MM-DD --to YYYY-MM-DD [--office NAME] [--format json|csv|text]`."""
+"""`flask --app caseapp report --from YYYY-MM-DD --to YYYY-MM-DD [--office NAME] [--project CODE]
+[--format json|csv|text]`."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
+from caseapp.projects.queries import project_by_code
 from caseapp.reports.counting import ReportFilters, build_report
 from caseapp.reports.output import report_csv, report_json, report_text
 from caseapp.reports.presentation import PresentedReport
@@ -21,19 +23,26 @@ def register_report_commands(app: Flask) -> None:
     @click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]),
                   help="Last day of the period (inclusive).")
     @click.option("--office", default=None, help="Field office name; country-wide when left out.")
+    @click.option("--project", default=None, help="Project code (e.g. AVR-2014); every project when left out.")
     @click.option("--format", "output_format", type=click.Choice(["json", "csv", "text"]), default="text",
                   show_default=True)
     @click.option("--shared", is_flag=True,
                   help="The version for sharing outside the organisation (small counts suppressed).")
-    def report_command(date_from, date_to, office, output_format, shared):
+    def report_command(date_from, date_to, office, project, output_format, shared):
         """Print the aggregate report of a period."""
         office_id = None
         if office is not None:
             office_id = db.session.scalar(select(FieldOffice.id).where(FieldOffice.name == office))
             if office_id is None:
                 raise click.BadParameter(f"no field office is named {office!r}", param_hint="--office")
+        project_id = None
+        if project is not None:
+            found = project_by_code(project)
+            if found is None:
+                raise click.BadParameter(f"no project has the code {project!r}", param_hint="--project")
+            project_id = found.id
         try:
-            filters = ReportFilters(date_from.date(), date_to.date(), office_id=office_id)
+            filters = ReportFilters(date_from.date(), date_to.date(), office_id=office_id, project_id=project_id)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--from/--to") from error
         click.echo(_render(PresentedReport(build_report(filters), shared=shared), output_format), nl=False)

@@ -12,8 +12,10 @@ from caseapp.auth.policies import (
     sees_personal_data,
 )
 from caseapp.extensions import db
+from caseapp.language import local_name
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import paginate, requested_page
+from caseapp.projects.models import Project
 from caseapp.reports.counting import (
     DELIVERED,
     DIMENSIONS,
@@ -60,6 +62,12 @@ def _office_choices(user) -> list[tuple[int, str]]:
     return [tuple(row) for row in db.session.execute(query)]
 
 
+def _project_choices() -> list[tuple[int, str]]:
+    """Every project (projects are not an office's records), by code."""
+    rows = db.session.execute(select(Project.id, Project.code, Project.name, Project.name_ka).order_by(Project.code))
+    return [(id_, f"{code} {local_name(name, name_ka)}") for id_, code, name, name_ka in rows]
+
+
 def _shared() -> bool:
     return request.args.get("shared") == "1"
 
@@ -84,7 +92,7 @@ def index():
     type_persons = [shown.total(PERSONS, assistance_type.code) for assistance_type in report.types]
     return render_template(
         "reports/index.html", shown=shown, report=report, filters=filters, errors=errors,
-        offices=_office_choices(current_user), sex_choices=Sex.choices(),
+        offices=_office_choices(current_user), projects=_project_choices(), sex_choices=Sex.choices(),
         age_choices=[(band.value, band.value) for band in AgeBand], vulnerability_choices=Vulnerability.choices(),
         dimensions=DIMENSIONS, dimension_title=dimension_title, scope=scope_phrase(report),
         drill=sees_personal_data(current_user) and not shown.shared, pipeline_statuses=PIPELINE,
@@ -145,6 +153,7 @@ def drilldown():
         currency=currency, total=page.total, returnees=returnees, records=rows, sums=sums,
         page=page, args=args.to_dict(), report_args=report_args,
         office_name=db.session.get(FieldOffice, filters.office_id).label if filters.office_id else None,
+        project=db.session.get(Project, filters.project_id) if filters.project_id else None,
         status_label=AssistanceStatus(status).label,
         vulnerability_label=Vulnerability(filters.vulnerability).label if filters.vulnerability else "",
     )
