@@ -70,7 +70,9 @@ def budget_lines(project: Project) -> list[BudgetLine]:
         target[currency] = target.get(currency, ZERO) + Decimal(total)
     currencies = [c for c in Currency if project.budget_in(c) is not None or c in committed or c in delivered]
     return [
-        BudgetLine(c, project.budget_in(c), committed.get(c, ZERO).quantize(ZERO), delivered.get(c, ZERO).quantize(ZERO))
+        BudgetLine(
+            c, project.budget_in(c), committed.get(c, ZERO).quantize(ZERO), delivered.get(c, ZERO).quantize(ZERO)
+        )
         for c in currencies
     ]
 

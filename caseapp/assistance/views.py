@@ -56,6 +56,13 @@ def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType], pr
     if assistance_type is None:
         apply_errors(form, {"type_id": _("Choose a type of assistance.")})
         return None
+    project = None
+    if form.project_id.data:  # one not offered is looked up, so that the rule says why it does not fit
+        project = next((p for p in projects if p.id == form.project_id.data), None) or db.session.get(
+            Project, form.project_id.data)
+        if project is None:
+            apply_errors(form, {"project_id": _("Choose a project from the list.")})
+            return None
     try:
         amount = parse_typed_amount(form.amount.data) if assistance_type.carries_amount else None
     except ValueError as error:
@@ -69,7 +76,7 @@ def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType], pr
         currency=Currency(form.currency.data) if form.currency.data and assistance_type.carries_amount else None,
         provider=form.provider.data or "",
         notes=form.notes.data or "",
-        project=next((p for p in projects if p.id == form.project_id.data), None),
+        project=project,
     )
 
 

@@ -114,7 +114,9 @@ def plan_reassignment(actor, criteria: ReassignFilter, target: Project) -> Reass
     return plan
 
 
-def reassign_records(actor, criteria: ReassignFilter, target: Project, *, expected_count: int | None = None) -> ReassignPlan:
+def reassign_records(
+    actor, criteria: ReassignFilter, target: Project, *, expected_count: int | None = None
+) -> ReassignPlan:
     """Move the filtered records the target may pay for to it, as previewed: if the number that would move
     is not what the preview showed (`expected_count`), nothing moves and the admin looks again. Each moved
     record's version is bumped (a form open on it is then stale); one change-log entry lists them."""

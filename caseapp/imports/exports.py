@@ -13,6 +13,7 @@ from caseapp.cases.models import Case
 from caseapp.extensions import db
 from caseapp.imports.validation import ASSISTANCE_COLUMNS, RETURNEE_COLUMNS
 from caseapp.offices.models import FieldOffice
+from caseapp.projects.models import UNASSIGNED_CODE, Project
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from caseapp.spreadsheets import csv_text, xlsx_bytes
 
@@ -25,6 +26,11 @@ BATCH = 5000
 def exported_external_id(returnee_id: int, external_id: str | None) -> str:
     """Returnees registered in the app have no external id; the export names them by their database id."""
     return external_id or f"CASEAPP-{returnee_id}"
+
+
+def _project_cell(code: str) -> str:
+    """A project as the import format writes it: its code; empty for Unassigned."""
+    return "" if code == UNASSIGNED_CODE else code
 
 
 def _in_office(query, office_id: int | None):
@@ -41,25 +47,27 @@ def returnee_rows(office_id: int | None = None) -> Iterator[list]:
     query = _in_office(
         select(Returnee.id, Returnee.external_id, Returnee.first_name, Returnee.last_name, Returnee.sex,
                Returnee.date_of_birth, Returnee.personal_number, Returnee.phone, FieldOffice.name,
-               Returnee.return_date, Returnee.returned_from)
-        .join(FieldOffice, FieldOffice.id == Returnee.field_office_id).order_by(Returnee.id), office_id)
+               Returnee.return_date, Returnee.returned_from, Project.code.label("project_code"))
+        .join(FieldOffice, FieldOffice.id == Returnee.field_office_id)
+        .join(Project, Project.id == Returnee.return_project_id).order_by(Returnee.id), office_id)
     for row in db.session.execute(query.execution_options(yield_per=BATCH)):
         yield [exported_external_id(row.id, row.external_id), row.first_name, row.last_name, row.sex,
                row.date_of_birth, row.personal_number, row.phone, row.name, row.return_date, row.returned_from,
-               ";".join(sorted(vulnerabilities.get(row.id, [])))]
+               ";".join(sorted(vulnerabilities.get(row.id, []))), _project_cell(row.project_code)]
 
 
 def assistance_rows(office_id: int | None = None) -> Iterator[list]:
     query = _in_office(
         select(Returnee.id, Returnee.external_id, AssistanceType.code, AssistanceRecord.provided_on,
                AssistanceRecord.status, AssistanceRecord.amount, AssistanceRecord.currency,
-               AssistanceRecord.provider, AssistanceRecord.notes)
+               AssistanceRecord.provider, AssistanceRecord.notes, Project.code.label("project_code"))
         .join(Returnee, Returnee.id == AssistanceRecord.returnee_id)
+        .join(Project, Project.id == AssistanceRecord.project_id)
         .join(AssistanceType, AssistanceType.id == AssistanceRecord.type_id)
         .order_by(AssistanceRecord.id), office_id)
     for row in db.session.execute(query.execution_options(yield_per=BATCH)):
         yield [exported_external_id(row.id, row.external_id), row.code, row.provided_on, row.status,
-               row.amount, row.currency, row.provider, row.notes]
+               row.amount, row.currency, row.provider, row.notes, _project_cell(row.project_code)]
 
 
 def case_rows(office_id: int | None = None) -> Iterator[list]:
@@ -101,19 +109,20 @@ def write_export(destination: Path, *, office_name: str | None = None) -> list[P
     return written
 
 
-#: the downloadable example: every column, a few realistic rows (invented people)
+#: the downloadable example: every column, a few realistic rows (invented people). The project columns are
+#: empty (Unassigned): a project code must exist in the database the file goes into
 TEMPLATE_ROWS = {
     "returnees": [
         ["GORI-2019-0001", "ნინო", "ბერიძე", "F", "1987-04-12", "01001012345", "+995 599 12 34 56", "Gori",
-         "2019-06-03", "Germany", "single_parent"],
+         "2019-06-03", "Germany", "single_parent", ""],
         ["GORI-2019-0002", "Giorgi", "O'Neill-Kapanadze", "M", "1979-11-30", "", "", "Gori", "2019-07-15",
-         "Greece", "disability;chronic_illness"],
+         "Greece", "disability;chronic_illness", ""],
     ],
     "assistance": [
-        ["GORI-2019-0001", "reception", "2019-06-03", "delivered", "250.00", "GEL", "IOM Georgia", ""],
+        ["GORI-2019-0001", "reception", "2019-06-03", "delivered", "250.00", "GEL", "IOM Georgia", "", ""],
         ["GORI-2019-0001", "business_grant", "2019-09-20", "delivered", "3500.00", "GEL",
-         "Business Support Centre", "Bakery equipment, \"oven\" and mixer;\nsecond instalment paid 2019-10-01"],
-        ["GORI-2019-0002", "medical_counselling", "2019-08-02", "delivered", "", "", "Regional Hospital", ""],
+         "Business Support Centre", "Bakery equipment, \"oven\" and mixer;\nsecond instalment paid 2019-10-01", ""],
+        ["GORI-2019-0002", "medical_counselling", "2019-08-02", "delivered", "", "", "Regional Hospital", "", ""],
     ],
 }
 

@@ -57,6 +57,7 @@ from caseapp.imports.validation import (
     read_returnee,
 )
 from caseapp.offices.models import FieldOffice
+from caseapp.projects.models import UNASSIGNED_CODE, Project
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from caseapp.returnees.rules import name_columns
 from caseapp.review.models import CaseReview
@@ -213,20 +214,21 @@ class _StagedRecord(NamedTuple):
 
 
 #: the columns of a returnee and of an assistance record that come from the file, in the staged order
-RETURNEE_COLUMNS_INSERTED = (*RETURNEE_FIELDS, "external_id", "search_name", "search_name_reversed")
-RECORD_COLUMNS = ("type_id", "provided_on", "status", "amount", "currency", "provider", "notes")
+RETURNEE_COLUMNS_INSERTED = (*RETURNEE_FIELDS, "external_id", "search_name", "search_name_reversed",
+                             "return_project_id")
+RECORD_COLUMNS = ("type_id", "provided_on", "status", "amount", "currency", "provider", "notes", "project_id")
 
 
 def _returnee_values(r: ReturneeRow) -> tuple:
     return (r.row, r.external_id, r.first_name, r.last_name, r.sex, r.date_of_birth.toordinal(),
             r.personal_number, r.phone, r.field_office_id, r.return_date.toordinal(), r.returned_from,
-            r.vulnerabilities)
+            r.vulnerabilities, r.return_project_id)
 
 
 def _returnee_row(values: tuple) -> ReturneeRow:
-    row, external_id, first, last, sex, born, number, phone, office_id, returned, country, codes = values
+    row, external_id, first, last, sex, born, number, phone, office_id, returned, country, codes, project = values
     return ReturneeRow(row, external_id, first, last, sex, date.fromordinal(born), number, phone, office_id,
-                       date.fromordinal(returned), country, codes)
+                       date.fromordinal(returned), country, codes, project)
 
 
 def import_files(actor: User | None, sources: list[Source], *, dry_run: bool = False,
@@ -254,6 +256,8 @@ class _ImportRun:
         self.session = db.session
         self.outcome = ImportOutcome()
         self.rules: RowRules | None = None
+        #: project id -> code, for the preview of a changed return project
+        self.project_codes: dict[int, str] = {}
         #: external ids of the returnees table -> first row; -> returnee id once known (None if new)
         self.file_rows: dict[str, int] = {}
         self.returnee_ids: dict[str, int | None] = {}
@@ -319,7 +323,11 @@ class _ImportRun:
             types={known.code: known for known in self.session.scalars(select(AssistanceType))},
             scope_office_id=self.scope,
             today=self.on,
+            project_ids={code.upper(): project_id for project_id, code in self.session.execute(
+                select(Project.id, Project.code))},
+            unassigned_project_id=self.session.scalar(select(Project.id).where(Project.code == UNASSIGNED_CODE)),
         )
+        self.project_codes = {project_id: code for code, project_id in self.rules.project_ids.items()}
         earlier = self._earlier_batches()
         for source in self.sources:
             self._check_table(source, staging)
@@ -391,7 +399,8 @@ class _ImportRun:
             keys = name_columns(row.first_name, row.last_name)
             return _returnee_values(row), self.returnee_insert.convert((
                 *(getattr(row, name) for name in RETURNEE_FIELDS), row.external_id,
-                keys["search_name"], keys["search_name_reversed"]))
+                keys["search_name"], keys["search_name_reversed"],
+                row.return_project_id or self.rules.unassigned_project_id))
         return row.row, row.returnee_external_id, self.record_insert.convert(
             tuple(getattr(row, name) for name in RECORD_COLUMNS))
 
@@ -491,7 +500,7 @@ class _ImportRun:
                 continue
             kept.append((returnee, current["id"]))
             self.returnee_ids[returnee.external_id] = current["id"]
-            changes = _changes(current, returnee)
+            changes = _changes(current, returnee, self.project_codes)
             if changes:
                 changed.append((returnee, current, changes))
             else:
@@ -517,7 +526,7 @@ class _ImportRun:
 
     def _existing_returnees(self, external_ids: list[str]) -> dict[str, dict]:
         columns = [returnee_table.c[name] for name in ("id", "external_id", "version", "updated_at",
-                                                        "updated_by_id", *RETURNEE_FIELDS)]
+                                                        "updated_by_id", "return_project_id", *RETURNEE_FIELDS)]
         rows = self.session.execute(select(*columns).where(returnee_table.c.external_id.in_(external_ids)))
         found = {row.external_id: dict(row._mapping) for row in rows}
         if found:
@@ -615,10 +624,12 @@ class _ImportRun:
             update(returnee_table).where(returnee_table.c.id == bindparam("_id"))
             .values({**{name: bindparam(name) for name in RETURNEE_FIELDS}, "search_name": bindparam("_search"),
                      "search_name_reversed": bindparam("_search_reversed"),
+                     "return_project_id": bindparam("_return_project"),
                      "version": bindparam("_version"), "updated_at": self.now, "updated_by_id": self.actor_id})
         )
         db.session.execute(statement, [{
             **{name: getattr(r, name) for name in RETURNEE_FIELDS}, "_id": current["id"],
+            "_return_project": r.return_project_id or current["return_project_id"],
             **_name_params(r.first_name, r.last_name), "_version": current["version"] + 1,
         } for r, current, _changes in changed])
         rewritten = [(current["id"], r.vulnerabilities) for r, current, changes in changed
@@ -631,7 +642,8 @@ class _ImportRun:
             self.batch.replaced.append({
                 "id": current["id"], "version_after": current["version"] + 1,
                 "before": {name: _json_value(current[name]) for name in
-                           (*RETURNEE_FIELDS, "vulnerabilities", "version", "updated_at", "updated_by_id")},
+                           (*RETURNEE_FIELDS, "vulnerabilities", "version", "updated_at", "updated_by_id",
+                            "return_project_id")},
             })
 
     # --- assistance -----------------------------------------------------------------------------------
@@ -768,12 +780,15 @@ def _take_import_lock() -> bool:
     return bool(db.session.scalar(select(func.pg_try_advisory_xact_lock(IMPORT_LOCK_KEY))))
 
 
-def _changes(current: dict, returnee: ReturneeRow) -> dict[str, tuple[str, str]]:
+def _changes(current: dict, returnee: ReturneeRow, project_codes: dict[int, str]) -> dict[str, tuple[str, str]]:
     changes = {}
     for name in (*RETURNEE_FIELDS, "vulnerabilities"):
         old, new = current[name], getattr(returnee, name)
         if getattr(old, "value", old) != new:
             changes[name] = (_shown(old), _shown(new))
+    if returnee.return_project_id is not None and returnee.return_project_id != current["return_project_id"]:
+        changes["return_project"] = (project_codes.get(current["return_project_id"], ""),
+                                     project_codes.get(returnee.return_project_id, ""))
     return changes
 
 
@@ -911,14 +926,17 @@ def _restore_updated_returnees(replaced: list[dict]) -> None:
     if not replaced:
         return
     names = (*RETURNEE_FIELDS, "version", "updated_at", "updated_by_id")
+    # an import made before projects did not note the project of the return: that one stays as it is
     statement = (update(returnee_table).where(returnee_table.c.id == bindparam("_id"))
                  .values({name: bindparam(name) for name in names}
                          | {"search_name": bindparam("_search"),
-                            "search_name_reversed": bindparam("_search_reversed")}))
+                            "search_name_reversed": bindparam("_search_reversed"),
+                            "return_project_id": func.coalesce(bindparam("_return_project", type_=sa.Integer),
+                                                               returnee_table.c.return_project_id)}))
     values = []
     for entry in replaced:
         before = {name: _from_json(name, entry["before"][name]) for name in names}
-        values.append({**before, "_id": entry["id"],
+        values.append({**before, "_id": entry["id"], "_return_project": entry["before"].get("return_project_id"),
                        **_name_params(before["first_name"], before["last_name"])})
     db.session.execute(statement, values)
     ids = [entry["id"] for entry in replaced]

@@ -21,10 +21,14 @@ from caseapp.returnees.rules import normalise_personal_number, normalise_phone, 
 
 RETURNEE_COLUMNS = (
     "external_id", "first_name", "last_name", "sex", "date_of_birth", "personal_number", "phone",
-    "field_office", "return_date", "returned_from", "vulnerabilities",
+    "field_office", "return_date", "returned_from", "vulnerabilities", "return_project",
 )
-ASSISTANCE_COLUMNS = ("returnee_external_id", "type", "date", "status", "amount", "currency", "provider", "notes")
+ASSISTANCE_COLUMNS = ("returnee_external_id", "type", "date", "status", "amount", "currency", "provider", "notes",
+                      "project")
 COLUMNS = {"returnees": RETURNEE_COLUMNS, "assistance": ASSISTANCE_COLUMNS}
+#: columns a file may leave out (files made before projects): the project codes. Present but empty: Unassigned;
+#: left out: Unassigned for new rows, and an existing returnee keeps the project of its return.
+OPTIONAL_COLUMNS = {"return_project", "project"}
 
 #: lengths the database holds (the forms check them with Length validators)
 EXTERNAL_ID_MAX = 64
@@ -67,6 +71,8 @@ class ReturneeRow:
     return_date: date
     returned_from: str
     vulnerabilities: tuple[str, ...]
+    #: the project credited with the return; None when the file has no return_project column
+    return_project_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -80,16 +86,35 @@ class AssistanceRow:
     currency: str | None
     provider: str
     notes: str
+    #: the project that paid (the Unassigned project's id when the cell is empty or the column left out)
+    project_id: int
 
 
 @dataclass
 class RowRules:
-    """What the rows are checked against: the offices, the catalog, the importer's office, today."""
+    """What the rows are checked against: the offices, the catalog, the projects, the importer's office,
+    today."""
 
     office_ids: dict[str, int]  # case-folded office name -> id
     types: dict[str, AssistanceType]  # catalog code -> type
     scope_office_id: int | None
     today: date
+    project_ids: dict[str, int] | None = None  # upper-cased project code -> id
+    unassigned_project_id: int | None = None
+
+    def project_id(self, table: str, row: int, column: str, cells: dict[str, str], problems: list) -> int | None:
+        """The project a cell names (empty: Unassigned); None when the column is left out or the code is
+        unknown (then a problem names the row)."""
+        if column not in cells:
+            return None
+        code = cells[column].strip()
+        if not code:
+            return self.unassigned_project_id
+        found = (self.project_ids or {}).get(code.upper())
+        if found is None:
+            problems.append(Problem(table, row, column, code, _(
+                "Unknown project code. The codes are on the Projects page (flask --app caseapp projects list).")))
+        return found
 
 
 class Columns:
@@ -125,7 +150,7 @@ class Columns:
             else:
                 self.position[key] = index
         for name in expected:
-            if name not in self.position:
+            if name not in self.position and name not in OPTIONAL_COLUMNS:
                 self.problems.append(Problem(table, 1, name, "", _("This column is missing.")))
 
     def cells(self, cells: list[str]) -> dict[str, str]:
@@ -223,6 +248,7 @@ def read_returnee(row: int, cells: dict[str, str], rules: RowRules) -> tuple[Ret
             "A personal number has exactly 11 digits. This one has 10: the spreadsheet probably dropped its "
             "leading 0. Format the column as Text and type the number again.")))
     phone = normalise_phone(cells["phone"])
+    return_project_id = rules.project_id(table, row, "return_project", cells, problems)
     errors = returnee_errors(
         first_name=first_name, last_name=last_name, sex=sex or None, date_of_birth=date_of_birth,
         return_date=return_date, personal_number=personal_number, phone=phone, returned_from=returned_from,
@@ -235,6 +261,7 @@ def read_returnee(row: int, cells: dict[str, str], rules: RowRules) -> tuple[Ret
         row=row, external_id=external_id, first_name=first_name, last_name=last_name, sex=sex,
         date_of_birth=date_of_birth, personal_number=personal_number, phone=phone, field_office_id=office_id,
         return_date=return_date, returned_from=returned_from, vulnerabilities=codes,
+        return_project_id=return_project_id,
     ), []
 
 
@@ -272,6 +299,9 @@ def read_assistance(row: int, cells: dict[str, str], rules: RowRules) -> tuple[A
                                   known=", ".join(sorted(CURRENCY_CODES)))))
         currency = None
     provider, notes = cells["provider"], cells["notes"]
+    project_id = rules.project_id(table, row, "project", cells, problems)
+    if project_id is None and "project" not in cells:
+        project_id = rules.unassigned_project_id
     if assistance_type is not None:
         errors = assistance_errors(AssistanceInput(
             assistance_type=assistance_type, provided_on=provided_on,
@@ -287,4 +317,5 @@ def read_assistance(row: int, cells: dict[str, str], rules: RowRules) -> tuple[A
     return AssistanceRow(
         row=row, returnee_external_id=external_id, type_id=assistance_type.id, provided_on=provided_on, status=status,
         amount=amount, currency=currency if amount is not None else None, provider=provider, notes=notes,
+        project_id=project_id,
     ), []

@@ -49,7 +49,7 @@ def parse_budget_amount(text: str | Decimal | None) -> Decimal:
         raise ValueError(_l("A budget is a number of 0 or more."))
     if value > BUDGET_MAX or value != value.quantize(Decimal("0.01")):
         raise ValueError(_l("At most two decimals and twelve digits before the point."))
-    return value
+    return value.quantize(Decimal("0.01"))
 
 
 def parse_currency(text: str) -> Currency:
@@ -170,7 +170,9 @@ def choose_project(
             raise ValueError(
                 _l("%(codes)s pays for this: choose it.", codes=", ".join(p.code for p in fitting))
                 if len(fitting) == 1
-                else _l("Several projects pay for this: choose one (%(codes)s).", codes=", ".join(p.code for p in fitting))
+                else _l(
+                    "Several projects pay for this: choose one (%(codes)s).", codes=", ".join(p.code for p in fitting)
+                )
             )
         return chosen
     refusal = project_refusal(chosen, office_id=office_id, type_id=type_id, on=on)
