@@ -9,6 +9,7 @@ from caseapp.audit.models import AuditEntry  # noqa: F401
 from caseapp.auth.models import LoginSession, LoginThrottle, User  # noqa: F401
 from caseapp.cases.models import Case  # noqa: F401
 from caseapp.imports.models import ImportBatch  # noqa: F401
+from caseapp.indicators.models import Indicator, IndicatorTarget  # noqa: F401
 from caseapp.offices.models import FieldOffice  # noqa: F401
 from caseapp.projects.models import Project, ProjectBudget  # noqa: F401
 from caseapp.returnees.models import Returnee, ReturneeVulnerability  # noqa: F401

@@ -46,6 +46,9 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.PROJECT_CREATE: _l("created the project"),
     AuditAction.PROJECT_UPDATE: _l("changed the project"),
     AuditAction.PROJECT_REASSIGN: _l("moved assistance records to another project"),
+    AuditAction.INDICATOR_CREATE: _l("added an indicator to a project"),
+    AuditAction.INDICATOR_UPDATE: _l("changed an indicator or its targets"),
+    AuditAction.INDICATOR_DELETE: _l("removed an indicator"),
 }
 #: entries that record a record's values (not [old, new] pairs)
 CREATIONS = {action for action in AuditAction if action.value.endswith(".create")} | {

@@ -48,6 +48,9 @@ class AuditAction(ChoiceEnum):
     PROJECT_CREATE = "project.create"
     PROJECT_UPDATE = "project.update"
     PROJECT_REASSIGN = "project.reassign"
+    INDICATOR_CREATE = "indicator.create"
+    INDICATOR_UPDATE = "indicator.update"
+    INDICATOR_DELETE = "indicator.delete"
 
 
 class AuditEntry(db.Model):

@@ -15,6 +15,7 @@ from caseapp.assistance.models import (
 )
 from caseapp.auth.models import Role, User
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
+from caseapp.demo.indicators import seed_demo_indicators
 from caseapp.demo.projects import seed_demo_projects
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
@@ -135,6 +136,7 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
         made += 1
     db.session.flush()
     seed_demo_projects(on)
+    seed_demo_indicators(on)
     return made
 
 

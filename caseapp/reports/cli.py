@@ -12,6 +12,7 @@ from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.projects.queries import project_by_code
 from caseapp.reports.counting import ReportFilters, build_report
+from caseapp.reports.indicators import figures_json, indicator_figures, project_indicators
 from caseapp.reports.output import report_csv, report_json, report_text
 from caseapp.reports.presentation import PresentedReport
 
@@ -46,6 +47,41 @@ def register_report_commands(app: Flask) -> None:
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--from/--to") from error
         click.echo(_render(PresentedReport(build_report(filters), shared=shared), output_format), nl=False)
+
+
+def register_indicator_commands(app: Flask) -> None:
+    @app.cli.command("indicators")
+    @click.option("--project", "code", required=True, help="Project code (e.g. AVR-2014).")
+    @click.option("--from", "date_from", default=None, type=click.DateTime(["%Y-%m-%d"]),
+                  help="Only the periods that end on or after this day.")
+    @click.option("--to", "date_to", default=None, type=click.DateTime(["%Y-%m-%d"]),
+                  help="Only the periods that start on or before this day.")
+    @click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text", show_default=True)
+    def indicators_command(code, date_from, date_to, output_format):
+        """Print a project's indicators: target, actual and percent achieved per period and in total."""
+        project = project_by_code(code)
+        if project is None:
+            raise click.BadParameter(f"no project has the code {code!r}", param_hint="--project")
+        start, end = (date_from.date() if date_from else None), (date_to.date() if date_to else None)
+        if start and end and start > end:
+            raise click.BadParameter("the period ends before it starts", param_hint="--from/--to")
+        figures = [indicator_figures(indicator, date_from=start, date_to=end)
+                   for indicator in project_indicators(project)]
+        if output_format == "json":
+            data = {"project": {"code": project.code, "name": project.name, "donor": project.donor},
+                    "from": start.isoformat() if start else None, "to": end.isoformat() if end else None,
+                    "indicators": [figures_json(f) for f in figures]}
+            click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+            return
+        click.echo(f"{project.code} {project.name} ({project.donor})")
+        for f in figures:
+            data = figures_json(f)
+            click.echo(f"\n{f.indicator.name}" + (f" ({data['currency']})" if data["currency"] else ""))
+            for name, period in [*((f"{p['from']} – {p['to']}", p) for p in data["periods"]),
+                                 *([("total", data["total"])] if len(f.periods) > 1 else [])]:
+                target = "-" if period["target"] is None else period["target"]
+                percent = "" if period["percent"] is None else f"  {period['percent']} %"
+                click.echo(f"  {name}: {period['actual']} / {target}{percent}")
 
 
 def _render(shown: PresentedReport, output_format: str) -> str:

@@ -298,10 +298,10 @@ def returned_conditions(filters: ReportFilters) -> list:
 
 
 def record_only_conditions(filters: ReportFilters, *, statuses=DELIVERED, type_id: int | None = None,
-                           currency: str | None = None) -> list:
+                           currency: str | None = None, type_ids: tuple[int, ...] = ()) -> list:
     """Assistance records that count, by the record alone: of the given statuses (delivered unless the
-    pipeline is asked for), dated in the period, paid by the filter's project, optionally of one type and
-    currency."""
+    pipeline is asked for), dated in the period, paid by the filter's project, optionally of one type (or of
+    any of several: an indicator's types) and currency."""
     conditions = [
         AssistanceRecord.status == statuses[0] if len(statuses) == 1 else AssistanceRecord.status.in_(statuses),
         AssistanceRecord.provided_on >= filters.date_from,
@@ -311,6 +311,8 @@ def record_only_conditions(filters: ReportFilters, *, statuses=DELIVERED, type_i
         conditions.append(AssistanceRecord.project_id == filters.project_id)
     if type_id is not None:
         conditions.append(AssistanceRecord.type_id == type_id)
+    if type_ids:
+        conditions.append(AssistanceRecord.type_id.in_(type_ids))
     if currency is not None:
         conditions.append(AssistanceRecord.currency == currency)
     return conditions
@@ -622,9 +624,9 @@ def type_by_code(code: str) -> CatalogType:
 
 
 def returnee_ids_behind(filters: ReportFilters, measure: str, *, type_code: str | None = None,
-                        statuses=DELIVERED, funnel: str | None = None) -> sa.Select:
+                        statuses=DELIVERED, funnel: str | None = None, type_codes: tuple[str, ...] = ()) -> sa.Select:
     """SELECT of the distinct returnee ids counted by a persons figure (returned, assisted, persons of a
-    type, counselled or converted in a funnel)."""
+    type or of any of several types, counselled or converted in a funnel)."""
     if measure == RETURNED:
         return select(Returnee.id).where(*returned_conditions(filters))
     if measure in ("counselled", "converted"):
@@ -636,6 +638,9 @@ def returnee_ids_behind(filters: ReportFilters, measure: str, *, type_code: str 
         if measure == "converted":
             query = query.where(converted_condition(filters, counselled, type_by_code(grant_code).id))
         return query
+    if measure == PERSONS and type_codes:
+        return counted_records(filters, AssistanceRecord.returnee_id, statuses=statuses,
+                               type_ids=_type_ids(type_codes)).distinct()
     if measure == ASSISTED or (measure == PERSONS and type_code):
         type_id = type_by_code(type_code).id if measure == PERSONS else None
         return counted_records(filters, AssistanceRecord.returnee_id, statuses=statuses, type_id=type_id).distinct()
@@ -643,11 +648,17 @@ def returnee_ids_behind(filters: ReportFilters, measure: str, *, type_code: str 
 
 
 def records_behind(filters: ReportFilters, *, type_code: str | None = None, statuses=DELIVERED,
-                   currency: str | None = None) -> sa.Select:
-    """SELECT of the assistance records counted by an events figure (or summed by an amount)."""
+                   currency: str | None = None, type_codes: tuple[str, ...] = ()) -> sa.Select:
+    """SELECT of the assistance records counted by an events figure (or summed by an amount), of one type or
+    of any of several."""
     type_id = type_by_code(type_code).id if type_code else None
     return (select(AssistanceRecord).join(Returnee, Returnee.id == AssistanceRecord.returnee_id)
-            .where(*record_conditions(filters, statuses=statuses, type_id=type_id, currency=currency)))
+            .where(*record_conditions(filters, statuses=statuses, type_id=type_id, currency=currency,
+                                      type_ids=_type_ids(type_codes))))
+
+
+def _type_ids(codes) -> tuple[int, ...]:
+    return tuple(type_by_code(code).id for code in codes)
 
 
 def count_of(query: sa.Select) -> int:

@@ -123,7 +123,10 @@ def drilldown():
     filters, errors = filters_from_request(current_user)
     args = request.args
     measure = args.get("measure", "")
-    type_code = args.get("type") or None
+    # one type (a report figure), or several (an indicator that counts several types)
+    type_codes = tuple(dict.fromkeys(code for code in args.getlist("type") if code))
+    type_code = type_codes[0] if len(type_codes) == 1 else None
+    several = type_codes if len(type_codes) > 1 else ()
     status = args.get("status", AssistanceStatus.DELIVERED.value)
     statuses = {s.value: (s,) for s in (*DELIVERED, *PIPELINE)}.get(status)
     funnel = args.get("funnel") or None
@@ -131,25 +134,25 @@ def drilldown():
         abort(400)
     page_number, per_page = requested_page(args, per_page=DRILL_PAGE_SIZE)
     try:
-        assistance_type = type_by_code(type_code) if type_code else None
+        assistance_types = [type_by_code(code) for code in type_codes]
         if measure == EVENTS:
             currency = args.get("currency") or None
             if currency is not None and currency not in set(Currency):
                 abort(400)
-            figure = {"type_code": type_code, "statuses": statuses, "currency": currency}
+            figure = {"type_code": type_code, "type_codes": several, "statuses": statuses, "currency": currency}
             rows, page = paginate(records_listed(filters, **figure), page_number, per_page, rows=True)
             sums = amounts_of(records_behind(filters, **figure))
             returnees = None
         else:
-            listed = returnees_listed(current_user, filters, measure, type_code=type_code, statuses=statuses,
-                                      funnel=funnel)
+            listed = returnees_listed(current_user, filters, measure, type_code=type_code, type_codes=several,
+                                      statuses=statuses, funnel=funnel)
             returnees, page = paginate(listed, page_number, per_page, rows=True)
             rows, sums, currency = None, None, None
     except UnknownFigure:
         abort(400)
     report_args = filters.query_args()
     return render_template(
-        "reports/drilldown.html", filters=filters, measure=measure, assistance_type=assistance_type, status=status, funnel=funnel,
+        "reports/drilldown.html", filters=filters, measure=measure, assistance_types=assistance_types, status=status, funnel=funnel,
         currency=currency, total=page.total, returnees=returnees, records=rows, sums=sums,
         page=page, args=args.to_dict(), report_args=report_args,
         office_name=db.session.get(FieldOffice, filters.office_id).label if filters.office_id else None,
