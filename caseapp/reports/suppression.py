@@ -36,9 +36,12 @@ from scipy.sparse import csr_array
 SMALL = "<5"
 WITHHELD = "x"
 SMALLEST_SHOWN = 5
-#: seconds the search for the least withholding may take; past it, every non-zero figure of the report is
-#: withheld (safe, and logged: it has never happened on a report of this application)
-TIME_LIMIT = 60.0
+#: seconds the search for the least withholding may take; past it, figures are withheld one line at a time
+#: (_withhold_greedily: safe, but it may withhold more than it needs), and a warning is logged
+TIME_LIMIT = 5.0
+#: the leaks turned into constraints per round (those left are found again in the next round, if the new
+#: solution still gives them away)
+LEAKS_PER_ROUND = 12
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +76,16 @@ def protect(values: dict[Hashable, int], lines: Iterable[Line]) -> dict[Hashable
     try:
         return _least_withheld(values, lines, small, given_away)
     except _NoSolution as reason:
-        log.warning("small-count suppression: %s; every non-zero figure is withheld", reason)
-        return everything
+        # the last solution found, made safe by withholding more, one line at a time
+        log.warning("small-count suppression: %s; the last solution is completed line by line", reason)
+        return _withhold_greedily(values, lines, reason.nearly or small, given_away)
 
 
 class _NoSolution(Exception):
-    pass
+    def __init__(self, message, nearly: dict | None = None):
+        super().__init__(message)
+        #: the last solution found (it may still give a figure away)
+        self.nearly = nearly
 
 
 def _keys(values, lines) -> list[Hashable]:
@@ -116,8 +123,12 @@ def _least_withheld(values, lines: list[Line], small: dict, given_away: set) -> 
 
     deadline = time.monotonic() + TIME_LIMIT
     cuts: set[tuple] = set()
+    hidden = None
     while True:
-        chosen = _solve(cost, rows, deadline)
+        try:
+            chosen = _solve(cost, rows, deadline)
+        except _NoSolution as reason:
+            raise _NoSolution(str(reason), hidden) from None
         hidden = {**small, **{candidates[number]: WITHHELD for number in chosen}}
         narrowing: set[int] = set()
         leaks = [key for key in derivable(values, hidden, lines, narrowing=narrowing) if key not in given_away]
@@ -175,12 +186,20 @@ def _shown_figures_used(values, hidden, lines_of, key, *, whole: bool = False) -
     these lines do not give it away; with whole=True, they are all its lines and the answer is never None).
     A reader's reasoning goes from line to line through hidden figures; the lines around `key` are taken ring
     by ring until they alone give it away: whatever else is withheld, while their shown figures stay shown,
-    they still do (withholding more only widens what a reader knows)."""
+    they still do (withholding more only widens what a reader knows). The fewer the lines, the fewer the
+    figures named, and the more solutions one such constraint rules out: a single line is tried first, and a
+    ring is then pared down to the lines it needs."""
+
+    def shown_in(reach):
+        return {k for line in reach for k in line.members if k not in hidden and values.get(k, 0)}
+
     reach = list(dict.fromkeys(lines_of.get(key, [])))
+    for line in reach:
+        if key in derivable(values, hidden, [line]):
+            return shown_in([line])
     while True:
-        shown = {k for line in reach for k in line.members if k not in hidden and values.get(k, 0)}
         if key in derivable(values, hidden, reach):
-            return shown
+            break
         wider = list(
             dict.fromkeys(
                 [
@@ -190,8 +209,73 @@ def _shown_figures_used(values, hidden, lines_of, key, *, whole: bool = False) -
             )
         )
         if len(wider) == len(reach):
-            return shown if whole else None
+            return shown_in(reach) if whole else None
         reach = wider
+    if len(reach) <= _PARED_LINES:
+        for line in list(reach):
+            fewer = [other for other in reach if other is not line]
+            if key in derivable(values, hidden, fewer):
+                reach = fewer
+    return shown_in(reach)
+
+
+#: rings of at most this many lines are pared down to the lines that give a figure away
+_PARED_LINES = 12
+
+
+def _withhold_greedily(values: dict[Hashable, int], lines: list[Line], hidden: dict,
+                       given_away: set) -> dict[Hashable, str]:  # fmt: skip
+    """The fallback when the least withholding is not found in time (the rule before it), from the figures
+    `hidden` already: while some line gives a hidden figure away (other than what the labels alone give
+    away), one more figure of it is withheld, the smallest non-zero one first (safe, but it may withhold more
+    than it needs)."""
+    hidden = dict(hidden)
+    lines_of: dict[Hashable, list[Line]] = {}
+    for line in lines:
+        for key in (line.total, *line.cells):
+            lines_of.setdefault(key, []).append(line)
+    settled: set[Hashable] = set()  # derivable, but every non-zero figure around it is hidden already
+    while True:
+        while _withhold_lone_hidden(values, hidden, lines):
+            pass
+        leaks = [key for key in derivable(values, hidden, lines) if key not in settled and key not in given_away]
+        if not leaks:
+            return hidden
+        touched: set[int] = set()  # one more figure per line and round: it may settle several leaks
+        for leaked in leaks:
+            own = lines_of.get(leaked, [])
+            if any(id(line) in touched for line in own):
+                continue
+            # a figure of its own lines, else of the lines of the figures next to it (a chain of lines)
+            nearby = [
+                line for key in {k for line in own for k in (line.total, *line.cells)} for line in lines_of.get(key, [])
+            ]
+            if _withhold_one_more(values, hidden, own) or _withhold_one_more(values, hidden, nearby):
+                touched.update(id(line) for line in nearby)
+            else:
+                # Nothing left to withhold: the labels alone give it ("<5" is 1 to 4), as in a row of four
+                # 1s under a total of "<5". Zeros would have to be hidden too; they are not.
+                settled.add(leaked)
+
+
+def _withhold_lone_hidden(values, hidden, lines: list[Line]) -> bool:
+    """The classic rule, line by line: an additive line never has exactly one hidden figure."""
+    changed = False
+    for line in lines:
+        members = (line.total, *line.cells)
+        if line.additive and sum(key in hidden for key in members) == 1:
+            changed |= _withhold_one_more(values, hidden, [line])
+    return changed
+
+
+def _withhold_one_more(values, hidden, lines: list[Line]) -> bool:
+    cells = {key for line in lines for key in line.cells if values.get(key, 0) and key not in hidden}
+    if not cells:
+        cells = {line.total for line in lines if values.get(line.total, 0) and line.total not in hidden}
+    if not cells:
+        return False
+    hidden[min(cells, key=lambda key: (values[key], str(key)))] = WITHHELD
+    return True
 
 
 def derivable(
