@@ -143,22 +143,26 @@ def project_indicators(project: Project) -> list[Indicator]:
 
 
 def period_label(period: Period) -> str:
-    if period.start.year == period.end.year and (period.start.month, period.start.day, period.end.month,
-                                                   period.end.day) == (1, 1, 12, 31):  # fmt: skip
+    """A period as a chart names it: its year when it lies within one, else its months."""
+    if period.start.year == period.end.year:
         return str(period.start.year)
-    return f"{format_date(period.start, 'MMM yyyy')} – {format_date(period.end, 'MMM yyyy')}"
+    return f"{format_date(period.start, 'MMM yy')}–{format_date(period.end, 'MMM yy')}"
 
 
 def target_chart(figures: IndicatorFigures) -> ColumnChart:
-    """Target and actual per period (amounts in whole units)."""
+    """Target and actual per period (amounts in whole units, or in thousands when they are large)."""
+    values = [v for p in figures.periods for v in (p.target, p.actual) if v is not None]
+    thousands = figures.indicator.measure == IndicatorMeasure.AMOUNT and max(values + [0]) >= 10000
+    unit = Decimal(1000) if thousands else Decimal(1)
 
     def whole(value):
-        return None if value is None else int(Decimal(value).to_integral_value(rounding=ROUND_HALF_UP))
+        return None if value is None else int((Decimal(value) / unit).to_integral_value(rounding=ROUND_HALF_UP))
 
+    suffix = _(" (thousands)") if thousands else ""
     return column_chart(
         [period_label(p) for p in figures.periods],
-        [Series(_("target"), "bar-returned", [whole(p.target) for p in figures.periods]),
-         Series(_("actual"), "bar-assisted", [whole(p.actual) for p in figures.periods])],
+        [Series(_("target") + suffix, "bar-returned", [whole(p.target) for p in figures.periods]),
+         Series(_("actual") + suffix, "bar-assisted", [whole(p.actual) for p in figures.periods])],
         bar_width=22, gap=22)  # fmt: skip
 
 

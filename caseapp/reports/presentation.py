@@ -179,10 +179,10 @@ def period_phrase(start: date, end: date) -> str:
     return _("From %(start)s to %(end)s", start=format_date(start, "long"), end=format_date(end, "long"))
 
 
-def scope_phrase(report: Report) -> str:
+def scope_phrase(report: Report, *, project: bool = True) -> str:
     filters = report.filters
     parts = []
-    if filters.project_id is not None:
+    if project and filters.project_id is not None:
         parts.append(_("project %(project)s", project=group_label(report, "project", filters.project_id)))
     if filters.office_id is not None:
         parts.append(_("%(office)s field office", office=report.office_names.get(filters.office_id, "?")))
@@ -226,7 +226,7 @@ def donor_paragraph(shown: PresentedReport) -> str:
     """The figures as a paragraph in the style of a donor report, ready to paste."""
     report = shown.report
     sentences = []
-    scope = scope_phrase(report)
+    scope = scope_phrase(report, project=False)  # the project has a sentence of its own
     if report.filters.project_id is not None and report.filters.project_id in report.projects:
         code, name, donor = report.projects[report.filters.project_id]
         if donor:
