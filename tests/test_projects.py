@@ -733,3 +733,13 @@ def test_upgrading_puts_existing_records_and_returns_in_the_unassigned_project(o
         assert db.session.scalar(select(func.count()).where(AssistanceRecord.project_id == none)) == records
         assert db.session.scalar(select(func.count()).where(Returnee.return_project_id == none)) == people
         assert db.session.scalar(select(func.count(Project.id))) == 1
+
+
+def test_the_warning_says_nothing_is_left_when_others_already_use_the_budget(budgeted, request_ctx):
+    project, person, requested = budgeted
+    from tests import factories
+
+    factories.record(person, "business_grant", status="approved", amount="3000", project=project)
+    message = record_overrun(requested).message
+    assert message.startswith("Over budget: nothing is left of the 10,000.00 GEL of MBR-2024")
+    assert "come to 10,000.00 GEL" in message and "2,500.00 GEL is not covered" in message

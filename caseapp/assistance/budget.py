@@ -101,6 +101,13 @@ class BudgetOverrun:
             return str(_l("%(project)s has no budget in %(currency)s: this request for %(amount)s is not covered.",
                           project=self.project.code, currency=self.currency.value,
                           amount=money(self.amount, self.currency)))  # fmt: skip
+        if self.remaining <= 0:
+            return str(_l(
+                "Over budget: nothing is left of the %(budget)s of %(project)s (its other requests and payments "
+                "come to %(spent)s); this request for %(amount)s is not covered.",
+                project=self.project.code, budget=money(self.budget, self.currency),
+                spent=money(self.budget - self.remaining, self.currency), amount=money(self.amount, self.currency),
+            ))  # fmt: skip
         return str(_l(
             "Over budget: %(project)s has %(remaining)s left of %(budget)s; this request for %(amount)s exceeds "
             "it by %(excess)s.",
