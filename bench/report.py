@@ -1,6 +1,7 @@
-"""Report benchmark: 100,000 returnees and 1,000,000 assistance records in SQLite; the country-wide three-year
-report through the app (caseapp.reports.counting.build_report) against the bare SQL of the same aggregates
-run with the sqlite3 module, side by side.
+"""Report benchmark: 100,000 returnees and 1,000,000 assistance records in SQLite, paid by 40 projects; the
+country-wide three-year report (with its by-project table) and the report of one project, through the app
+(caseapp.reports.counting.build_report) against the bare SQL of the same aggregates run with the sqlite3 module,
+side by side.
 
     python -m bench.report [--returnees 100000] [--records 1000000] [--rounds 3] [--rebuild]
 
@@ -24,7 +25,7 @@ CHUNK = 50_000
 def make_app(path: Path):
     from caseapp import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench"})
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "bench", "SQLITE_CREATE": True})
 
 
 def build(path: Path, returnees: int, records: int, seed: int = 4) -> None:
@@ -39,9 +40,17 @@ def build(path: Path, returnees: int, records: int, seed: int = 4) -> None:
     rng = random.Random(seed)
     connection = sqlite3.connect(path)
     offices = [row[0] for row in connection.execute("SELECT id FROM field_office ORDER BY id")]
+    now = datetime(2026, 1, 1).isoformat(sep=" ")
+    with connection:  # 40 projects besides Unassigned (made by the migration): most records name one
+        connection.executemany(
+            "INSERT INTO project (code, name, name_ka, donor, start_date, end_date, active, created_at, updated_at,"
+            " version) VALUES (?,?,?,?,?,?,?,?,?,1)",
+            [(f"PRJ-{n:03d}", f"Project {n}", "", "Donor", "2021-01-01", "2027-12-31", 1, now, now)
+             for n in range(1, 41)])
+    unassigned = connection.execute("SELECT id FROM project WHERE code = 'UNASSIGNED'").fetchone()[0]
+    projects = [row[0] for row in connection.execute("SELECT id FROM project WHERE code != 'UNASSIGNED'")]
     types = connection.execute("SELECT id, carries_amount FROM assistance_type ORDER BY sort_order").fetchall()
     weights = [10, 6, 2, 3, 1, 1, 1, 1, 3, 1, 1, 2, 2, 1][:len(types)]
-    now = datetime(2026, 1, 1).isoformat(sep=" ")
     start = date(2021, 1, 1)
     return_dates = []
     started = time.perf_counter()
@@ -54,13 +63,14 @@ def build(path: Path, returnees: int, records: int, seed: int = 4) -> None:
             rows.append((n, f"First{n}", f"Last{n % 977}", f"first{n} last{n % 977}", f"last{n % 977} first{n}",
                          rng.choice("FM"),
                          born.isoformat(), rng.choice(offices), returned.isoformat(), "Germany", 1,
-                         returned.isoformat(), now, now, 1))
+                         returned.isoformat(), now, now, 1,
+                         rng.choice(projects) if rng.random() < 0.7 else unassigned))
             if len(rows) == CHUNK or n == returnees:
                 connection.executemany(
                     "INSERT INTO returnee (id, first_name, last_name, search_name, search_name_reversed, sex,"
                     " date_of_birth,"
                     " field_office_id, return_date, returned_from, consent_given, consent_date, created_at,"
-                    " updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                    " updated_at, version, return_project_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
                 rows = []
         vulnerable = [(n, rng.choice(["disability", "chronic_illness", "single_parent", "elderly"]))
                       for n in range(1, returnees + 1) if rng.random() < 0.1]
@@ -75,11 +85,13 @@ def build(path: Path, returnees: int, records: int, seed: int = 4) -> None:
             if carries_amount:
                 amount = f"{rng.randrange(100, 5000)}.{rng.randrange(100):02d}"
                 currency = "GEL" if rng.random() < 0.9 else "EUR"
-            rows.append((person, type_id, on.isoformat(), rng.choice(statuses), amount, currency, "", "", now, now, 1))
+            rows.append((person, type_id, on.isoformat(), rng.choice(statuses), amount, currency, "", "", now, now, 1,
+                         rng.choice(projects) if rng.random() < 0.85 else unassigned))
             if len(rows) == CHUNK or n == records:
                 connection.executemany(
                     "INSERT INTO assistance_record (returnee_id, type_id, provided_on, status, amount, currency,"
-                    " provider, notes, created_at, updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+                    " provider, notes, created_at, updated_at, version, project_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    rows)
                 rows = []
     connection.execute("ANALYZE")
     connection.close()
@@ -93,54 +105,65 @@ BAND = ("CASE WHEN CAST(strftime('%Y%m%d', r.return_date) AS INTEGER) - CAST(str
         " - CAST(strftime('%Y%m%d', r.date_of_birth) AS INTEGER) >= 180000 THEN '18-59' ELSE '0-17' END")
 MONTH = "CAST(strftime('%Y%m', a.provided_on) AS INTEGER)"
 CENTS = "sum(CAST(round(a.amount * 100) AS INTEGER))"  # exact: whole cents
-DELIVERED = "a.status = 'delivered' AND a.provided_on >= :start AND a.provided_on <= :end"
+def bare_sql(project: bool) -> list[str]:
+    """The queries of build_report as hand-written SQL; with project=True, for the one project :project."""
+    delivered = "a.status = 'delivered' AND a.provided_on >= :start AND a.provided_on <= :end"
+    returned = "r.return_date >= :start AND r.return_date <= :end"
+    grant_project = ""
+    if project:
+        delivered += " AND a.project_id = :project"
+        returned += " AND r.return_project_id = :project"
+        grant_project = " AND g.project_id = :project"
+    pipeline = ("a.status IN ('requested', 'approved') AND a.provided_on >= :start AND a.provided_on <= :end"
+                + (" AND a.project_id = :project" if project else ""))
+
+    def per_person(**keys: str) -> str:
+        """Delivered records in the period, one row per returnee (and keys: alias=expression)."""
+        columns = "".join(f", {expression} AS {alias}" for alias, expression in keys.items())
+        group = "".join(f", {expression}" for expression in keys.values())
+        return (f"(SELECT a.returnee_id AS returnee_id{columns}, count(a.id) AS events FROM assistance_record a"
+                f" WHERE {delivered} GROUP BY a.returnee_id{group})")
+
+    def funnel(counselling: str) -> str:
+        return ("SELECT count(*), count(CASE WHEN EXISTS (SELECT 1 FROM assistance_record g"
+                " WHERE g.returnee_id = c.returnee_id AND g.type_id = :grant AND g.status = 'delivered'"
+                f" AND g.provided_on >= c.first_session AND g.provided_on <= :end{grant_project})"
+                " THEN c.returnee_id END)"
+                " FROM (SELECT a.returnee_id, min(a.provided_on) AS first_session FROM assistance_record a"
+                f" WHERE {delivered} AND a.type_id = :{counselling} GROUP BY a.returnee_id) c")
+
+    return [
+        "SELECT id, code, name, carries_amount FROM assistance_type ORDER BY sort_order, name",
+        "SELECT id, name FROM field_office ORDER BY name",
+        f"SELECT r.field_office_id, r.sex, {BAND}, count(r.id) FROM returnee r WHERE {returned} GROUP BY 1, 2, 3",
+        f"SELECT r.field_office_id, r.sex, {BAND}, count(*), sum(p.events) FROM {per_person()} p"
+        " JOIN returnee r ON r.id = p.returnee_id GROUP BY 1, 2, 3",
+        f"SELECT r.field_office_id, r.sex, {BAND}, p.type_id, count(*), sum(p.events)"
+        f" FROM {per_person(type_id='a.type_id')} p JOIN returnee r ON r.id = p.returnee_id GROUP BY 1, 2, 3, 4",
+        f"SELECT CAST(strftime('%Y%m', r.return_date) AS INTEGER), count(r.id) FROM returnee r WHERE {returned}"
+        " GROUP BY 1",
+        f"SELECT p.month, count(*), sum(p.events) FROM {per_person(month=MONTH)} p GROUP BY 1",
+        f"SELECT p.month, p.type_id, count(*), sum(p.events)"
+        f" FROM {per_person(month=MONTH, type_id='a.type_id')} p GROUP BY 1, 2",
+        # by project: returns by the project credited, records by the project that paid
+        f"SELECT r.return_project_id, count(r.id) FROM returnee r WHERE {returned} GROUP BY 1",
+        f"SELECT p.project_id, count(*), sum(p.events) FROM {per_person(project_id='a.project_id')} p GROUP BY 1",
+        f"SELECT p.project_id, p.type_id, count(*), sum(p.events)"
+        f" FROM {per_person(project_id='a.project_id', type_id='a.type_id')} p GROUP BY 1, 2",
+        "SELECT id, code, name, name_ka, donor FROM project",
+        f"SELECT a.type_id, a.currency, {CENTS} FROM assistance_record a WHERE {delivered}"
+        " AND a.amount IS NOT NULL GROUP BY 1, 2",
+        funnel("counselling"),
+        funnel("counselling2"),
+        "SELECT a.type_id, a.status, count(DISTINCT a.returnee_id), count(a.id) FROM assistance_record a"
+        f" WHERE {pipeline} GROUP BY 1, 2",
+        f"SELECT a.type_id, a.status, a.currency, {CENTS} FROM assistance_record a"
+        f" WHERE {pipeline} AND a.amount IS NOT NULL GROUP BY 1, 2, 3",
+    ]
 
 
-def per_person(**keys: str) -> str:
-    """Delivered records in the period, one row per returnee (and keys: alias=expression)."""
-    columns = "".join(f", {expression} AS {alias}" for alias, expression in keys.items())
-    group = "".join(f", {expression}" for expression in keys.values())
-    return (f"(SELECT a.returnee_id AS returnee_id{columns}, count(a.id) AS events FROM assistance_record a"
-            f" WHERE {DELIVERED} GROUP BY a.returnee_id{group})")
-
-
-def funnel(counselling: str) -> str:
-    return ("SELECT count(*), count(CASE WHEN EXISTS (SELECT 1 FROM assistance_record g"
-            " WHERE g.returnee_id = c.returnee_id AND g.type_id = :grant AND g.status = 'delivered'"
-            " AND g.provided_on >= c.first_session AND g.provided_on <= :end) THEN c.returnee_id END)"
-            " FROM (SELECT a.returnee_id, min(a.provided_on) AS first_session FROM assistance_record a"
-            f" WHERE {DELIVERED} AND a.type_id = :{counselling} GROUP BY a.returnee_id) c")
-
-
-BARE_SQL = [
-    "SELECT id, code, name, carries_amount FROM assistance_type ORDER BY sort_order, name",
-    "SELECT id, name FROM field_office ORDER BY name",
-    f"SELECT r.field_office_id, r.sex, {BAND}, count(r.id) FROM returnee r"
-    " WHERE r.return_date >= :start AND r.return_date <= :end GROUP BY 1, 2, 3",
-    f"SELECT r.field_office_id, r.sex, {BAND}, count(*), sum(p.events) FROM {per_person()} p"
-    " JOIN returnee r ON r.id = p.returnee_id GROUP BY 1, 2, 3",
-    f"SELECT r.field_office_id, r.sex, {BAND}, p.type_id, count(*), sum(p.events)"
-    f" FROM {per_person(type_id='a.type_id')} p JOIN returnee r ON r.id = p.returnee_id GROUP BY 1, 2, 3, 4",
-    "SELECT CAST(strftime('%Y%m', r.return_date) AS INTEGER), count(r.id) FROM returnee r"
-    " WHERE r.return_date >= :start AND r.return_date <= :end GROUP BY 1",
-    f"SELECT p.month, count(*), sum(p.events) FROM {per_person(month=MONTH)} p GROUP BY 1",
-    f"SELECT p.month, p.type_id, count(*), sum(p.events)"
-    f" FROM {per_person(month=MONTH, type_id='a.type_id')} p GROUP BY 1, 2",
-    f"SELECT a.type_id, a.currency, {CENTS} FROM assistance_record a WHERE {DELIVERED}"
-    " AND a.amount IS NOT NULL GROUP BY 1, 2",
-    funnel("counselling"),
-    funnel("counselling2"),
-    "SELECT a.type_id, a.status, count(DISTINCT a.returnee_id), count(a.id) FROM assistance_record a"
-    " WHERE a.status IN ('requested', 'approved') AND a.provided_on >= :start AND a.provided_on <= :end"
-    " GROUP BY 1, 2",
-    f"SELECT a.type_id, a.status, a.currency, {CENTS} FROM assistance_record a"
-    " WHERE a.status IN ('requested', 'approved') AND a.provided_on >= :start AND a.provided_on <= :end"
-    " AND a.amount IS NOT NULL GROUP BY 1, 2, 3",
-]
-
-
-def bare_report(connection: sqlite3.Connection, parameters: dict) -> list[list[tuple]]:
-    return [connection.execute(sql, parameters).fetchall() for sql in BARE_SQL]
+def bare_report(connection: sqlite3.Connection, parameters: dict, project: bool = False) -> list[list[tuple]]:
+    return [connection.execute(sql, parameters).fetchall() for sql in bare_sql(project)]
 
 
 def timed(function) -> tuple[float, object]:
@@ -160,11 +183,10 @@ def main(argv: list[str] | None = None) -> None:
 
     if options.rebuild or not options.database.exists():
         build(options.database, options.returnees, options.records)
-    from caseapp.reports.counting import ASSISTED, PERSONS, RETURNED, ReportFilters, build_report, from_cents
+    from caseapp.reports.counting import ASSISTED, PERSONS, RETURNED, ReportFilters, from_cents
     from caseapp.reports.presentation import PresentedReport
 
     app = make_app(options.database)
-    filters = ReportFilters(*PERIOD)
     connection = sqlite3.connect(options.database)
     type_ids = dict(connection.execute("SELECT code, id FROM assistance_type"))
     parameters = {"start": PERIOD[0].isoformat(), "end": PERIOD[1].isoformat(),
@@ -173,33 +195,46 @@ def main(argv: list[str] | None = None) -> None:
     counts = connection.execute("SELECT (SELECT count(*) FROM returnee), (SELECT count(*) FROM assistance_record)")
     print("database: {:,} returnees, {:,} assistance records; period {} to {}".format(*counts.fetchone(), *PERIOD))
 
-    app_times, bare_times = [], []
-    with app.app_context():
-        from caseapp.extensions import db
-
-        for _round in range(options.rounds):  # alternate, so that both see the same warm cache
-            seconds, report = timed(lambda: build_report(filters))
-            app_times.append(seconds)
-            db.session.rollback()
-            seconds, bare = timed(lambda: bare_report(connection, parameters))
-            bare_times.append(seconds)
-        with app.test_request_context("/"):
-            shared_seconds, _shown = timed(lambda: PresentedReport(report, shared=True).paragraph())
-    # the same figures both ways (persons add up across office x sex x age band groups)
+    project_id = connection.execute("SELECT id FROM project WHERE code = 'PRJ-001'").fetchone()[0]
     code_of = {type_id: code for code, type_id in type_ids.items()}
-    assert report.total(RETURNED) == sum(row[3] for row in bare[2]), "app and bare SQL disagree"
-    assert report.total(ASSISTED) == sum(row[3] for row in bare[3]), "app and bare SQL disagree"
-    for code in type_ids:
-        assert report.total(PERSONS, code) == sum(row[4] for row in bare[4] if code_of[row[3]] == code)
-    assert report.amounts == {code_of[t]: {c: from_cents(cents) for t2, c, cents in bare[8] if t2 == t}
-                              for t in {row[0] for row in bare[8]}}
-    app_best, bare_best = min(app_times), min(bare_times)
-    print(f"app (build_report):  best {app_best:.2f} s, median {statistics.median(app_times):.2f} s")
-    print(f"bare SQL (sqlite3):  best {bare_best:.2f} s, median {statistics.median(bare_times):.2f} s")
-    print(f"ratio app / bare SQL: best {app_best / bare_best:.2f}, median "
-          f"{statistics.median(app_times) / statistics.median(bare_times):.2f}  (target <= 1.5)")
-    print(f"small-count suppression and paragraph for the shared version: {shared_seconds:.2f} s")
-    print(f"returned persons {report.returned_persons:,}; assisted persons {report.assisted_persons:,}")
+    with app.app_context():
+        for title, project in (("country-wide, with the by-project table", None), ("one project (PRJ-001)", project_id)):
+            filters = ReportFilters(*PERIOD, project_id=project)
+            report, bare, app_times, bare_times = measure(connection, filters, {**parameters, "project": project},
+                                                          options.rounds)
+            with app.test_request_context("/"):
+                shared_seconds, _shown = timed(lambda: PresentedReport(report, shared=True).paragraph())
+            # the same figures both ways (persons add up across office x sex x age band groups)
+            assert report.total(RETURNED) == sum(row[3] for row in bare[2]), "app and bare SQL disagree"
+            assert report.total(ASSISTED) == sum(row[3] for row in bare[3]), "app and bare SQL disagree"
+            for code in type_ids:
+                assert report.total(PERSONS, code) == sum(row[4] for row in bare[4] if code_of[row[3]] == code)
+            assert {group: report.count("project", group, ASSISTED) for group in report.groups["project"]} \
+                == {row[0]: row[1] for row in bare[9]}, "app and bare SQL disagree by project"
+            assert report.amounts == {code_of[t]: {c: from_cents(cents) for t2, c, cents in bare[12] if t2 == t}
+                                      for t in {row[0] for row in bare[12]}}
+            app_best, bare_best = min(app_times), min(bare_times)
+            print(f"\n{title}")
+            print(f"app (build_report):  best {app_best:.2f} s, median {statistics.median(app_times):.2f} s")
+            print(f"bare SQL (sqlite3):  best {bare_best:.2f} s, median {statistics.median(bare_times):.2f} s")
+            print(f"ratio app / bare SQL: best {app_best / bare_best:.2f}, median "
+                  f"{statistics.median(app_times) / statistics.median(bare_times):.2f}  (target <= 1.5)")
+            print(f"small-count suppression and paragraph for the shared version: {shared_seconds:.2f} s")
+            print(f"returned persons {report.returned_persons:,}; assisted persons {report.assisted_persons:,}")
+
+
+def measure(connection, filters, parameters, rounds):
+    from caseapp.extensions import db
+    from caseapp.reports.counting import build_report
+
+    app_times, bare_times = [], []
+    for _round in range(rounds):  # alternate, so that both see the same warm cache
+        seconds, report = timed(lambda: build_report(filters))
+        app_times.append(seconds)
+        db.session.rollback()
+        seconds, bare = timed(lambda: bare_report(connection, parameters, filters.project_id is not None))
+        bare_times.append(seconds)
+    return report, bare, app_times, bare_times
 
 
 if __name__ == "__main__":

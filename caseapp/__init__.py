@@ -193,7 +193,8 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.privacy.views import bp as privacy_bp
     from caseapp.projects.cli import register_project_commands
     from caseapp.projects.views import bp as projects_bp
-    from caseapp.reports.cli import register_report_commands
+    from caseapp.reports.cli import register_indicator_commands, register_report_commands
+    from caseapp.reports.indicator_views import bp as indicators_bp
     from caseapp.reports.views import bp as reports_bp
     from caseapp.review.views import bp as review_bp
 
@@ -213,10 +214,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(projects_bp)
     app.register_blueprint(funding_bp)
     app.register_blueprint(duplicates_bp)
+    app.register_blueprint(indicators_bp)
     register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)
     register_report_commands(app)
+    register_indicator_commands(app)
     register_backup_commands(app)
     register_privacy_commands(app)
     register_project_commands(app)

@@ -11,6 +11,7 @@ from caseapp.cases.models import Case  # noqa: F401
 from caseapp.consent.models import ConsentRecord  # noqa: F401
 from caseapp.duplicates.models import DuplicateDecision, ReturneeMerge  # noqa: F401
 from caseapp.imports.models import ImportBatch  # noqa: F401
+from caseapp.indicators.models import Indicator, IndicatorTarget  # noqa: F401
 from caseapp.language.vocabulary import VocabularyName  # noqa: F401
 from caseapp.offices.models import FieldOffice  # noqa: F401
 from caseapp.projects.models import Project, ProjectBudget  # noqa: F401

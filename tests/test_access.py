@@ -95,6 +95,13 @@ ROUTES = [
     ("GET", "/projects/reassign", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
     # the preview of a reassignment (an empty filter comes back with its errors) writes nothing
     ("POST", "/projects/reassign", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
+    ("GET", "/projects/{p}/indicators/", dict(anonymous=302, caseworker=403, supervisor=200, manager=200, admin=200)),
+    ("GET", "/projects/999999/indicators/", dict(anonymous=302, caseworker=403, supervisor=404, manager=404, admin=404)),
+    ("GET", "/projects/{p}/indicators/new", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
+    ("GET", "/projects/{p}/indicators/{i}/edit",
+     dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
+    ("POST", "/projects/{p}/indicators/{i}/delete",
+     dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=302)),
     ("GET", "/healthz", dict(anonymous=200, caseworker=200, supervisor=200, manager=200, admin=200)),
     ("GET", "/account/password", dict(anonymous=302, caseworker=200, supervisor=200, manager=200, admin=200)),
     ("GET", "/account/sessions", dict(anonymous=302, caseworker=200, supervisor=200, manager=200, admin=200)),
@@ -131,6 +138,7 @@ def records_in(make, office: str) -> dict[str, int]:
     from caseapp.auth.models import LoginSession
     from caseapp.extensions import db
     from caseapp.imports.models import ImportBatch
+    from caseapp.indicators.models import Indicator, IndicatorMeasure
     from caseapp.review.models import CaseReview, ReviewOutcome
 
     person = make.returnee(office)
@@ -141,12 +149,14 @@ def records_in(make, office: str) -> dict[str, int]:
     review = CaseReview(case=person.current_case, outcome=ReviewOutcome("needs_action"), comment="call him")
     batch = ImportBatch(created_by_name="someone", field_office_id=make.office(office).id)
     other_session = LoginSession(user_id=other.id, token_hash=f"{other.id:064d}", access_stamp=other.access_stamp)
-    db.session.add_all([review, batch, other_session])
+    project = make.project(offices=[office], budgets={"EUR": "5000"})
+    indicator = Indicator(project=project, name="Grants", measure=IndicatorMeasure.PERSONS)
+    db.session.add_all([review, batch, other_session, indicator])
     db.session.commit()
     return {"r": person.id, "d": duplicate.id, "c": person.current_case.id, "a": entry.id, "v": review.id, "b": batch.id,
             "s": other_session.id,
             "o": make.office(office).id, "t": make.assistance_type("training").id, "u": other.id,
-            "p": make.project(offices=[office], budgets={"EUR": "5000"}).id}
+            "p": project.id, "i": indicator.id}
 
 
 @pytest.mark.parametrize("role", ROLES)

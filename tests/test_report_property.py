@@ -11,6 +11,8 @@ from caseapp.assistance.models import AssistanceRecord, AssistanceStatus
 from caseapp.assistance.services import deliver_assistance
 from caseapp.cases.models import Case
 from caseapp.extensions import db
+from caseapp.projects.models import UNASSIGNED_CODE
+from caseapp.projects.queries import project_by_code
 from caseapp.reports.counting import (
     ASSISTED,
     EVENTS,
@@ -24,6 +26,7 @@ from tests import factories
 
 OFFICES = ["Gori", "Poti", "Telavi"]
 TYPES = ["business_counselling", "business_grant", "reception", "training"]
+PROJECTS = ["AVR-2023", "RE-2024", UNASSIGNED_CODE]
 START = date(2023, 11, 1)
 # Few days (November 2023 to early March 2024: month ends, 29 February), so that records often fall exactly
 # on the first or last day of the period, and persons have several records of a type.
@@ -38,6 +41,7 @@ returnees = st.lists(
                                  date(1960, 2, 29), date(1990, 1, 1), date(2010, 3, 1)]),
         "returned": days,
         "disabled": st.booleans(),
+        "return_project": st.sampled_from(PROJECTS),
     }),
     min_size=1, max_size=8,
 )
@@ -55,6 +59,7 @@ records = st.lists(
         # days between the planned date ("on") and the delivery: a record delivered late counts on the day it
         # was delivered (often in another month or outside the period), never on its planned date
         "late": st.sampled_from([0, 0, 0, 1, 5, 31]),
+        "project": st.sampled_from(PROJECTS),
     }),
     max_size=30,
 )
@@ -73,12 +78,17 @@ def age_band(born: date, on: date) -> str:
     return "0-17" if age < 18 else "18-59" if age < 60 else "60+"
 
 
+def _project(code):
+    return project_by_code(code) or factories.project(code)
+
+
 def _store(people, entries):
     for table in (AssistanceRecord.__table__, ReturneeVulnerability.__table__, Case.__table__, Returnee.__table__):
         db.session.execute(table.delete())
     db.session.commit()
     stored = [factories.returnee(p["office"], sex=p["sex"], date_of_birth=p["born"], return_date=p["returned"],
                                  vulnerabilities=["disability"] if p["disabled"] else [], with_case=False,
+                                 return_project=_project(p.get("return_project", UNASSIGNED_CODE)),
                                  commit=False) for p in people]
     db.session.flush()
     for entry in entries:
@@ -87,20 +97,24 @@ def _store(people, entries):
         record = factories.record(stored[entry["person"]], entry["type"], on=entry["on"],
                                   status=AssistanceStatus.APPROVED if late else entry["status"],
                                   amount=entry["amount"], currency=entry["currency"] if entry["amount"] else None,
-                                  commit=False)
+                                  project=_project(entry.get("project", UNASSIGNED_CODE)), commit=False)
         if late:  # delivered through the use case, on its own date
             db.session.flush()
             deliver_assistance(None, record, delivered_on=counted_on(entry))
     db.session.commit()
 
 
-def brute_force(people, entries, start, end, keep):
-    """Counts by the rules of the issue, written again without SQL."""
+def brute_force(people, entries, start, end, keep, project=None):
+    """Counts by the rules of the issue, written again without SQL. With a project (code): its records only,
+    and the returns credited to it."""
     chosen = {i for i, p in enumerate(people) if keep(p)}
+    if project is not None:
+        entries = [e for e in entries if e.get("project", UNASSIGNED_CODE) == project]
     delivered = [e for e in entries if e["status"] == AssistanceStatus.DELIVERED and start <= counted_on(e) <= end
                  and e["person"] in chosen]
     counts = {
-        RETURNED: sum(1 for i in chosen if start <= people[i]["returned"] <= end),
+        RETURNED: sum(1 for i in chosen if start <= people[i]["returned"] <= end
+                      and project in (None, people[i].get("return_project", UNASSIGNED_CODE))),
         ASSISTED: len({e["person"] for e in delivered}),
         EVENTS: len(delivered),
     }
@@ -135,7 +149,7 @@ def _figures(report, dimension="total", group=None):
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(people=returnees, entries=records, period=periods, filter_choice=st.sampled_from(
-    ["none", "office", "sex", "age", "vulnerability"]))
+    ["none", "office", "sex", "age", "vulnerability", "project", "project and office"]))
 def test_report_equals_a_brute_force_count(make, people, entries, period, filter_choice):
     _store(people, entries)
     start, end = period
@@ -146,10 +160,14 @@ def test_report_equals_a_brute_force_count(make, people, entries, period, filter
         "sex": ({"sex": "M"}, lambda p: p["sex"] == "M"),
         "age": ({"age_band": "18-59"}, lambda p: age_band(p["born"], p["returned"]) == "18-59"),
         "vulnerability": ({"vulnerability": "disability"}, lambda p: p["disabled"]),
+        "project": ({"project_id": _project("AVR-2023").id}, lambda p: True),
+        "project and office": ({"project_id": _project("RE-2024").id, "office_id": gori},
+                               lambda p: p["office"] == "Gori"),
     }[filter_choice]
+    project = {"project": "AVR-2023", "project and office": "RE-2024"}.get(filter_choice)
     report = build_report(ReportFilters(start, end, **filters))
 
-    counts, amounts, funnel, pipeline = brute_force(people, entries, start, end, keep)
+    counts, amounts, funnel, pipeline = brute_force(people, entries, start, end, keep, project)
     assert _figures(report) == counts
     assert {code: sums for code, sums in report.amounts.items() if code in TYPES} == amounts
     business = next(f for f in report.funnels if f.key == "business")
@@ -162,19 +180,29 @@ def test_report_equals_a_brute_force_count(make, people, entries, period, filter
     for office in report.groups["office"]:
         name = report.office_names[office]
         assert _figures(report, "office", office) == brute_force(
-            people, entries, start, end, lambda p: keep(p) and p["office"] == name)[0]
+            people, entries, start, end, lambda p: keep(p) and p["office"] == name, project)[0]
     for sex in report.groups["sex"]:
         assert _figures(report, "sex", sex) == brute_force(
-            people, entries, start, end, lambda p: keep(p) and p["sex"] == sex)[0]
+            people, entries, start, end, lambda p: keep(p) and p["sex"] == sex, project)[0]
     for band in report.groups["age_band"]:
         assert _figures(report, "age_band", band) == brute_force(
-            people, entries, start, end, lambda p: keep(p) and age_band(p["born"], p["returned"]) == band)[0]
+            people, entries, start, end, lambda p: keep(p) and age_band(p["born"], p["returned"]) == band, project)[0]
     for month in report.groups["month"]:
         year, number = divmod(month, 100)
         first = date(year, number, 1)
         last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        expected = brute_force(people, entries, max(start, first), min(end, last), keep)[0]
+        expected = brute_force(people, entries, max(start, first), min(end, last), keep, project)[0]
         assert _figures(report, "month", month) == expected
+    # by project: every project with a figure, each counted as if filtered by it; the others have none
+    codes = {report.projects[group][0]: group for group in report.groups["project"]}
+    for code in PROJECTS:
+        expected = brute_force(people, entries, start, end, keep, code if project is None else project)[0]
+        if project is not None and code != project:
+            assert code not in codes
+        elif code in codes:
+            assert _figures(report, "project", codes[code]) == expected
+        else:
+            assert not any(expected.values())
 
 
 def test_the_property_test_data_is_really_stored(make):

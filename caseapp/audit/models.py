@@ -58,6 +58,9 @@ class AuditAction(ChoiceEnum):
     PROJECT_CREATE = "project.create"
     PROJECT_UPDATE = "project.update"
     PROJECT_REASSIGN = "project.reassign"
+    INDICATOR_CREATE = "indicator.create"
+    INDICATOR_UPDATE = "indicator.update"
+    INDICATOR_DELETE = "indicator.delete"
     # reads: who saw personal data (recorded by audit.reads.record_read)
     RETURNEE_VIEW = "returnee.view"
     RETURNEE_EDIT_FORM = "returnee.edit_form"

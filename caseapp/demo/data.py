@@ -19,6 +19,7 @@ from caseapp.demo.audit import seed_demo_audit
 from caseapp.demo.consent import seed_demo_consents
 from caseapp.demo.duplicates import PEOPLE as DUPLICATE_PEOPLE
 from caseapp.demo.duplicates import seed_duplicates
+from caseapp.demo.indicators import seed_demo_indicators
 from caseapp.demo.projects import seed_demo_projects
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
@@ -144,6 +145,7 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
         made += seed_duplicates(on)
     seed_demo_consents(seed, on)
     seed_demo_projects(on)
+    seed_demo_indicators(on)
     seed_demo_audit(on=on, seed=seed)
     return made
 

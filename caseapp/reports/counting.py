@@ -16,6 +16,10 @@ the benchmark all count through this module, so that a number means the same thi
   approved records dated in the period form the separate pipeline.
 - Filters and disaggregations: the returnee's field office, sex, age band at the return date (0-17, 18-59,
   60+) and vulnerability; and month (of the return date for returned persons, of the record otherwise).
+- Project: the project a record names (who paid for it) and, for returned persons, the project credited
+  with the return (`Returnee.return_project_id`). Filtered by a project, a report counts that project's
+  records and returns only: its persons are the distinct returnees with a delivered record of the project.
+  By project, a person assisted by two projects counts once in each (and once in the total), as with types.
   A person born on 29 February turns a year older on 1 March in common years.
 - Funnels: persons with delivered counselling in the period; of them, those with a delivered grant dated on
   or after one of their counselling sessions and no later than the end of the period.
@@ -47,6 +51,7 @@ from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.language import local_name
 from caseapp.offices.models import FieldOffice
+from caseapp.projects.models import UNASSIGNED_CODE, Project
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
 from caseapp.returnees.queries import not_merged, scoped_returnees
 
@@ -63,7 +68,9 @@ class AgeBand(enum.StrEnum):
 
 #: the disaggregations, in the order they are shown; "total" is the whole filtered population
 TOTAL = "total"
-DIMENSIONS = ("office", "sex", "age_band", "month")
+DIMENSIONS = ("office", "project", "sex", "age_band", "month")
+#: disaggregations in which a person may be in several groups (assisted in two months, by two projects)
+OVERLAPPING = ("month", "project")
 
 #: measures of a cell; "persons" and "events" are per assistance type, the others over all types
 RETURNED = "returned"
@@ -86,6 +93,8 @@ class ReportFilters:
     sex: str = ""
     age_band: str = ""
     vulnerability: str = ""
+    #: the project that paid (records) or is credited with the return (returned persons)
+    project_id: int | None = None
 
     def __post_init__(self):
         # Code (the command line, the benchmark, tests) must not pass impossible filters: they raise.
@@ -131,6 +140,9 @@ class ReportFilters:
         office_id = args.get("office", type=db_int)
         if office_id is not None and db.session.get(FieldOffice, office_id) is None:
             office_id = None
+        project_id = args.get("project", type=db_int)
+        if project_id is not None and db.session.get(Project, project_id) is None:
+            project_id = None
 
         def known(name: str, values) -> str:
             value = args.get(name, "")
@@ -143,6 +155,7 @@ class ReportFilters:
             sex=known("sex", set(Sex)),
             age_band=known("age", set(AgeBand)),
             vulnerability=known("vulnerability", set(Vulnerability)),
+            project_id=project_id,
         )
         return filters, errors
 
@@ -157,6 +170,8 @@ class ReportFilters:
             return self
         if dimension == "office":
             return replace(self, office_id=group)
+        if dimension == "project":
+            return replace(self, project_id=group)
         if dimension == "sex":
             return replace(self, sex=str(group))
         if dimension == "age_band":
@@ -169,7 +184,8 @@ class ReportFilters:
     def query_args(self) -> dict[str, str]:
         """The filters as URL query arguments (empty ones left out)."""
         args = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat(), "office": self.office_id,
-                "sex": self.sex, "age": self.age_band, "vulnerability": self.vulnerability}
+                "sex": self.sex, "age": self.age_band, "vulnerability": self.vulnerability,
+                "project": self.project_id}
         return {key: str(value) for key, value in args.items() if value}
 
 
@@ -273,22 +289,30 @@ def returnee_conditions(filters: ReportFilters) -> list:
 
 
 def returned_conditions(filters: ReportFilters) -> list:
-    """Returned persons: return date in the period."""
-    return [Returnee.return_date >= filters.date_from, Returnee.return_date <= filters.date_to,
-            not_merged(), *returnee_conditions(filters)]
+    """Returned persons: return date in the period (and return credited to the project)."""
+    conditions = [Returnee.return_date >= filters.date_from, Returnee.return_date <= filters.date_to,
+                  not_merged(), *returnee_conditions(filters)]
+    if filters.project_id is not None:
+        conditions.append(Returnee.return_project_id == filters.project_id)
+    return conditions
 
 
 def record_only_conditions(filters: ReportFilters, *, statuses=DELIVERED, type_id: int | None = None,
-                           currency: str | None = None) -> list:
+                           currency: str | None = None, type_ids: tuple[int, ...] = ()) -> list:
     """Assistance records that count, by the record alone: of the given statuses (delivered unless the
-    pipeline is asked for), dated in the period, optionally of one type and currency."""
+    pipeline is asked for), dated in the period, paid by the filter's project, optionally of one type (or of
+    any of several: an indicator's types) and currency."""
     conditions = [
         AssistanceRecord.status == statuses[0] if len(statuses) == 1 else AssistanceRecord.status.in_(statuses),
         AssistanceRecord.provided_on >= filters.date_from,
         AssistanceRecord.provided_on <= filters.date_to,
     ]
+    if filters.project_id is not None:
+        conditions.append(AssistanceRecord.project_id == filters.project_id)
     if type_id is not None:
         conditions.append(AssistanceRecord.type_id == type_id)
+    if type_ids:
+        conditions.append(AssistanceRecord.type_id.in_(type_ids))
     if currency is not None:
         conditions.append(AssistanceRecord.currency == currency)
     return conditions
@@ -327,7 +351,7 @@ def counselled_persons(filters: ReportFilters, counselling_type_id: int):
 
 def converted_condition(filters: ReportFilters, counselled, grant_type_id: int):
     """The counselled person received the grant on or after a session (so after the first one) and no later
-    than the end of the period."""
+    than the end of the period (from the filter's project, when there is one)."""
     grant = aliased(AssistanceRecord)
     return exists().where(
         grant.returnee_id == counselled.c.returnee_id,
@@ -335,6 +359,7 @@ def converted_condition(filters: ReportFilters, counselled, grant_type_id: int):
         grant.status == AssistanceStatus.DELIVERED,
         grant.provided_on >= counselled.c.first_session,
         grant.provided_on <= filters.date_to,
+        *([grant.project_id == filters.project_id] if filters.project_id is not None else []),
     )
 
 
@@ -377,9 +402,11 @@ CellKey = tuple[str, object, str, str | None]
 class Report:
     filters: ReportFilters
     types: list[CatalogType]
-    #: dimension -> its groups in display order (office ids, sex codes, age bands, yyyymm months)
+    #: dimension -> its groups in display order (office ids, project ids, sex codes, age bands, yyyymm months)
     groups: dict[str, list]
     office_names: dict[int, str]
+    #: project id -> (code, name in the page's language, donor) of the projects in the report
+    projects: dict[int, tuple[str, str, str]] = field(default_factory=dict)
     #: every count of the report; a missing key is a zero
     counts: dict[CellKey, int] = field(default_factory=dict)
     #: type code -> currency -> sum of delivered amounts (whole filtered period)
@@ -433,11 +460,25 @@ def report_groups(filters: ReportFilters) -> tuple[dict[str, list], dict[int, st
     office_names = {id_: local_name(name, name_ka) for id_, name, name_ka in db.session.execute(offices)}
     groups = {
         "office": list(office_names),
+        "project": [],  # the projects with figures, known once counted (report_projects)
         "sex": [s.value for s in Sex] if not filters.sex else [filters.sex],
         "age_band": [b.value for b in AgeBand] if not filters.age_band else [filters.age_band],
         "month": months_between(filters.date_from, filters.date_to),
     }
     return groups, office_names
+
+
+def report_projects(filters: ReportFilters, counts: dict[CellKey, int]) -> dict[int, tuple[str, str, str]]:
+    """The projects a report shows: the filter's project, else every project with a figure in the period
+    (there may be hundreds of projects, most of them over), by code with Unassigned last."""
+    ids = ({filters.project_id} if filters.project_id is not None
+           else {group for dimension, group, *_rest in counts if dimension == "project"})
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Project.id, Project.code, Project.name, Project.name_ka, Project.donor)
+                              .where(Project.id.in_(ids)))
+    projects = {id_: (code, local_name(name, name_ka), donor) for id_, code, name, name_ka, donor in rows}
+    return dict(sorted(projects.items(), key=lambda item: (item[1][0] == UNASSIGNED_CODE, item[1][0])))
 
 
 def build_report(filters: ReportFilters) -> Report:
@@ -498,11 +539,38 @@ def build_report(filters: ReportFilters) -> Report:
         counts[("month", month, PERSONS, code_of[type_id])] = persons
         counts[("month", month, EVENTS, code_of[type_id])] = int(events)
 
+    _by_project(filters, counts, code_of)
     report.counts = dict(counts)
+    report.projects = report_projects(filters, report.counts)
+    report.groups["project"] = list(report.projects)
     report.amounts = _amounts(filters, code_of, DELIVERED)
     report.funnels = _funnels(filters, types)
     _pipeline(report, filters, code_of)
     return report
+
+
+def _by_project(filters: ReportFilters, counts: dict, code_of: dict[int, str]) -> None:
+    """Returned persons by the project credited with the return; assisted persons, events and each type's
+    persons and events by the project that paid (a person assisted by two projects is in both)."""
+    return_project = Returnee.return_project_id
+    for project_id, persons in db.session.execute(
+        select(return_project, func.count(Returnee.id)).where(*returned_conditions(filters)).group_by(return_project)
+    ):
+        counts[("project", project_id, RETURNED, None)] = persons
+    project = AssistanceRecord.project_id.label("project_id")
+    rows = per_person(filters, project)
+    for project_id, persons, events in db.session.execute(
+        select(rows.c.project_id, func.count(), func.sum(rows.c.events)).group_by(rows.c.project_id)
+    ):
+        counts[("project", project_id, ASSISTED, None)] = persons
+        counts[("project", project_id, EVENTS, None)] = int(events)
+    rows = per_person(filters, project, AssistanceRecord.type_id.label("type_id"))
+    for project_id, type_id, persons, events in db.session.execute(
+        select(rows.c.project_id, rows.c.type_id, func.count(), func.sum(rows.c.events))
+        .group_by(rows.c.project_id, rows.c.type_id)
+    ):
+        counts[("project", project_id, PERSONS, code_of[type_id])] = persons
+        counts[("project", project_id, EVENTS, code_of[type_id])] = int(events)
 
 
 def _amounts(filters: ReportFilters, code_of: dict[int, str], statuses, *, by_status: bool = False) -> dict:
@@ -556,9 +624,9 @@ def type_by_code(code: str) -> CatalogType:
 
 
 def returnee_ids_behind(filters: ReportFilters, measure: str, *, type_code: str | None = None,
-                        statuses=DELIVERED, funnel: str | None = None) -> sa.Select:
+                        statuses=DELIVERED, funnel: str | None = None, type_codes: tuple[str, ...] = ()) -> sa.Select:
     """SELECT of the distinct returnee ids counted by a persons figure (returned, assisted, persons of a
-    type, counselled or converted in a funnel)."""
+    type or of any of several types, counselled or converted in a funnel)."""
     if measure == RETURNED:
         return select(Returnee.id).where(*returned_conditions(filters))
     if measure in ("counselled", "converted"):
@@ -570,6 +638,9 @@ def returnee_ids_behind(filters: ReportFilters, measure: str, *, type_code: str 
         if measure == "converted":
             query = query.where(converted_condition(filters, counselled, type_by_code(grant_code).id))
         return query
+    if measure == PERSONS and type_codes:
+        return counted_records(filters, AssistanceRecord.returnee_id, statuses=statuses,
+                               type_ids=_type_ids(type_codes)).distinct()
     if measure == ASSISTED or (measure == PERSONS and type_code):
         type_id = type_by_code(type_code).id if measure == PERSONS else None
         return counted_records(filters, AssistanceRecord.returnee_id, statuses=statuses, type_id=type_id).distinct()
@@ -577,11 +648,17 @@ def returnee_ids_behind(filters: ReportFilters, measure: str, *, type_code: str 
 
 
 def records_behind(filters: ReportFilters, *, type_code: str | None = None, statuses=DELIVERED,
-                   currency: str | None = None) -> sa.Select:
-    """SELECT of the assistance records counted by an events figure (or summed by an amount)."""
+                   currency: str | None = None, type_codes: tuple[str, ...] = ()) -> sa.Select:
+    """SELECT of the assistance records counted by an events figure (or summed by an amount), of one type or
+    of any of several."""
     type_id = type_by_code(type_code).id if type_code else None
     return (select(AssistanceRecord).join(Returnee, Returnee.id == AssistanceRecord.returnee_id)
-            .where(*record_conditions(filters, statuses=statuses, type_id=type_id, currency=currency)))
+            .where(*record_conditions(filters, statuses=statuses, type_id=type_id, currency=currency,
+                                      type_ids=_type_ids(type_codes))))
+
+
+def _type_ids(codes) -> tuple[int, ...]:
+    return tuple(type_by_code(code).id for code in codes)
 
 
 def count_of(query: sa.Select) -> int:

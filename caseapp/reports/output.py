@@ -170,6 +170,7 @@ def report_json(shown: PresentedReport) -> dict:
         "sex": filters.sex or None,
         "age_band": filters.age_band or None,
         "vulnerability": filters.vulnerability or None,
+        "project": _project_json(report, filters.project_id),
         "shared": shown.shared,
         **figures(TOTAL, None),
         "by_type": by_type,
@@ -194,6 +195,13 @@ def report_json(shown: PresentedReport) -> dict:
         },
         "paragraph": shown.paragraph(),
     }
+
+
+def _project_json(report, project_id) -> dict | None:
+    if project_id is None:
+        return None
+    code, name, donor = report.projects.get(project_id, ("", "", ""))
+    return {"code": code, "name": name, "donor": donor}
 
 
 def report_text(shown: PresentedReport) -> str:

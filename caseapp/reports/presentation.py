@@ -16,6 +16,7 @@ from caseapp.reports.counting import (
     ASSISTED,
     DIMENSIONS,
     EVENTS,
+    OVERLAPPING,
     PERSONS,
     PIPELINE,
     RETURNED,
@@ -32,6 +33,7 @@ from caseapp.returnees.models import Sex, Vulnerability
 def dimension_title(dimension: str) -> str:
     return {
         "office": _("By field office"),
+        "project": _("By project"),
         "sex": _("By sex"),
         "age_band": _("By age band at return"),
         "month": _("By month"),
@@ -45,8 +47,9 @@ def report_lines(report: Report) -> list[Line]:
     columns += [(measure, assistance_type.code) for assistance_type in report.types for measure in (PERSONS, EVENTS)]
     for dimension in DIMENSIONS:
         for measure, code in columns:
-            # a person is in one office, sex, age band and return month, but may be assisted in several months
-            additive = not (dimension == "month" and measure in (ASSISTED, PERSONS))
+            # a person is in one office, sex, age band, return month and return project, but may be assisted in
+            # several months and by several projects
+            additive = not (dimension in OVERLAPPING and measure in (ASSISTED, PERSONS))
             cells = tuple((dimension, group, measure, code) for group in report.groups[dimension])
             lines.append(Line((TOTAL, None, measure, code), cells, additive))
     for dimension, groups in [(TOTAL, [None]), *report.groups.items()]:
@@ -146,6 +149,9 @@ class PresentedReport:
 def group_label(report: Report, dimension: str, group) -> str:
     if dimension == "office":
         return report.office_names.get(group, str(group))
+    if dimension == "project":
+        code, name, _donor = report.projects.get(group, (str(group), "", ""))
+        return f"{code} {name}".strip()
     if dimension == "sex":
         return str(Sex(group).label)
     if dimension == "age_band":
@@ -156,9 +162,11 @@ def group_label(report: Report, dimension: str, group) -> str:
 
 
 def group_code(report: Report, dimension: str, group) -> str:
-    """A group as written in exports: office name, F/M, age band, yyyy-mm."""
+    """A group as written in exports: office name, project code, F/M, age band, yyyy-mm."""
     if dimension == "office":
         return report.office_names.get(group, str(group))
+    if dimension == "project":
+        return report.projects.get(group, (str(group),))[0]
     if dimension == "month":
         return f"{group // 100:04d}-{group % 100:02d}"
     return "" if group is None else str(group)
@@ -171,9 +179,11 @@ def period_phrase(start: date, end: date) -> str:
     return _("From %(start)s to %(end)s", start=format_date(start, "long"), end=format_date(end, "long"))
 
 
-def scope_phrase(report: Report) -> str:
+def scope_phrase(report: Report, *, project: bool = True) -> str:
     filters = report.filters
     parts = []
+    if project and filters.project_id is not None:
+        parts.append(_("project %(project)s", project=group_label(report, "project", filters.project_id)))
     if filters.office_id is not None:
         parts.append(_("%(office)s field office", office=report.office_names.get(filters.office_id, "?")))
     if filters.sex:
@@ -216,7 +226,13 @@ def donor_paragraph(shown: PresentedReport) -> str:
     """The figures as a paragraph in the style of a donor report, ready to paste."""
     report = shown.report
     sentences = []
-    scope = scope_phrase(report)
+    scope = scope_phrase(report, project=False)  # the project has a sentence of its own
+    if report.filters.project_id is not None and report.filters.project_id in report.projects:
+        code, name, donor = report.projects[report.filters.project_id]
+        if donor:
+            sentences.append(_("Project %(code)s, %(name)s, funded by %(donor)s.", code=code, name=name, donor=donor))
+        else:
+            sentences.append(_("Project %(code)s, %(name)s.", code=code, name=name))
     if scope:
         sentences.append(_("Figures for: %(scope)s.", scope=scope))
     sentences.append(_("%(period)s the programme assisted %(persons)s to return.",

@@ -14,8 +14,10 @@ from caseapp.auth.policies import (
     sees_personal_data,
 )
 from caseapp.extensions import db
+from caseapp.language import local_name
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import paginate, requested_page
+from caseapp.projects.models import Project
 from caseapp.reports.counting import (
     DELIVERED,
     DIMENSIONS,
@@ -62,6 +64,12 @@ def _office_choices(user) -> list[tuple[int, str]]:
     return [tuple(row) for row in db.session.execute(query)]
 
 
+def _project_choices() -> list[tuple[int, str]]:
+    """Every project (projects are not an office's records), by code."""
+    rows = db.session.execute(select(Project.id, Project.code, Project.name, Project.name_ka).order_by(Project.code))
+    return [(id_, f"{code} {local_name(name, name_ka)}") for id_, code, name, name_ka in rows]
+
+
 def _shared() -> bool:
     return request.args.get("shared") == "1"
 
@@ -86,7 +94,7 @@ def index():
     type_persons = [shown.total(PERSONS, assistance_type.code) for assistance_type in report.types]
     return render_template(
         "reports/index.html", shown=shown, report=report, filters=filters, errors=errors,
-        offices=_office_choices(current_user), sex_choices=Sex.choices(),
+        offices=_office_choices(current_user), projects=_project_choices(), sex_choices=Sex.choices(),
         age_choices=[(band.value, band.value) for band in AgeBand], vulnerability_choices=Vulnerability.choices(),
         dimensions=DIMENSIONS, dimension_title=dimension_title, scope=scope_phrase(report),
         drill=sees_personal_data(current_user) and not shown.shared, pipeline_statuses=PIPELINE,
@@ -119,7 +127,10 @@ def drilldown():
     filters, errors = filters_from_request(current_user)
     args = request.args
     measure = args.get("measure", "")
-    type_code = args.get("type") or None
+    # one type (a report figure), or several (an indicator that counts several types)
+    type_codes = tuple(dict.fromkeys(code for code in args.getlist("type") if code))
+    type_code = type_codes[0] if len(type_codes) == 1 else None
+    several = type_codes if len(type_codes) > 1 else ()
     status = args.get("status", AssistanceStatus.DELIVERED.value)
     statuses = {s.value: (s,) for s in (*DELIVERED, *PIPELINE)}.get(status)
     funnel = args.get("funnel") or None
@@ -127,18 +138,18 @@ def drilldown():
         abort(400)
     page_number, per_page = requested_page(args, per_page=DRILL_PAGE_SIZE)
     try:
-        assistance_type = type_by_code(type_code) if type_code else None
+        assistance_types = [type_by_code(code) for code in type_codes]
         if measure == EVENTS:
             currency = args.get("currency") or None
             if currency is not None and currency not in set(Currency):
                 abort(400)
-            figure = {"type_code": type_code, "statuses": statuses, "currency": currency}
+            figure = {"type_code": type_code, "type_codes": several, "statuses": statuses, "currency": currency}
             rows, page = paginate(records_listed(filters, **figure), page_number, per_page, rows=True)
             sums = amounts_of(records_behind(filters, **figure))
             returnees = None
         else:
-            listed = returnees_listed(current_user, filters, measure, type_code=type_code, statuses=statuses,
-                                      funnel=funnel)
+            listed = returnees_listed(current_user, filters, measure, type_code=type_code, type_codes=several,
+                                      statuses=statuses, funnel=funnel)
             returnees, page = paginate(listed, page_number, per_page, rows=True)
             rows, sums, currency = None, None, None
     except UnknownFigure:
@@ -152,10 +163,11 @@ def drilldown():
                     "report_filters": report_args,
                     ("found" if measure == EVENTS else "people"): page.total})
     return render_template(
-        "reports/drilldown.html", filters=filters, measure=measure, assistance_type=assistance_type, status=status, funnel=funnel,
+        "reports/drilldown.html", filters=filters, measure=measure, assistance_types=assistance_types, status=status, funnel=funnel,
         currency=currency, total=page.total, returnees=returnees, records=rows, sums=sums,
         page=page, args=args.to_dict(), report_args=report_args,
         office_name=db.session.get(FieldOffice, filters.office_id).label if filters.office_id else None,
+        project=db.session.get(Project, filters.project_id) if filters.project_id else None,
         status_label=AssistanceStatus(status).label,
         vulnerability_label=Vulnerability(filters.vulnerability).label if filters.vulnerability else "",
     )
