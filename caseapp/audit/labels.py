@@ -43,6 +43,12 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.USER_PASSWORD: _l("changed their own password"),
     AuditAction.USER_LOCKED: _l("was locked after too many failed logins"),
     AuditAction.USER_UNLOCK: _l("unlocked the account"),
+    AuditAction.ASSESSMENT_CREATE: _l("recorded an intake assessment"),
+    AuditAction.PLAN_CREATE: _l("started the reintegration plan"),
+    AuditAction.PLAN_APPROVE: _l("approved the reintegration plan"),
+    AuditAction.PLAN_GOAL_CREATE: _l("added a goal to the plan"),
+    AuditAction.PLAN_GOAL_UPDATE: _l("changed a goal of the plan"),
+    AuditAction.RSS_SURVEY_CREATE: _l("recorded a sustainability survey"),
 }
 #: entries that record a record's values (not [old, new] pairs)
 CREATIONS = {action for action in AuditAction if action.value.endswith(".create")} | {

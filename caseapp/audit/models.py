@@ -45,6 +45,12 @@ class AuditAction(ChoiceEnum):
     IMPORT_UNDO = "import.undo"
     BACKUP_CREATE = "backup.create"
     BACKUP_DOWNLOAD = "backup.download"
+    ASSESSMENT_CREATE = "assessment.create"
+    PLAN_CREATE = "plan.create"
+    PLAN_APPROVE = "plan.approve"
+    PLAN_GOAL_CREATE = "plan_goal.create"
+    PLAN_GOAL_UPDATE = "plan_goal.update"
+    RSS_SURVEY_CREATE = "rss_survey.create"
 
 
 class AuditEntry(db.Model):
