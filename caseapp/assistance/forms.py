@@ -17,8 +17,12 @@ class AssistanceForm(FlaskForm):
     provider = StringField(_l("Provider"), validators=[Optional(), Length(max=200)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
     #: the plan goal it serves; choices: the goals of the case's plan (set by the view)
-    goal_id = SelectField(_l("Serves the plan goal"), coerce=lambda v: int(v) if v not in (None, "", "None") else None,
-                          validators=[Optional()], choices=[("", "—")])
+    goal_id = SelectField(
+        _l("Serves the plan goal"),
+        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        validators=[Optional()],
+        choices=[("", "—")],
+    )
     version = VersionField()
 
 
