@@ -123,6 +123,8 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
     from caseapp.language.views import bp as language_bp
+    from caseapp.monitoring.views import bp as monitoring_bp
+    from caseapp.referrals.views import bp as referrals_bp
     from caseapp.reports.cli import register_report_commands
     from caseapp.reports.views import bp as reports_bp
     from caseapp.review.views import bp as review_bp
@@ -137,6 +139,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(backup_bp)
     app.register_blueprint(language_bp)
+    app.register_blueprint(referrals_bp)
+    app.register_blueprint(monitoring_bp)
     register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)

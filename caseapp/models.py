@@ -9,7 +9,9 @@ from caseapp.audit.models import AuditEntry  # noqa: F401
 from caseapp.auth.models import LoginSession, LoginThrottle, User  # noqa: F401
 from caseapp.cases.models import Case  # noqa: F401
 from caseapp.imports.models import ImportBatch  # noqa: F401
+from caseapp.monitoring.models import MonitoringRule, MonitoringVisit  # noqa: F401
 from caseapp.offices.models import FieldOffice  # noqa: F401
+from caseapp.referrals.models import Partner, Referral  # noqa: F401
 from caseapp.returnees.models import Returnee, ReturneeVulnerability  # noqa: F401
 from caseapp.review.models import CaseReview  # noqa: F401
 from caseapp.submissions import FormSubmission  # noqa: F401

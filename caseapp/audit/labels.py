@@ -43,6 +43,14 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.USER_PASSWORD: _l("changed their own password"),
     AuditAction.USER_LOCKED: _l("was locked after too many failed logins"),
     AuditAction.USER_UNLOCK: _l("unlocked the account"),
+    AuditAction.PARTNER_CREATE: _l("added a partner organisation"),
+    AuditAction.PARTNER_UPDATE: _l("changed a partner organisation"),
+    AuditAction.REFERRAL_CREATE: _l("referred the returnee to a partner"),
+    AuditAction.REFERRAL_STATUS: _l("recorded the partner's answer or the referral's outcome"),
+    AuditAction.VISIT_CREATE: _l("scheduled a monitoring visit"),
+    AuditAction.VISIT_RECORD: _l("recorded a monitoring visit"),
+    AuditAction.VISIT_MOVE: _l("moved a monitoring visit"),
+    AuditAction.VISIT_CANCEL: _l("cancelled a monitoring visit"),
 }
 #: entries that record a record's values (not [old, new] pairs)
 CREATIONS = {action for action in AuditAction if action.value.endswith(".create")} | {

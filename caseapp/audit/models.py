@@ -45,6 +45,14 @@ class AuditAction(ChoiceEnum):
     IMPORT_UNDO = "import.undo"
     BACKUP_CREATE = "backup.create"
     BACKUP_DOWNLOAD = "backup.download"
+    PARTNER_CREATE = "partner.create"
+    PARTNER_UPDATE = "partner.update"
+    REFERRAL_CREATE = "referral.create"
+    REFERRAL_STATUS = "referral.status"
+    VISIT_CREATE = "visit.create"
+    VISIT_RECORD = "visit.record"
+    VISIT_MOVE = "visit.move"
+    VISIT_CANCEL = "visit.cancel"
 
 
 class AuditEntry(db.Model):
