@@ -126,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.monitoring.views import bp as monitoring_bp
     from caseapp.referrals.views import bp as referrals_bp
     from caseapp.reports.cli import register_report_commands
+    from caseapp.reports.cycle_views import bp as cycle_reports_bp
     from caseapp.reports.views import bp as reports_bp
     from caseapp.review.views import bp as review_bp
 
@@ -137,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(cycle_reports_bp)
     app.register_blueprint(backup_bp)
     app.register_blueprint(language_bp)
     app.register_blueprint(referrals_bp)

@@ -15,6 +15,7 @@ from caseapp.assistance.models import (
 )
 from caseapp.auth.models import Role, User
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
+from caseapp.demo.cycle import seed_cycle
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
@@ -133,6 +134,7 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
         _demo_assistance(rng, returnee, case, types, worker, on)
         made += 1
     db.session.flush()
+    seed_cycle(rng, on)
     return made
 
 
