@@ -192,9 +192,12 @@ def register_template_helpers(app: Flask) -> None:
     policies = {**auth_policies.TEMPLATE_POLICIES, **case_policies.TEMPLATE_POLICIES,
                 **import_policies.TEMPLATE_POLICIES}
 
+    from caseapp.history import describe
     from caseapp.submissions import submit_key_field
 
     app.add_template_global(submit_key_field)
+    # the change log in words, for pages of features below history (a referral's, a visit's history)
+    app.add_template_global(describe, "describe_history")
 
     @app.context_processor
     def inject_policies():

@@ -233,6 +233,20 @@ def seed_cycle(rng: random.Random, on: date) -> tuple[int, int]:
         for visit in made:
             _settle_visit(rng, visit, record, staff, on)
         visits += len(made)
+    # Follow-up visits agreed by hand with some returnees: due this week or in the coming weeks.
+    for case in cases:
+        if case.status != CaseStatus.CLOSED and case.opened_on < on - timedelta(days=30) and rng.random() < 0.12:
+            due_on = on + timedelta(days=rng.randrange(0, 7) if rng.random() < 0.6 else rng.randrange(7, 40))
+            db.session.add(
+                MonitoringVisit(
+                    returnee=case.returnee,
+                    case=case,
+                    due_on=due_on,
+                    status=VisitStatus.SCHEDULED,
+                    updated_by_id=case.caseworker_id,
+                )
+            )
+            visits += 1
     db.session.flush()
     return referrals, visits
 

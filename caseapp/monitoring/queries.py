@@ -81,11 +81,14 @@ def counts_per_caseworker(user: User, on: date) -> list[tuple[int | None, str | 
     return sorted((tuple(row) for row in rows.values()), key=lambda row: (-row[2], row[1] or ""))
 
 
-def schedule_rules() -> list[MonitoringRule]:
-    return list(
-        db.session.scalars(
-            select(MonitoringRule).order_by(
-                MonitoringRule.trigger, MonitoringRule.assistance_type_id, MonitoringRule.months_after
-            )
-        )
+def schedule_rules() -> list[tuple[tuple, list[int]]]:
+    """The active rules, grouped: ((trigger, assistance type or None), [months after, ...])."""
+    rules = db.session.scalars(
+        select(MonitoringRule)
+        .where(MonitoringRule.active.is_(True))
+        .order_by(MonitoringRule.trigger, MonitoringRule.assistance_type_id, MonitoringRule.months_after)
     )
+    grouped: dict[tuple, list[int]] = {}
+    for rule in rules:
+        grouped.setdefault((rule.trigger, rule.assistance_type), []).append(rule.months_after)
+    return list(grouped.items())

@@ -9,7 +9,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from caseapp.assistance.models import AssistanceType
-from caseapp.audit.labels import action_label
 from caseapp.auth.policies import can_administer, can_edit_case_data, office_scope, require
 from caseapp.extensions import db
 from caseapp.inputs import db_int
@@ -249,9 +248,6 @@ def index():
 def returnee_referrals(returnee) -> list[Referral]:
     """The returnee's referrals for the returnee page (the page has loaded the returnee with its scope)."""
     return queries.referrals_of(returnee)
-
-
-bp.app_template_global("audit_action_label")(action_label)
 
 
 @bp.app_template_global()
