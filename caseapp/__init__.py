@@ -113,6 +113,7 @@ def set_transaction_mode() -> None:
 def register_blueprints(app: Flask) -> None:
     from caseapp.admin.cli import register_admin_commands
     from caseapp.admin.views import bp as admin_bp
+    from caseapp.assessments.views import bp as assessments_bp
     from caseapp.assistance.views import bp as assistance_bp
     from caseapp.auth.views import bp as auth_bp
     from caseapp.backup.cli import register_backup_commands
@@ -124,11 +125,14 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.imports import register_imports
     from caseapp.language.views import bp as language_bp
     from caseapp.monitoring.views import bp as monitoring_bp
+    from caseapp.plans.views import register_plans
     from caseapp.referrals.views import bp as referrals_bp
     from caseapp.reports.cli import register_report_commands
     from caseapp.reports.cycle_views import bp as cycle_reports_bp
     from caseapp.reports.views import bp as reports_bp
     from caseapp.review.views import bp as review_bp
+    from caseapp.rss.cli import register_rss_commands
+    from caseapp.rss.views import bp as rss_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
@@ -143,6 +147,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(language_bp)
     app.register_blueprint(referrals_bp)
     app.register_blueprint(monitoring_bp)
+    app.register_blueprint(assessments_bp)
+    register_plans(app)
+    app.register_blueprint(rss_bp)
+    register_rss_commands(app)
     register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)

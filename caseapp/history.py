@@ -104,8 +104,18 @@ FIELD_LABELS = {
 }
 #: kept in the log for machines (checksums, ids already in the link), not shown
 HIDDEN_FIELDS = {"review_id", "returnees_sha256", "assistance_sha256", "revision"}
-DATE_FIELDS = {"date_of_birth", "return_date", "consent_date", "provided_on", "follow_up_on", "sent_on", "answered_on",
-               "closed_on", "due_on", "done_on"}
+DATE_FIELDS = {
+    "date_of_birth",
+    "return_date",
+    "consent_date",
+    "provided_on",
+    "follow_up_on",
+    "sent_on",
+    "answered_on",
+    "closed_on",
+    "due_on",
+    "done_on",
+}
 BOOLEAN_FIELDS = {"consent_given", "active", "carries_amount", "needs_approval", "business_operating"}
 #: the status vocabulary of each kind of record (cases otherwise)
 STATUS_ENUMS = {"assistance": AssistanceStatus, "referral": ReferralStatus, "visit": VisitStatus}

@@ -85,6 +85,23 @@ ROUTES = [
     ("POST", "/returnees/{r}/visits", dict(anonymous=302, caseworker=302, supervisor=302, manager=403, admin=302)),
     ("GET", "/reports/cycle/drilldown?measure=visits_done",
      dict(anonymous=302, caseworker=403, supervisor=200, manager=403, admin=200)),
+    # the reintegration cycle: {g} a goal of the case's plan, {as} an assessment, {rs} a survey
+    ("POST", "/returnees/cases/{c}/plan", dict(anonymous=302, caseworker=302, supervisor=302, manager=403, admin=302)),
+    ("GET", "/returnees/cases/{c}/plan/goals/new",
+     dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/plans/goals/{g}/edit", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("POST", "/returnees/cases/{c}/plan/approve",
+     dict(anonymous=302, caseworker=403, supervisor=302, manager=403, admin=302)),
+    ("GET", "/plans/awaiting-approval", dict(anonymous=302, caseworker=403, supervisor=200, manager=403, admin=200)),
+    ("GET", "/returnees/cases/{c}/assessments/new",
+     dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/assessments/{as}", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/returnees/cases/{c}/surveys/new?round=follow_up",
+     dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/rss/surveys/{rs}", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/reports/rss/", dict(anonymous=302, caseworker=403, supervisor=200, manager=200, admin=200)),
+    ("GET", "/reports/rss/export.csv", dict(anonymous=302, caseworker=403, supervisor=200, manager=200, admin=200)),
+    ("GET", "/reports/rss/export.xlsx", dict(anonymous=302, caseworker=403, supervisor=200, manager=200, admin=200)),
     ("GET", "/healthz", dict(anonymous=200, caseworker=200, supervisor=200, manager=200, admin=200)),
     ("GET", "/account/password", dict(anonymous=302, caseworker=200, supervisor=200, manager=200, admin=200)),
     ("GET", "/account/sessions", dict(anonymous=302, caseworker=200, supervisor=200, manager=200, admin=200)),
@@ -121,14 +138,16 @@ def records_in(make, office: str) -> dict[str, int]:
     batch = ImportBatch(created_by_name="someone", field_office_id=make.office(office).id)
     other_session = LoginSession(user_id=other.id, token_hash=f"{other.id:064d}", access_stamp=other.access_stamp)
     db.session.add_all([review, batch, other_session])
-    partner, referral, visit = cycle_records(make, person, office)
+    partner, referral, visit = followup_records(make, person, office)
     db.session.commit()
-    return {"p": partner.id, "f": referral.id, "w": visit.id, "r": person.id, "c": person.current_case.id, "a": entry.id, "v": review.id, "b": batch.id,
+    cycle = cycle_records(person, other)
+    return {**cycle, "p": partner.id, "f": referral.id, "w": visit.id, "r": person.id, "c": person.current_case.id, "a": entry.id,
+            "v": review.id, "b": batch.id,
             "s": other_session.id,
             "o": make.office(office).id, "t": make.assistance_type("training").id, "u": other.id}
 
 
-def cycle_records(make, person, office: str):
+def followup_records(make, person, office: str):
     """A partner of the office, a referral of the person to it and a scheduled monitoring visit."""
     from datetime import date
 
@@ -143,6 +162,29 @@ def cycle_records(make, person, office: str):
                             status=VisitStatus.SCHEDULED)
     db.session.add_all([partner, referral, visit])
     return partner, referral, visit
+
+
+def cycle_records(person, staff) -> dict[str, int]:
+    """A plan with a goal, an assessment and a survey of the person's case."""
+    from datetime import date
+
+    from caseapp.assessments.models import Assessment
+    from caseapp.plans.models import PlanGoal, ReintegrationPlan
+    from caseapp.questionnaires.models import Dimension, QuestionnaireKind
+    from caseapp.questionnaires.queries import current_version
+    from caseapp.rss.models import RssSurvey, SurveyRound
+
+    case = person.current_case
+    plan = ReintegrationPlan(case=case, summary="", drafted_by_id=staff.id)
+    goal = PlanGoal(plan=plan, dimension=Dimension.ECONOMIC, description="Open a bakery")
+    assessment = Assessment(case=case, questionnaire=current_version(QuestionnaireKind.ASSESSMENT),
+                            assessed_on=date(2024, 3, 5), assessed_by_name="someone", answers={})
+    survey = RssSurvey(returnee_id=person.id, case=case, questionnaire=current_version(QuestionnaireKind.RSS),
+                       survey_round=SurveyRound.BASELINE, surveyed_on=date(2024, 3, 10), surveyed_by_name="someone",
+                       answers={})
+    db.session.add_all([plan, goal, assessment, survey])
+    db.session.commit()
+    return {"g": goal.id, "as": assessment.id, "rs": survey.id}
 
 
 @pytest.mark.parametrize("role", ROLES)

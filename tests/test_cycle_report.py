@@ -1,4 +1,5 @@
 """The cycle's figures in the main report, against a count made independently in Python over the demo data."""
+
 from __future__ import annotations
 
 import json
@@ -12,6 +13,7 @@ from caseapp.cases.models import CaseStatus
 from caseapp.demo.data import seed_demo
 from caseapp.extensions import db
 from caseapp.monitoring.models import MonitoringVisit, VisitStatus
+from caseapp.plans.models import GoalStatus, PlanGoal, PlanStatus, ReintegrationPlan
 from caseapp.referrals.models import Referral, ReferralStatus
 from caseapp.reports.counting import ReportFilters
 from caseapp.reports.cycle import EVENTS, PERSONS, PresentedCycle, build_cycle
@@ -26,11 +28,21 @@ def demo(app_ctx):
     db.session.commit()
 
 
+def person_of(event) -> int:
+    if isinstance(event, ReintegrationPlan):
+        return event.case.returnee_id
+    if isinstance(event, PlanGoal):
+        return event.plan.case.returnee_id
+    return event.returnee_id
+
+
 def hand_count(filters: ReportFilters, on: date):
     """The figures, counted one object at a time."""
+
     def person_ok(returnee):
-        return ((filters.office_id is None or returnee.field_office_id == filters.office_id)
-                and (not filters.sex or returnee.sex.value == filters.sex))
+        return (filters.office_id is None or returnee.field_office_id == filters.office_id) and (
+            not filters.sex or returnee.sex.value == filters.sex
+        )
 
     def within(day):
         return day is not None and filters.date_from <= day <= filters.date_to
@@ -41,12 +53,23 @@ def hand_count(filters: ReportFilters, on: date):
         "referrals_made": [r for r in referrals if within(r.sent_on)],
         "referrals_completed": [r for r in referrals if r.status == ReferralStatus.COMPLETED and within(r.closed_on)],
         "visits_done": [v for v in visits if v.status == VisitStatus.DONE and within(v.done_on)],
-        "visits_overdue": [v for v in visits if v.status == VisitStatus.SCHEDULED and within(v.due_on)
-                           and v.due_on < on and not (v.case and v.case.status == CaseStatus.CLOSED)],
+        "visits_overdue": [
+            v
+            for v in visits
+            if v.status == VisitStatus.SCHEDULED
+            and within(v.due_on)
+            and v.due_on < on
+            and not (v.case and v.case.status == CaseStatus.CLOSED)
+        ],
     }
+    plans = [p for p in db.session.scalars(select(ReintegrationPlan)) if person_ok(p.case.returnee)]
+    groups["plans_approved"] = [p for p in plans if p.status == PlanStatus.APPROVED and within(p.approved_at.date())]
+    groups["goals_achieved"] = [
+        g for p in plans for g in p.goals if g.status == GoalStatus.ACHIEVED and within(g.updated_at.date())
+    ]
     counts = {}
     for measure, events in groups.items():
-        counts[(measure, None, PERSONS)] = len({e.returnee_id for e in events})
+        counts[(measure, None, PERSONS)] = len({person_of(e) for e in events})
         counts[(measure, None, EVENTS)] = len(events)
         if measure.startswith("referrals"):
             for partner_id in {e.partner_id for e in events}:
@@ -58,12 +81,14 @@ def hand_count(filters: ReportFilters, on: date):
 
 @pytest.mark.parametrize("office,sex", [(None, ""), ("Gori", ""), ("Tbilisi", "F")])
 def test_cycle_figures_match_a_count_by_hand(demo, make, office, sex):
-    filters = ReportFilters(date(2024, 1, 1), date(2025, 12, 31), office_id=make.office(office).id if office else None,
-                            sex=sex)
+    filters = ReportFilters(
+        date(2024, 1, 1), date(2025, 12, 31), office_id=make.office(office).id if office else None, sex=sex
+    )
     figures = build_cycle(filters, on=ON)
     expected = hand_count(filters, ON)
     assert {k: v for k, v in figures.counts.items() if v} == {k: v for k, v in expected.items() if v}
     assert figures.count("referrals_made", EVENTS) > 0 or office
+    assert figures.count("plans_approved", EVENTS) > 0 or office
 
 
 def test_demo_has_referrals_in_every_status_and_visits_done_due_and_overdue(demo):
@@ -90,10 +115,19 @@ def test_drilldown_lists_as_many_as_the_figure_says(client, make, login):
     filters = ReportFilters(date(2024, 1, 1), date.today())
     figures = build_cycle(filters)
     login(make.user(Role.ADMIN, None))
-    for measure in ("referrals_made", "referrals_completed", "visits_done", "visits_overdue"):
+    for measure in (
+        "plans_approved",
+        "goals_achieved",
+        "referrals_made",
+        "referrals_completed",
+        "visits_done",
+        "visits_overdue",
+    ):
         for unit in (PERSONS, EVENTS):
-            page = client.get(f"/reports/cycle/drilldown?measure={measure}&unit={unit}&from=2024-01-01"
-                              f"&to={date.today().isoformat()}&per_page=500")
+            page = client.get(
+                f"/reports/cycle/drilldown?measure={measure}&unit={unit}&from=2024-01-01"
+                f"&to={date.today().isoformat()}&per_page=500"
+            )
             assert page.status_code == 200
             count = page.text.split('id="drill-count">')[1].split("</p>")[0]
             assert f"{figures.count(measure, unit):,}" in count, (measure, unit, count)
@@ -108,8 +142,10 @@ def test_the_json_report_carries_the_cycle_figures(demo, runner):
     assert result.exit_code == 0, result.output
     cycle = json.loads(result.output)["cycle"]
     figures = build_cycle(ReportFilters(date(2024, 1, 1), date(2025, 12, 31)), on=date.today())
-    assert cycle["referrals_made"] == {"persons": figures.count("referrals_made", PERSONS),
-                                       "events": figures.count("referrals_made", EVENTS)}
+    assert cycle["referrals_made"] == {
+        "persons": figures.count("referrals_made", PERSONS),
+        "events": figures.count("referrals_made", EVENTS),
+    }
     assert set(cycle) >= {"referrals_completed", "visits_done", "visits_overdue", "referrals_by_partner"}
 
 

@@ -139,7 +139,9 @@ def test_every_revision_goes_down_and_back_up_without_losing_a_row(other_app):
             with db.engine.connect() as connection:
                 up = column_fingerprints(connection)
 
-            kept = {column: at_head[column] for column in down if column[0] != "alembic_version"}
+            # a column the head no longer has was moved by a migration (reintegration_case.plan became
+            # reintegration_plan.summary): its own test checks that its values travel both ways
+            kept = {column: at_head[column] for column in down if column[0] != "alembic_version" and column in at_head}
             assert kept, f"nothing of the head's schema is left at {revision}"
             changed_down = sorted(column for column in kept if down[column] != kept[column])
             changed_up = sorted(column for column in kept if up[column] != kept[column])

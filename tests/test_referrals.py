@@ -1,4 +1,5 @@
 """Partners and referrals: the closed loop, one allowed move at a time; consent; overdue referrals."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -20,8 +21,12 @@ ALLOWED = {(S.SENT, S.ACCEPTED), (S.SENT, S.DECLINED), (S.ACCEPTED, S.COMPLETED)
 
 
 def make_partner(make, office="Gori", name="State Employment Support Agency", services_=("employment", "training")):
-    partner = Partner(name=name, name_ka="სააგენტო", services=[make.assistance_type(c) for c in services_],
-                      offices=[make.office(office)])
+    partner = Partner(
+        name=name,
+        name_ka="სააგენტო",
+        services=[make.assistance_type(c) for c in services_],
+        offices=[make.office(office)],
+    )
     db.session.add(partner)
     db.session.commit()
     return partner
@@ -31,10 +36,16 @@ def referral_in(make, status: S, *, sent_on=None):
     person = make.returnee("Gori")
     partner = make_partner(make, name=f"Partner {person.id}")
     sent_on = sent_on or today() - timedelta(days=30)
-    referral = Referral(returnee=person, case=person.current_case, partner=partner,
-                        service=make.assistance_type("training"), status=status, sent_on=sent_on,
-                        answered_on=sent_on + timedelta(days=2) if status != S.SENT else None,
-                        closed_on=sent_on + timedelta(days=9) if status in (S.COMPLETED, S.NOT_COMPLETED) else None)
+    referral = Referral(
+        returnee=person,
+        case=person.current_case,
+        partner=partner,
+        service=make.assistance_type("training"),
+        status=status,
+        sent_on=sent_on,
+        answered_on=sent_on + timedelta(days=2) if status != S.SENT else None,
+        closed_on=sent_on + timedelta(days=9) if status in (S.COMPLETED, S.NOT_COMPLETED) else None,
+    )
     db.session.add(referral)
     db.session.commit()
     return referral
@@ -88,8 +99,9 @@ def test_referral_with_consent_is_sent_and_audited(make):
     person = make.returnee("Gori")
     partner = make_partner(make)
     actor = make.user(Role.CASEWORKER, "Gori")
-    referral = services.refer(actor, person, partner, make.assistance_type("employment"), sent_on=today(),
-                              reason="Welder, wants work")
+    referral = services.refer(
+        actor, person, partner, make.assistance_type("employment"), sent_on=today(), reason="Welder, wants work"
+    )
     db.session.commit()
     assert referral.status == S.SENT and referral.case_id == person.current_case.id
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "referral"))
@@ -129,8 +141,10 @@ def test_the_page_refuses_without_consent_and_accepts_with_it_then_the_loop_clos
     assert sent.status_code == 302
     referral = db.session.scalar(select(Referral))
     for status in ("accepted", "completed"):
-        answer = client.post(f"/referrals/{referral.id}", data={"status": status, "on": today().isoformat(),
-                                                                "note": "done", "version": referral.version})
+        answer = client.post(
+            f"/referrals/{referral.id}",
+            data={"status": status, "on": today().isoformat(), "note": "done", "version": referral.version},
+        )
         assert answer.status_code == 302, answer.text
         db.session.refresh(referral)
     assert referral.status == S.COMPLETED and referral.closed_on == today()
@@ -148,24 +162,33 @@ def test_overdue_referrals_follow_the_setting_and_show_on_both_home_pages(app, c
     assert services.is_overdue(late) and not services.is_overdue(on_time)
     login(worker)
     home = client.get("/")
-    assert f"/referrals/{late.id}\"" in home.text and f"/referrals/{on_time.id}\"" not in home.text
+    assert f'/referrals/{late.id}"' in home.text and f'/referrals/{on_time.id}"' not in home.text
     app.config["REFERRAL_ANSWER_DAYS"] = 3
     try:
-        assert f"/referrals/{on_time.id}\"" in client.get("/").text
+        assert f'/referrals/{on_time.id}"' in client.get("/").text
     finally:
         app.config["REFERRAL_ANSWER_DAYS"] = 14
     client.post("/logout")
     login(make.user(Role.SUPERVISOR, "Gori"))
-    assert f"/referrals/{late.id}\"" in client.get("/").text
-    assert f"/referrals/{late.id}\"" in client.get("/referrals/?overdue=1").text
+    assert f'/referrals/{late.id}"' in client.get("/").text
+    assert f'/referrals/{late.id}"' in client.get("/referrals/?overdue=1").text
 
 
 def test_admin_adds_a_partner_and_staff_see_it(client, make, login):
     login(make.user(Role.ADMIN, None))
-    page = client.post("/partners/new", data={
-        "name": "Gori Vocational College", "name_ka": "გორის პროფესიული კოლეჯი",
-        "service_ids": [make.assistance_type("training").id], "office_ids": [make.office("Gori").id],
-        "contact_person": "Davit", "phone": "+995 370 000000", "email": "info@example.ge", "active": "y"})
+    page = client.post(
+        "/partners/new",
+        data={
+            "name": "Gori Vocational College",
+            "name_ka": "გორის პროფესიული კოლეჯი",
+            "service_ids": [make.assistance_type("training").id],
+            "office_ids": [make.office("Gori").id],
+            "contact_person": "Davit",
+            "phone": "+995 370 000000",
+            "email": "info@example.ge",
+            "active": "y",
+        },
+    )
     assert page.status_code == 302
     partner = db.session.scalar(select(Partner))
     assert partner.service_codes == ["training"] and partner.office_ids == [make.office("Gori").id]
@@ -180,8 +203,11 @@ def test_admin_adds_a_partner_and_staff_see_it(client, make, login):
 def test_admin_edits_a_partner_and_the_change_log_says_what_changed(make):
     partner = make_partner(make)
     admin = make.user(Role.ADMIN, None)
-    values = services.PartnerInput(name=partner.name, services=[make.assistance_type("training")],
-                                   offices=[make.office("Gori"), make.office("Tbilisi")])
+    values = services.PartnerInput(
+        name=partner.name,
+        services=[make.assistance_type("training")],
+        offices=[make.office("Gori"), make.office("Tbilisi")],
+    )
     services.update_partner(admin, partner, values, expected_version=partner.version)
     db.session.commit()
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "partner.update"))

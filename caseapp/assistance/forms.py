@@ -16,6 +16,13 @@ class AssistanceForm(FlaskForm):
     currency = SelectField(_l("Currency"), choices=[("", "—")] + Currency.choices(), validators=[Optional()])
     provider = StringField(_l("Provider"), validators=[Optional(), Length(max=200)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    #: the plan goal it serves; choices: the goals of the case's plan (set by the view)
+    goal_id = SelectField(
+        _l("Serves the plan goal"),
+        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        validators=[Optional()],
+        choices=[("", "—")],
+    )
     version = VersionField()
 
 

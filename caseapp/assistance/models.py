@@ -143,6 +143,9 @@ class AssistanceRecord(Versioned, Audited, db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     #: the spreadsheet import that created this record (history: not re-approved)
     import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
+    #: the goal of the case's reintegration plan that this assistance serves (plans sit above assistance:
+    #: the foreign key names their table)
+    goal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan_goal.id", ondelete="SET NULL"), index=True)
 
     returnee: Mapped[Returnee] = relationship()
     case: Mapped[Case | None] = relationship()
@@ -157,7 +160,7 @@ class AssistanceRecord(Versioned, Audited, db.Model):
     )
 
     audit_entity = "assistance"
-    audited_fields = ("type_id", "provided_on", "status", "amount", "currency", "provider", "notes")
+    audited_fields = ("type_id", "provided_on", "status", "amount", "currency", "provider", "notes", "goal_id")
 
     def __repr__(self) -> str:
         return f"<AssistanceRecord {self.id} {self.status} returnee={self.returnee_id}>"

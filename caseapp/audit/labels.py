@@ -51,6 +51,12 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.VISIT_RECORD: _l("recorded a monitoring visit"),
     AuditAction.VISIT_MOVE: _l("moved a monitoring visit"),
     AuditAction.VISIT_CANCEL: _l("cancelled a monitoring visit"),
+    AuditAction.ASSESSMENT_CREATE: _l("recorded an intake assessment"),
+    AuditAction.PLAN_CREATE: _l("started the reintegration plan"),
+    AuditAction.PLAN_APPROVE: _l("approved the reintegration plan"),
+    AuditAction.PLAN_GOAL_CREATE: _l("added a goal to the plan"),
+    AuditAction.PLAN_GOAL_UPDATE: _l("changed a goal of the plan"),
+    AuditAction.RSS_SURVEY_CREATE: _l("recorded a sustainability survey"),
 }
 #: entries that record a record's values (not [old, new] pairs)
 CREATIONS = {action for action in AuditAction if action.value.endswith(".create")} | {

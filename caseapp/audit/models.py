@@ -53,6 +53,12 @@ class AuditAction(ChoiceEnum):
     VISIT_RECORD = "visit.record"
     VISIT_MOVE = "visit.move"
     VISIT_CANCEL = "visit.cancel"
+    ASSESSMENT_CREATE = "assessment.create"
+    PLAN_CREATE = "plan.create"
+    PLAN_APPROVE = "plan.approve"
+    PLAN_GOAL_CREATE = "plan_goal.create"
+    PLAN_GOAL_UPDATE = "plan_goal.update"
+    RSS_SURVEY_CREATE = "rss_survey.create"
 
 
 class AuditEntry(db.Model):

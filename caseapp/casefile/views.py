@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from caseapp.assessments.queries import case_assessments
 from caseapp.assistance.models import AssistanceType
 from caseapp.assistance.queries import timeline
 from caseapp.audit.models import AuditEntry
@@ -42,6 +43,7 @@ from caseapp.history import describe
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import count_rows, requested_page
+from caseapp.plans.queries import plan_of_case
 from caseapp.returnees.disclosure import record_duplicate_lookup
 from caseapp.returnees.forms import ReturneeForm
 from caseapp.returnees.models import Vulnerability
@@ -55,6 +57,7 @@ from caseapp.returnees.services import (
 )
 from caseapp.review.forms import CaseReviewForm
 from caseapp.review.queries import case_reviews
+from caseapp.rss.queries import returnee_surveys
 from caseapp.submissions import submitted_once
 from caseapp.unit_of_work import attempt
 
@@ -206,6 +209,9 @@ def show(returnee_id):
         assign_form=assign_form,
         open_case_form=OpenCaseForm(prefix="open"),
         **case_review_context(case),
+        plan=plan_of_case(case),
+        assessments=case_assessments(case) if case else [],
+        surveys=returnee_surveys(returnee),
         types=db.session.scalars(
             select(AssistanceType).where(AssistanceType.active.is_(True)).order_by(AssistanceType.sort_order)
         ).all(),

@@ -1,275 +1,179 @@
-"""Demo partners, referrals and monitoring visits (invented; seeded for repeatability): referrals in every
-status, visits done, due this week and overdue, for a good share of the demo returnees."""
+"""Demo data of the reintegration cycle: for most cases of offices with staff, an intake assessment, a plan
+with goals (approved by the office's supervisor, who did not draft it), assistance linked to its goals,
+and a baseline and (a year after return) a follow-up sustainability survey scored by caseapp/rss/scoring.py.
+Seeded with its own random generator, so the rest of the demo data stays as it was."""
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
-from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType
+from caseapp.assessments.models import Assessment
+from caseapp.assistance.models import AssistanceRecord, AssistanceStatus
 from caseapp.auth.models import Role, User
-from caseapp.cases.models import Case, CaseStatus
+from caseapp.cases.models import Case
 from caseapp.extensions import db
-from caseapp.monitoring.models import MonitoringTrigger, MonitoringVisit, VisitMethod, VisitStatus
-from caseapp.monitoring.services import schedule_visits
-from caseapp.offices.models import FieldOffice
-from caseapp.referrals.models import Partner, Referral, ReferralStatus
-from caseapp.returnees.models import Returnee
+from caseapp.plans.models import GoalStatus, PlanGoal, PlannedAssistance, PlanStatus, ReintegrationPlan
+from caseapp.questionnaires.definitions import questions
+from caseapp.questionnaires.models import Dimension, QuestionnaireKind
+from caseapp.questionnaires.queries import current_version
+from caseapp.rss.models import RssSurvey, SurveyRound
+from caseapp.rss.scoring import score_survey
 
-ALL = "*"
-#: name, Georgian name, services (assistance type codes), offices (names, or ALL), contact person, phone, address
-DEMO_PARTNERS = [
-    (
-        "State Employment Support Agency",
-        "სახელმწიფო დასაქმების ხელშეწყობის სააგენტო",
-        ["employment", "training"],
-        ALL,
-        "Ketevan Abashidze",
-        "+995 32 2 10 11 12",
-        "Tbilisi, Tsereteli Ave. 144",
-    ),
-    (
-        "Gori Vocational College",
-        "გორის პროფესიული კოლეჯი",
-        ["voc_ed_counselling", "training"],
-        ["Gori"],
-        "Davit Maisuradze",
-        "+995 370 27 44 10",
-        "Gori, Chavchavadze St. 53",
-    ),
-    (
-        "Tbilisi Community College",
-        "თბილისის სათემო კოლეჯი",
-        ["voc_ed_counselling", "training"],
-        ["Tbilisi"],
-        "Nana Giorgadze",
-        "+995 32 2 47 80 90",
-        "Tbilisi, Kostava St. 21",
-    ),
-    (
-        "Kutaisi Vocational Training Centre",
-        "ქუთაისის პროფესიული მომზადების ცენტრი",
-        ["training"],
-        ["Kutaisi", "Poti"],
-        "Zurab Bolkvadze",
-        "+995 431 24 15 60",
-        "Kutaisi, Rustaveli Ave. 8",
-    ),
-    (
-        "Gori Regional Hospital",
-        "გორის რეგიონული საავადმყოფო",
-        ["medical_counselling", "medical_assistance"],
-        ["Gori", "Akhaltsikhe"],
-        "Dr. Lela Nozadze",
-        "+995 370 27 30 03",
-        "Gori, Tsabadze St. 12",
-    ),
-    (
-        "Tbilisi Central Polyclinic",
-        "თბილისის ცენტრალური პოლიკლინიკა",
-        ["medical_counselling", "medical_assistance"],
-        ["Tbilisi", "Telavi"],
-        "Dr. Irakli Khutsishvili",
-        "+995 32 2 95 12 00",
-        "Tbilisi, Chavchavadze Ave. 33",
-    ),
-    (
-        "Centre for Psychosocial Support",
-        "ფსიქოსოციალური დახმარების ცენტრი",
-        ["medical_counselling"],
-        ALL,
-        "Maia Mchedlishvili",
-        "+995 32 2 38 40 41",
-        "Tbilisi, Marjanishvili St. 5",
-    ),
-    (
-        "Business Support Centre Shida Kartli",
-        "შიდა ქართლის ბიზნესის მხარდაჭერის ცენტრი",
-        ["business_counselling", "tools"],
-        ["Gori"],
-        "Temur Lomidze",
-        "+995 370 22 11 44",
-        "Gori, Stalin Ave. 16",
-    ),
-    (
-        "Kakheti Farmers' Association",
-        "კახეთის ფერმერთა ასოციაცია",
-        ["livelihood_items", "business_counselling"],
-        ["Telavi"],
-        "Otar Tsiklauri",
-        "+995 350 27 15 15",
-        "Telavi, Erekle II St. 7",
-    ),
-    (
-        "Women's Rights Centre Georgia",
-        "ქალთა უფლებების ცენტრი",
-        ["employment", "medical_counselling"],
-        ALL,
-        "Salome Beridze",
-        "+995 32 2 99 41 41",
-        "Tbilisi, Aghmashenebeli Ave. 61",
-    ),
-]
-
-REASONS = [
-    "Wants a job in construction; has worked as a welder abroad.",
-    "Needs a check-up for a chronic condition.",
-    "Asked for a course in hairdressing.",
-    "Family stress since the return; agreed to talk to a psychologist.",
-    "Plans a small bakery; needs help with the business plan.",
-    "Looking for seasonal work in agriculture.",
-]
-OUTCOMES = {
-    ReferralStatus.DECLINED: ["No places left in this year's course.", "Outside the partner's area."],
-    ReferralStatus.COMPLETED: [
-        "Finished the course with a certificate.",
-        "Employed since last month.",
-        "Treatment completed; follow-up at the polyclinic.",
-    ],
-    ReferralStatus.NOT_COMPLETED: ["Left the course after three weeks.", "Did not come to the appointments."],
+#: share of the cases of offices with staff that go through the cycle
+CYCLE_SHARE = 0.75
+#: which dimension a goal serving a type of assistance belongs to
+GOAL_OF_TYPE = {
+    "business_grant": (Dimension.ECONOMIC, "Open a small business"),
+    "business_counselling": (Dimension.ECONOMIC, "Prepare a viable business plan"),
+    "voc_ed_grant": (Dimension.ECONOMIC, "Finish a vocational course"),
+    "voc_ed_counselling": (Dimension.ECONOMIC, "Choose a trade to learn"),
+    "employment": (Dimension.ECONOMIC, "Find a job"),
+    "tools": (Dimension.ECONOMIC, "Equip the workshop"),
+    "temporary_housing": (Dimension.SOCIAL, "Find stable housing"),
+    "accommodation": (Dimension.SOCIAL, "Find stable housing"),
+    "living_conditions": (Dimension.SOCIAL, "Improve living conditions"),
+    "medical_assistance": (Dimension.SOCIAL, "Get the treatment needed"),
+    "medical_counselling": (Dimension.PSYCHOSOCIAL, "Cope with stress after return"),
 }
-FINDINGS = [
-    "Business running; six regular customers.",
-    "Works in the shop every day; income covers the rent.",
-    "Attends the course; motivated.",
-    "Health better; family supportive.",
-    "Business closed in winter; plans to reopen in spring.",
-    "Phone call: all well, no new needs.",
-]
 
 
-def seed_cycle(rng: random.Random, on: date) -> tuple[int, int]:
-    """Partners, referrals for about a third of the open cases, and the visits of every delivered grant (done,
-    due and overdue). Returns (referrals, visits) made."""
-    offices = {office.name: office for office in db.session.scalars(select(FieldOffice))}
-    types = {t.code: t for t in db.session.scalars(select(AssistanceType))}
-    partners = []
-    for name, name_ka, services, covered, contact, phone, address in DEMO_PARTNERS:
-        partner = db.session.scalar(select(Partner).where(Partner.name == name))
-        if partner is None:
-            partner = Partner(
-                name=name, name_ka=name_ka, contact_person=contact, phone=phone, address=address, email="", notes=""
-            )
-            partner.services = [types[code] for code in services if code in types]
-            partner.offices = (
-                list(offices.values()) if covered == ALL else [offices[o] for o in covered if o in offices]
-            )
-            db.session.add(partner)
-        partners.append(partner)
-    db.session.flush()
-    staff = {user.id: user for user in db.session.scalars(select(User).where(User.role == Role.CASEWORKER))}
-    cases = db.session.scalars(
-        select(Case)
-        .join(Returnee, Returnee.id == Case.returnee_id)
-        .where(Returnee.consent_given.is_(True))
-        .order_by(Case.id)
-    ).all()
-    referrals = 0
+def _moment(day: date) -> datetime:
+    return datetime.combine(day, time(9, 0))
+
+
+def _answers(rng: random.Random, definition: dict, lift: float) -> dict[str, str]:
+    """Random answers; `lift` (0..1) pushes choices towards the better-scored end of each scale."""
+    answers = {}
+    for _section, question in questions(definition):
+        if question.get("type") == "text":
+            if rng.random() < 0.3:
+                answers[question["code"]] = "Noted during the interview."
+            continue
+        options = question["options"]
+        scored = sorted((o for o in options if o.get("score") is not None), key=lambda o: Decimal(str(o["score"])))
+        if not scored or (len(scored) < len(options) and rng.random() < 0.15):
+            answers[question["code"]] = str(options[-1]["value"])
+            continue
+        position = min(len(scored) - 1, int((rng.random() * 0.8 + lift * 0.6) * len(scored)))
+        answers[question["code"]] = str(scored[position]["value"])
+    return answers
+
+
+def _survey(rng, case, questionnaire, survey_round, on, worker, lift) -> RssSurvey:
+    answers = _answers(rng, questionnaire.definition, lift)
+    scores = score_survey(questionnaire.definition, answers)
+    return RssSurvey(
+        returnee_id=case.returnee_id,
+        case=case,
+        questionnaire=questionnaire,
+        survey_round=survey_round,
+        surveyed_on=on,
+        surveyed_by_id=worker.id,
+        surveyed_by_name=worker.display_name,
+        answers=answers,
+        economic_score=scores.economic,
+        social_score=scores.social,
+        psychosocial_score=scores.psychosocial,
+        composite_score=scores.composite,
+        created_at=_moment(on),
+        updated_at=_moment(on),
+    )
+
+
+def seed_reintegration_cycle(on: date, seed: int = 13) -> int:
+    """Add the cycle to the demo cases; returns how many cases got it."""
+    rng = random.Random(seed)
+    assessment_form = current_version(QuestionnaireKind.ASSESSMENT)
+    survey_form = current_version(QuestionnaireKind.RSS)
+    if assessment_form is None or survey_form is None:
+        return 0
+    staff = {user.id: user for user in db.session.scalars(select(User))}
+    supervisors = {user.field_office_id: user for user in staff.values() if user.role == Role.SUPERVISOR}
+    plans = {plan.case_id: plan for plan in db.session.scalars(select(ReintegrationPlan))}
+    cases = db.session.scalars(select(Case).where(Case.caseworker_id.is_not(None)).order_by(Case.id)).all()
+    done = 0
     for case in cases:
         returnee = case.returnee
-        if rng.random() > 0.35:
+        if rng.random() > CYCLE_SHARE or (on - returnee.return_date).days < 14:
             continue
-        offered = [p for p in partners if p.covers(returnee.field_office_id) and p.services]
-        if not offered:
-            continue
-        partner = rng.choice(offered)
-        last_day = min(case.closed_on or on, on)
-        span = (last_day - returnee.return_date).days
-        if span < 3:
-            continue
-        sent_on = returnee.return_date + timedelta(days=rng.randrange(span))
-        referral = Referral(
-            returnee=returnee,
-            case=case,
-            partner=partner,
-            service=rng.choice(partner.services),
-            sent_on=sent_on,
-            reason=rng.choice(REASONS),
-            outcome_note="",
-            referred_by_id=case.caseworker_id,
-            updated_by_id=case.caseworker_id,
-        )
-        age = (on - sent_on).days
-        # Older referrals have come further round the loop; some recent ones wait (a few beyond the limit).
-        if age > 10 and rng.random() < 0.85:
-            answered = sent_on + timedelta(days=rng.randrange(1, min(age, 21)))
-            if rng.random() < 0.2:
-                referral.status, referral.answered_on = ReferralStatus.DECLINED, answered
-                referral.outcome_note = rng.choice(OUTCOMES[ReferralStatus.DECLINED])
-            else:
-                referral.status, referral.answered_on = ReferralStatus.ACCEPTED, answered
-                if (on - answered).days > 30 and rng.random() < 0.8:
-                    final = ReferralStatus.COMPLETED if rng.random() < 0.75 else ReferralStatus.NOT_COMPLETED
-                    referral.status = final
-                    referral.closed_on = answered + timedelta(days=rng.randrange(14, min((on - answered).days, 120)))
-                    referral.outcome_note = rng.choice(OUTCOMES[final])
-        db.session.add(referral)
-        referrals += 1
-    db.session.flush()
-
-    visits = 0
-    grants = db.session.scalars(
-        select(AssistanceRecord)
-        .join(AssistanceType, AssistanceType.id == AssistanceRecord.type_id)
-        .where(
-            AssistanceRecord.status == AssistanceStatus.DELIVERED,
-            AssistanceType.code.in_(("business_grant", "voc_ed_grant")),
-        )
-        .order_by(AssistanceRecord.id)
-    ).all()
-    for record in grants:
-        if record.case is None:
-            continue
-        made = schedule_visits(
-            None,
-            record.case,
-            MonitoringTrigger.GRANT_DELIVERED,
-            record.provided_on,
-            assistance_type_id=record.type_id,
-            source_record_id=record.id,
-        )
-        for visit in made:
-            _settle_visit(rng, visit, record, staff, on)
-        visits += len(made)
-    # Follow-up visits agreed by hand with some returnees: due this week or in the coming weeks.
-    for case in cases:
-        if case.status != CaseStatus.CLOSED and case.opened_on < on - timedelta(days=30) and rng.random() < 0.12:
-            due_on = on + timedelta(days=rng.randrange(0, 7) if rng.random() < 0.6 else rng.randrange(7, 40))
-            db.session.add(
-                MonitoringVisit(
-                    returnee=case.returnee,
-                    case=case,
-                    due_on=due_on,
-                    status=VisitStatus.SCHEDULED,
-                    updated_by_id=case.caseworker_id,
-                )
+        worker = staff[case.caseworker_id]
+        assessed_on = returnee.return_date + timedelta(days=rng.randint(3, 12))
+        db.session.add(
+            Assessment(
+                case=case,
+                questionnaire=assessment_form,
+                assessed_on=assessed_on,
+                assessed_by_id=worker.id,
+                assessed_by_name=worker.display_name,
+                answers=_answers(rng, assessment_form.definition, 0.3),
+                created_at=_moment(assessed_on),
+                updated_at=_moment(assessed_on),
             )
-            visits += 1
+        )
+        records = db.session.scalars(
+            select(AssistanceRecord).where(AssistanceRecord.case_id == case.id).order_by(AssistanceRecord.id)
+        ).all()
+        plan = plans.get(case.id) or ReintegrationPlan(case=case, summary="")
+        db.session.add(plan)
+        plan.drafted_by_id = worker.id
+        planned_on = assessed_on + timedelta(days=rng.randint(5, 25))
+        goals: dict[str, PlanGoal] = {}
+        for record in records:
+            code = record.assistance_type.code
+            if code not in GOAL_OF_TYPE or code in goals or record.status == AssistanceStatus.CANCELLED:
+                continue
+            dimension, words = GOAL_OF_TYPE[code]
+            delivered = record.status == AssistanceStatus.DELIVERED
+            goal = PlanGoal(
+                plan=plan,
+                dimension=dimension,
+                description=words,
+                referral_needed=rng.random() < 0.3,
+                target_date=planned_on + timedelta(days=rng.choice([90, 180, 365])),
+                status=GoalStatus.ACHIEVED
+                if delivered and rng.random() < 0.7
+                else GoalStatus.IN_PROGRESS
+                if delivered
+                else GoalStatus.PLANNED,
+                created_at=_moment(planned_on),
+                updated_at=_moment(planned_on),
+            )
+            goal.planned_assistance = [
+                PlannedAssistance(type_id=record.type_id, estimated_amount=record.amount, currency=record.currency)
+            ]
+            goals[code] = goal
+            db.session.add(goal)
+            db.session.flush()
+            record.goal_id = goal.id
+        if not goals:
+            goal = PlanGoal(
+                plan=plan,
+                dimension=Dimension.PSYCHOSOCIAL,
+                description="Rebuild ties with the community",
+                target_date=planned_on + timedelta(days=180),
+                status=GoalStatus.IN_PROGRESS,
+                created_at=_moment(planned_on),
+                updated_at=_moment(planned_on),
+            )
+            db.session.add(goal)
+        supervisor = supervisors.get(returnee.field_office_id)
+        if supervisor is not None and (on - planned_on).days > 20 and rng.random() < 0.85:
+            plan.status = PlanStatus.APPROVED
+            plan.approved_by_id = supervisor.id
+            plan.approved_by_name = supervisor.display_name
+            plan.approved_at = _moment(planned_on + timedelta(days=rng.randint(1, 10)))
+        baseline_on = returnee.return_date + timedelta(days=rng.randint(7, 30))
+        if baseline_on <= on:
+            db.session.add(_survey(rng, case, survey_form, SurveyRound.BASELINE, baseline_on, worker, 0.0))
+        follow_up_on = returnee.return_date + timedelta(days=365 + rng.randint(-20, 40))
+        if follow_up_on <= on and rng.random() < 0.8:
+            helped = any(r.status == AssistanceStatus.DELIVERED and r.amount is not None for r in records)
+            lift = 0.45 if helped else 0.25
+            db.session.add(_survey(rng, case, survey_form, SurveyRound.FOLLOW_UP, follow_up_on, worker, lift))
+        done += 1
     db.session.flush()
-    return referrals, visits
-
-
-def _settle_visit(rng, visit: MonitoringVisit, record: AssistanceRecord, staff: dict, on: date) -> None:
-    """Most visits whose day has passed were made; some are overdue; a few were moved or cancelled. A closed
-    case's visits were all made or cancelled."""
-    case = visit.case
-    closed = case is not None and case.status == CaseStatus.CLOSED
-    past = visit.due_on < on
-    if not past and not closed:
-        return
-    if closed and case.closed_on and visit.due_on > case.closed_on:
-        visit.status, visit.cancel_reason = VisitStatus.CANCELLED, "Case closed before the visit."
-        return
-    if not closed and rng.random() < 0.25:
-        return  # overdue
-    worker = staff.get(case.caseworker_id) if case else None
-    visit.status = VisitStatus.DONE
-    visit.done_on = min(visit.due_on + timedelta(days=rng.randrange(0, 10)), on)
-    visit.method = VisitMethod.HOME_VISIT if rng.random() < 0.7 else VisitMethod.PHONE
-    visit.visited_by_id = worker.id if worker else None
-    visit.findings = rng.choice(FINDINGS)
-    visit.next_steps = rng.choice(["Next visit as scheduled.", "Call in two weeks.", ""])
-    if record.assistance_type.code == "business_grant":
-        visit.business_operating = rng.random() < 0.8
+    return done

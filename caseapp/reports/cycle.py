@@ -10,20 +10,25 @@ come from the same WHERE clauses as the figures (a list is as long as its figure
   monitoring.rules.pending_conditions) and due before the day the report is made.
 - Persons = distinct returnees; events = referrals or visits. A person referred to two partners is one person
   in the total and one in each partner's row, so the partners' persons do not add up to the total; events do.
-- Plans approved and goals achieved (h13a's plan) join here as more CycleMeasures once that model is merged.
+- Plans approved: reintegration plans approved (`approved_at`) in the period and approved still (a plan changed
+  after its approval waits for a new one and is not counted until then). Persons = their returnees.
+- Goals achieved: goals of a plan whose status is achieved and whose last change (`updated_at`, the day it was
+  marked achieved unless edited since) falls in the period.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import distinct, func, select
 
+from caseapp.cases.models import Case
 from caseapp.extensions import db
 from caseapp.monitoring.models import MonitoringVisit, VisitStatus
 from caseapp.monitoring.rules import pending_conditions
+from caseapp.plans.models import GoalStatus, PlanGoal, PlanStatus, ReintegrationPlan
 from caseapp.referrals.models import Partner, Referral, ReferralStatus
 from caseapp.reports.counting import ReportFilters, returnee_conditions
 from caseapp.reports.suppression import Line, protect
@@ -34,9 +39,12 @@ REFERRALS_MADE = "referrals_made"
 REFERRALS_COMPLETED = "referrals_completed"
 VISITS_DONE = "visits_done"
 VISITS_OVERDUE = "visits_overdue"
+PLANS_APPROVED = "plans_approved"
+GOALS_ACHIEVED = "goals_achieved"
 REFERRAL_MEASURES = (REFERRALS_MADE, REFERRALS_COMPLETED)
 VISIT_MEASURES = (VISITS_DONE, VISITS_OVERDUE)
-MEASURES = (*REFERRAL_MEASURES, *VISIT_MEASURES)
+PLAN_MEASURES = (PLANS_APPROVED, GOALS_ACHIEVED)
+MEASURES = (*PLAN_MEASURES, *REFERRAL_MEASURES, *VISIT_MEASURES)
 PERSONS, EVENTS = "persons", "events"
 
 
@@ -49,7 +57,32 @@ def _event_model(measure: str):
         return Referral
     if measure in VISIT_MEASURES:
         return MonitoringVisit
+    if measure == PLANS_APPROVED:
+        return ReintegrationPlan
+    if measure == GOALS_ACHIEVED:
+        return PlanGoal
     raise UnknownCycleFigure(f"unknown cycle figure {measure!r}")
+
+
+def _person_column(measure: str):
+    """The returnee of the events a figure counts (plans and goals reach it through their case)."""
+    return Case.returnee_id if measure in PLAN_MEASURES else _event_model(measure).returnee_id
+
+
+def _from_events(query: sa.Select, measure: str) -> sa.Select:
+    """The events' table, joined to the returnee (through the plan and the case for plans and goals)."""
+    model = _event_model(measure)
+    query = query.select_from(model)
+    if measure == GOALS_ACHIEVED:
+        query = query.join(ReintegrationPlan, ReintegrationPlan.id == PlanGoal.plan_id)
+    if measure in PLAN_MEASURES:
+        query = query.join(Case, Case.id == ReintegrationPlan.case_id)
+    return query.join(Returnee, Returnee.id == _person_column(measure))
+
+
+def _day_range(column, filters: ReportFilters) -> list:
+    """A timestamp column within the period's days."""
+    return [column >= filters.date_from, column < filters.date_to + timedelta(days=1)]
 
 
 def event_conditions(
@@ -58,7 +91,14 @@ def event_conditions(
     """The referrals or visits a figure counts, by the event alone (the caller joins Returnee for the
     person's filters: cycle_events does)."""
     on = on or today()
-    if measure == REFERRALS_MADE:
+    if measure == PLANS_APPROVED:
+        conditions = [
+            ReintegrationPlan.status == PlanStatus.APPROVED,
+            *_day_range(ReintegrationPlan.approved_at, filters),
+        ]
+    elif measure == GOALS_ACHIEVED:
+        conditions = [PlanGoal.status == GoalStatus.ACHIEVED, *_day_range(PlanGoal.updated_at, filters)]
+    elif measure == REFERRALS_MADE:
         conditions = [Referral.sent_on >= filters.date_from, Referral.sent_on <= filters.date_to]
     elif measure == REFERRALS_COMPLETED:
         conditions = [
@@ -92,12 +132,8 @@ def cycle_events(
     filters: ReportFilters, measure: str, *columns, on: date | None = None, partner_id: int | None = None
 ) -> sa.Select:
     """SELECT columns FROM the events a figure counts, of returnees who pass the report's filters."""
-    model = _event_model(measure)
-    return (
-        select(*columns)
-        .select_from(model)
-        .join(Returnee, Returnee.id == model.returnee_id)
-        .where(*event_conditions(filters, measure, on=on, partner_id=partner_id), *returnee_conditions(filters))
+    return _from_events(select(*columns), measure).where(
+        *event_conditions(filters, measure, on=on, partner_id=partner_id), *returnee_conditions(filters)
     )
 
 
@@ -142,7 +178,7 @@ def build_cycle(filters: ReportFilters, *, on: date | None = None) -> CycleFigur
     for measure in MEASURES:
         model = _event_model(measure)
         persons, events = db.session.execute(
-            cycle_events(filters, measure, func.count(distinct(model.returnee_id)), func.count(model.id), on=on)
+            cycle_events(filters, measure, func.count(distinct(_person_column(measure))), func.count(model.id), on=on)
         ).one()
         figures.counts[(measure, None, PERSONS)] = persons
         figures.counts[(measure, None, EVENTS)] = events
@@ -226,19 +262,20 @@ def cycle_rows(shown: PresentedCycle) -> list[list[object]]:
 def returnee_ids_behind(
     filters: ReportFilters, measure: str, *, on: date | None = None, partner_id: int | None = None
 ) -> sa.Select:
-    model = _event_model(measure)
-    return cycle_events(filters, measure, model.returnee_id, on=on, partner_id=partner_id).distinct()
+    return cycle_events(filters, measure, _person_column(measure), on=on, partner_id=partner_id).distinct()
 
 
 def events_behind(
     filters: ReportFilters, measure: str, *, on: date | None = None, partner_id: int | None = None
 ) -> sa.Select:
-    """SELECT (event, Returnee) of the referrals or visits behind an events figure, oldest first."""
+    """SELECT (event, Returnee) of the plans, goals, referrals or visits behind an events figure, oldest first."""
     model = _event_model(measure)
     date_column = {
         REFERRALS_MADE: Referral.sent_on,
         REFERRALS_COMPLETED: Referral.closed_on,
         VISITS_DONE: MonitoringVisit.done_on,
         VISITS_OVERDUE: MonitoringVisit.due_on,
+        PLANS_APPROVED: ReintegrationPlan.approved_at,
+        GOALS_ACHIEVED: PlanGoal.updated_at,
     }[measure]
     return cycle_events(filters, measure, model, Returnee, on=on, partner_id=partner_id).order_by(date_column, model.id)

@@ -3,7 +3,7 @@ schedule rules (monitoring_rule, monitoring_visit). The standard rules come with
 months after a micro-business grant or a vocational education grant is delivered, and after a plan is approved.
 
 Revision ID: h13b_01
-Revises: 0009
+Revises: h13a_01
 Create Date: 2026-11-25 15:15:19.811366
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "h13b_01"
-down_revision = "0009"
+down_revision = "h13a_01"
 branch_labels = None
 depends_on = None
 
