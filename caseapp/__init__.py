@@ -124,8 +124,11 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
     from caseapp.language.views import bp as language_bp
+    from caseapp.monitoring.views import bp as monitoring_bp
     from caseapp.plans.views import register_plans
+    from caseapp.referrals.views import bp as referrals_bp
     from caseapp.reports.cli import register_report_commands
+    from caseapp.reports.cycle_views import bp as cycle_reports_bp
     from caseapp.reports.views import bp as reports_bp
     from caseapp.review.views import bp as review_bp
     from caseapp.rss.cli import register_rss_commands
@@ -139,8 +142,11 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(cycle_reports_bp)
     app.register_blueprint(backup_bp)
     app.register_blueprint(language_bp)
+    app.register_blueprint(referrals_bp)
+    app.register_blueprint(monitoring_bp)
     app.register_blueprint(assessments_bp)
     register_plans(app)
     app.register_blueprint(rss_bp)
@@ -194,9 +200,12 @@ def register_template_helpers(app: Flask) -> None:
     policies = {**auth_policies.TEMPLATE_POLICIES, **case_policies.TEMPLATE_POLICIES,
                 **import_policies.TEMPLATE_POLICIES}
 
+    from caseapp.history import describe
     from caseapp.submissions import submit_key_field
 
     app.add_template_global(submit_key_field)
+    # the change log in words, for pages of features below history (a referral's, a visit's history)
+    app.add_template_global(describe, "describe_history")
 
     @app.context_processor
     def inject_policies():

@@ -24,7 +24,9 @@ from caseapp.audit.models import AuditEntry
 from caseapp.auth.models import Role, User
 from caseapp.cases.models import CaseStatus, ClosureReason
 from caseapp.extensions import db
+from caseapp.monitoring.models import MonitoringTrigger, VisitMethod, VisitStatus
 from caseapp.offices.models import FieldOffice
+from caseapp.referrals.models import Partner, ReferralStatus
 from caseapp.returnees.models import Returnee, Sex, Vulnerability
 from caseapp.review.models import ReviewOutcome
 from caseapp.ui import localdate, money
@@ -78,11 +80,45 @@ FIELD_LABELS = {
     "records_deleted": _l("Assistance records deleted"),
     "file": _l("File"),
     "bytes": _l("Size in bytes"),
+    # referrals and monitoring visits
+    "partner_id": _l("Partner"),
+    "service_id": _l("Service"),
+    "sent_on": _l("Sent on"),
+    "answered_on": _l("Answered on"),
+    "closed_on": _l("Closed on"),
+    "reason": _l("Reason"),
+    "outcome_note": _l("Outcome note"),
+    "due_on": _l("Due on"),
+    "done_on": _l("Made on"),
+    "method": _l("How"),
+    "visited_by_id": _l("Made by"),
+    "findings": _l("Findings"),
+    "business_operating": _l("Business operating"),
+    "next_steps": _l("Next steps"),
+    "cancel_reason": _l("Why cancelled"),
+    "trigger": _l("Scheduled by"),
+    "months_after": _l("Months after"),
+    "service_codes": _l("Services offered"),
+    "office_ids": _l("Field offices covered"),
+    "contact_person": _l("Contact person"),
 }
 #: kept in the log for machines (checksums, ids already in the link), not shown
 HIDDEN_FIELDS = {"review_id", "returnees_sha256", "assistance_sha256", "revision"}
-DATE_FIELDS = {"date_of_birth", "return_date", "consent_date", "provided_on", "follow_up_on"}
-BOOLEAN_FIELDS = {"consent_given", "active", "carries_amount", "needs_approval"}
+DATE_FIELDS = {
+    "date_of_birth",
+    "return_date",
+    "consent_date",
+    "provided_on",
+    "follow_up_on",
+    "sent_on",
+    "answered_on",
+    "closed_on",
+    "due_on",
+    "done_on",
+}
+BOOLEAN_FIELDS = {"consent_given", "active", "carries_amount", "needs_approval", "business_operating"}
+#: the status vocabulary of each kind of record (cases otherwise)
+STATUS_ENUMS = {"assistance": AssistanceStatus, "referral": ReferralStatus, "visit": VisitStatus}
 LONG_TEXT_FIELDS = {"plan", "notes"}
 CURRENCIES = {"GEL", "EUR", "USD"}
 
@@ -121,6 +157,7 @@ class _Names:
     types: dict[int, str]
     returnees: dict[int, str]
     records: dict[int, tuple[int, Any]]  # assistance record id -> (type id, currency)
+    partners: dict[int, str] = field(default_factory=dict)
 
 
 def _ids(entries: list[AuditEntry], *fields: str) -> set[int]:
@@ -153,14 +190,14 @@ def _lookup(entries: list[AuditEntry]) -> _Names:
     )
     user_ids = (
         {e.user_id for e in entries if e.user_id}
-        | _ids(entries, "caseworker_id")
+        | _ids(entries, "caseworker_id", "visited_by_id")
         | {e.entity_id for e in entries if e.entity_type == "user" and e.entity_id}
     )
     office_ids = _ids(entries, "field_office_id") | {
         e.entity_id for e in entries if e.entity_type == "office" and e.entity_id
     }
     type_ids = (
-        _ids(entries, "type_id")
+        _ids(entries, "type_id", "service_id")
         | {type_id for type_id, _currency in records.values()}
         | {e.entity_id for e in entries if e.entity_type == "assistance_type" and e.entity_id}
     )
@@ -181,6 +218,7 @@ def _lookup(entries: list[AuditEntry]) -> _Names:
         types=by_id((AssistanceType.id, AssistanceType.label), type_ids),
         returnees=returnees,
         records=records,
+        partners=by_id((Partner.id, Partner.label), _ids(entries, "partner_id")),
     )
 
 
@@ -198,13 +236,15 @@ def _format(name: str, value: Any, entry: AuditEntry, names: _Names, currency: s
     if value is None or value == "" or value == []:
         return "—"
     if name == "status":
-        return _enum_label(AssistanceStatus if entry.entity_type == "assistance" else CaseStatus, value)
+        return _enum_label(STATUS_ENUMS.get(entry.entity_type, CaseStatus), value)
     enums = {
         "closure_reason": ClosureReason,
         "outcome": ReviewOutcome,
         "sex": Sex,
         "role": Role,
         "category": AssistanceCategory,
+        "method": VisitMethod,
+        "trigger": MonitoringTrigger,
     }
     if name in enums:
         return _enum_label(enums[name], value)
@@ -226,8 +266,12 @@ def _format(name: str, value: Any, entry: AuditEntry, names: _Names, currency: s
         return names.users.get(value, _("an account that no longer exists"))
     if name == "field_office_id":
         return names.offices.get(value, str(value))
-    if name == "type_id":
+    if name in ("type_id", "service_id"):
         return names.types.get(value, str(value))
+    if name == "partner_id":
+        return names.partners.get(value, str(value))
+    if name == "visited_by_id":
+        return names.users.get(value, str(value))
     if name == "files":
         return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
     text = str(value)
@@ -304,6 +348,12 @@ def _where(entry: AuditEntry, names: _Names) -> tuple[str, str, str | None]:
             "",
             url_for("admin.type_form", type_id=entry.entity_id) if entry.entity_id in names.types else None,
         )
+    if kind == "referral":
+        return _("a referral"), person, url_for("referrals.show", referral_id=entry.entity_id)
+    if kind == "visit":
+        return _("a monitoring visit"), person, url_for("monitoring.show", visit_id=entry.entity_id)
+    if kind == "partner":
+        return entry.label or _("a partner"), "", url_for("referrals.partners")
     if kind == "import_batch":
         return _("import %(id)s", id=entry.entity_id), "", url_for("imports.show", batch_id=entry.entity_id)
     if kind == "backup":

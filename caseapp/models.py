@@ -10,9 +10,11 @@ from caseapp.audit.models import AuditEntry  # noqa: F401
 from caseapp.auth.models import LoginSession, LoginThrottle, User  # noqa: F401
 from caseapp.cases.models import Case  # noqa: F401
 from caseapp.imports.models import ImportBatch  # noqa: F401
+from caseapp.monitoring.models import MonitoringRule, MonitoringVisit  # noqa: F401
 from caseapp.offices.models import FieldOffice  # noqa: F401
 from caseapp.plans.models import PlanGoal, PlannedAssistance, ReintegrationPlan  # noqa: F401
 from caseapp.questionnaires.models import QuestionnaireVersion  # noqa: F401
+from caseapp.referrals.models import Partner, Referral  # noqa: F401
 from caseapp.returnees.models import Returnee, ReturneeVulnerability  # noqa: F401
 from caseapp.review.models import CaseReview  # noqa: F401
 from caseapp.rss.models import RssSurvey  # noqa: F401

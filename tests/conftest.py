@@ -80,7 +80,7 @@ def app(tmp_path_factory):
     return app
 
 
-REFERENCE_TABLES = ("field_office", "assistance_type", "questionnaire_version")
+REFERENCE_TABLES = ("field_office", "assistance_type", "questionnaire_version", "monitoring_rule")
 
 
 def _snapshot_reference_data():

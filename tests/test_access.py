@@ -69,6 +69,22 @@ ROUTES = [
     ("GET", "/imports/export", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
     ("GET", "/imports/export.xlsx", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
     ("GET", "/imports/export-returnees.csv", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
+    # partners (kept by administrators, seen by staff), referrals and monitoring visits; {p} partner,
+    # {f} referral, {w} visit. An empty visit form comes back with its errors (200).
+    ("GET", "/partners/", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/partners/new", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
+    ("GET", "/partners/{p}/edit", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200)),
+    ("GET", "/returnees/{r}/referrals/new", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/referrals/", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/referrals/{f}", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/visits/", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("GET", "/visits/{w}", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("POST", "/visits/{w}/record", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("POST", "/visits/{w}/move", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("POST", "/visits/{w}/cancel", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
+    ("POST", "/returnees/{r}/visits", dict(anonymous=302, caseworker=302, supervisor=302, manager=403, admin=302)),
+    ("GET", "/reports/cycle/drilldown?measure=visits_done",
+     dict(anonymous=302, caseworker=403, supervisor=200, manager=403, admin=200)),
     # the reintegration cycle: {g} a goal of the case's plan, {as} an assessment, {rs} a survey
     ("POST", "/returnees/cases/{c}/plan", dict(anonymous=302, caseworker=302, supervisor=302, manager=403, admin=302)),
     ("GET", "/returnees/cases/{c}/plan/goals/new",
@@ -122,11 +138,30 @@ def records_in(make, office: str) -> dict[str, int]:
     batch = ImportBatch(created_by_name="someone", field_office_id=make.office(office).id)
     other_session = LoginSession(user_id=other.id, token_hash=f"{other.id:064d}", access_stamp=other.access_stamp)
     db.session.add_all([review, batch, other_session])
+    partner, referral, visit = followup_records(make, person, office)
     db.session.commit()
     cycle = cycle_records(person, other)
-    return {**cycle, "r": person.id, "c": person.current_case.id, "a": entry.id, "v": review.id, "b": batch.id,
+    return {**cycle, "p": partner.id, "f": referral.id, "w": visit.id, "r": person.id, "c": person.current_case.id, "a": entry.id,
+            "v": review.id, "b": batch.id,
             "s": other_session.id,
             "o": make.office(office).id, "t": make.assistance_type("training").id, "u": other.id}
+
+
+def followup_records(make, person, office: str):
+    """A partner of the office, a referral of the person to it and a scheduled monitoring visit."""
+    from datetime import date
+
+    from caseapp.monitoring.models import MonitoringVisit, VisitStatus
+    from caseapp.referrals.models import Partner, Referral, ReferralStatus
+
+    partner = Partner(name=f"Partner of {office}", services=[make.assistance_type("training")],
+                      offices=[make.office(office)])
+    referral = Referral(returnee=person, case=person.current_case, partner=partner,
+                        service=make.assistance_type("training"), status=ReferralStatus.SENT, sent_on=date(2024, 4, 1))
+    visit = MonitoringVisit(returnee=person, case=person.current_case, due_on=date(2024, 5, 1),
+                            status=VisitStatus.SCHEDULED)
+    db.session.add_all([partner, referral, visit])
+    return partner, referral, visit
 
 
 def cycle_records(person, staff) -> dict[str, int]:

@@ -17,6 +17,7 @@ from caseapp.assistance.models import (
     Currency,
     Decision,
 )
+from caseapp.assistance.signals import assistance_delivered
 from caseapp.assistance.workflow import DECISIONS, FINAL, INITIAL, transition_error
 from caseapp.audit.models import AuditAction
 from caseapp.audit.services import actor_id, ensure_current, record_change, snapshot
@@ -177,6 +178,8 @@ def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) 
     )
     db.session.add(record)
     record_change(actor, record, AuditAction.ASSISTANCE_CREATE)
+    if status == AssistanceStatus.DELIVERED:
+        assistance_delivered.send(record, actor=actor)
     return record
 
 
@@ -320,6 +323,7 @@ def deliver_assistance(actor: User, record: AssistanceRecord, *, delivered_on: d
     record.status = AssistanceStatus.DELIVERED
     record.updated_by_id = actor_id(actor)
     record_change(actor, record, AuditAction.ASSISTANCE_STATUS, before, comment=(comment or "").strip() or None)
+    assistance_delivered.send(record, actor=actor)
     return record
 
 

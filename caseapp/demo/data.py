@@ -16,6 +16,7 @@ from caseapp.assistance.models import (
 from caseapp.auth.models import Role, User
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
 from caseapp.demo.cycle import seed_reintegration_cycle
+from caseapp.demo.followup import seed_followup
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.plans.models import ReintegrationPlan
@@ -140,6 +141,7 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
         made += 1
     db.session.flush()
     seed_reintegration_cycle(on)
+    seed_followup(rng, on)
     return made
 
 

@@ -17,6 +17,7 @@ from caseapp.cases.models import Case
 from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.plans.models import GoalStatus, PlanGoal, PlannedAssistance, PlanStatus, ReintegrationPlan
+from caseapp.plans.signals import plan_approved
 from caseapp.questionnaires.models import Dimension
 from caseapp.timeutil import utcnow
 
@@ -228,4 +229,5 @@ def approve_plan(
     plan.approved_by_name = actor.display_name
     plan.approved_at = utcnow()
     record_change(actor, plan, AuditAction.PLAN_APPROVE, before, comment=(comment or "").strip() or None)
+    plan_approved.send(plan, actor=actor)
     return plan
