@@ -128,6 +128,12 @@ def hand_count(period: RssFilters) -> dict:
         for code in {c for c, on in delivered[after["person"]] if on <= after["on"]}:
             by_type[code].append((before, after))
 
+    referral_days = defaultdict(list)
+    for person, sent_on in db.session.execute(sa.text("SELECT returnee_id, sent_on FROM referral")):
+        referral_days[person].append(date.fromisoformat(str(sent_on)))
+    referred = [(b, a) for b, a in pairs if any(day <= a["on"] for day in referral_days[a["person"]])]
+    not_referred = [(b, a) for b, a in pairs if (b, a) not in referred]
+
     def change(group):
         return {m: _avg([a["scores"][m] - b["scores"][m] for b, a in group]) for m in MEASURES}
 
@@ -137,6 +143,10 @@ def hand_count(period: RssFilters) -> dict:
         "follow_up": (len(follow_ups), {m: _avg([s["scores"][m] for s in follow_ups]) for m in MEASURES}),
         "change": (len(pairs), change(pairs)),
         "by_type": {code: (len(group), change(group)) for code, group in by_type.items()},
+        "by_referral": {
+            "referred": (len(referred), change(referred)),
+            "not_referred": (len(not_referred), change(not_referred)),
+        },
     }
 
 
@@ -149,6 +159,8 @@ def test_rss_report_matches_a_hand_count_over_the_demo_data(demo):
     assert (report.change.persons, report.change.means) == counted["change"]
     assert report.change.persons >= 5
     assert {g.key: (g.change.persons, g.change.means) for g in report.by_type} == counted["by_type"]
+    assert {g.key: (g.change.persons, g.change.means) for g in report.by_referral} == counted["by_referral"]
+    assert counted["by_referral"]["referred"][0] > 0  # the demo refers some of the surveyed returnees
     # the demo's follow-ups score better than their baselines
     assert report.change.means["composite"] > 0
 

@@ -20,7 +20,6 @@ def report_json(report: RssReport, *, shared: bool, office: str | None = None) -
         "office": office,
         "shared": shared,
         "surveyed": shown_count(report.surveyed, shared),
-        "referrals_recorded": report.by_referral is not None,
         "rows": [{key: _plain(value) for key, value in row.items()} for row in report_rows(report, shared)],
     }
 

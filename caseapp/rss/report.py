@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-import sqlalchemy as sa
 from sqlalchemy import select
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType
 from caseapp.extensions import db
+from caseapp.referrals.models import Referral
 from caseapp.returnees.models import Returnee
 from caseapp.rss.models import RssSurvey, SurveyRound
 
@@ -76,8 +76,8 @@ class RssReport:
     follow_up: Averages
     change: Averages
     by_type: list[Group] = field(default_factory=list)
-    #: None when referrals are not recorded by this installation
-    by_referral: list[Group] | None = None
+    #: referred to a partner (caseapp/referrals) on or before the follow-up, and not
+    by_referral: list[Group] = field(default_factory=list)
 
 
 def mean(values: list[Decimal]) -> Decimal | None:
@@ -170,21 +170,14 @@ def received_types(pairs: list[tuple]) -> dict[int, set[int]]:
     return received
 
 
-def referral_table() -> sa.Table | None:
-    """The referrals' table (caseapp/referrals), when this installation records referrals."""
-    return db.metadata.tables.get("referral")
-
-
-def referred(pairs: list[tuple]) -> set[int] | None:
-    """The returnees of the pairs referred to a partner on or before their follow-up (None: no referrals)."""
-    table = referral_table()
-    if table is None:
-        return None
+def referred(pairs: list[tuple]) -> set[int]:
+    """The returnees of the pairs referred to a partner (a referral of any status, caseapp/referrals) sent on
+    or before their follow-up."""
     follow_up_on = {after.returnee_id: after.surveyed_on for _before, after in pairs}
     if not follow_up_on:
         return set()
     rows = db.session.execute(
-        select(table.c.returnee_id, table.c.sent_on).where(table.c.returnee_id.in_(list(follow_up_on)))
+        select(Referral.returnee_id, Referral.sent_on).where(Referral.returnee_id.in_(list(follow_up_on)))
     )
     return {returnee_id for returnee_id, sent_on in rows if sent_on <= follow_up_on[returnee_id]}
 
@@ -208,19 +201,18 @@ def build_rss_report(filters: RssFilters, *, referred_label=None, not_referred_l
         if group:
             report.by_type.append(_group(assistance_type.code, assistance_type.label, group))
     referred_ids = referred(pairs)
-    if referred_ids is not None:
-        report.by_referral = [
-            _group(
-                "referred",
-                str(referred_label or "referred"),
-                [(b, a) for b, a in pairs if a.returnee_id in referred_ids],
-            ),
-            _group(
-                "not_referred",
-                str(not_referred_label or "not referred"),
-                [(b, a) for b, a in pairs if a.returnee_id not in referred_ids],
-            ),
-        ]
+    report.by_referral = [
+        _group(
+            "referred",
+            str(referred_label or "referred"),
+            [(b, a) for b, a in pairs if a.returnee_id in referred_ids],
+        ),
+        _group(
+            "not_referred",
+            str(not_referred_label or "not referred"),
+            [(b, a) for b, a in pairs if a.returnee_id not in referred_ids],
+        ),
+    ]
     return report
 
 
@@ -257,7 +249,7 @@ def report_rows(report: RssReport, shared: bool) -> list[dict]:
     add("total", "all", "all", "baseline", report.baseline)
     add("total", "all", "all", "follow_up", report.follow_up)
     add("total", "all", "all", "change", report.change)
-    for section, groups in (("assistance_type", report.by_type), ("referral", report.by_referral or [])):
+    for section, groups in (("assistance_type", report.by_type), ("referral", report.by_referral)):
         for group in groups:
             add(section, group.key, group.label, "baseline", group.baseline)
             add(section, group.key, group.label, "follow_up", group.follow_up)
