@@ -241,21 +241,6 @@ def cycle_json(shown: PresentedCycle) -> dict:
     }
 
 
-def cycle_rows(shown: PresentedCycle) -> list[list[object]]:
-    """The cycle's figures as rows of the CSV export (table, group, assistance_type, measure, currency, value)."""
-    rows = []
-    for measure in MEASURES:
-        for unit in (PERSONS, EVENTS):
-            rows.append(["cycle", "", "", f"{measure}_{unit}", "", shown.value(measure, unit)])
-    for partner_id, name in shown.partners.items():
-        for measure in REFERRAL_MEASURES:
-            for unit in (PERSONS, EVENTS):
-                rows.append(
-                    ["cycle_partner", name, "", f"{measure}_{unit}", "", shown.value(measure, unit, partner_id)]
-                )
-    return rows
-
-
 # --- drill-down ----------------------------------------------------------------------------------------------
 
 
