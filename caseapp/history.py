@@ -26,6 +26,8 @@ from caseapp.cases.models import CaseStatus, ClosureReason
 from caseapp.extensions import db
 from caseapp.monitoring.models import MonitoringTrigger, VisitMethod, VisitStatus
 from caseapp.offices.models import FieldOffice
+from caseapp.plans.models import GoalStatus, PlanStatus
+from caseapp.questionnaires.models import Dimension, SurveyRound
 from caseapp.referrals.models import Partner, ReferralStatus
 from caseapp.returnees.models import Returnee, Sex, Vulnerability
 from caseapp.review.models import ReviewOutcome
@@ -101,9 +103,32 @@ FIELD_LABELS = {
     "service_codes": _l("Services offered"),
     "office_ids": _l("Field offices covered"),
     "contact_person": _l("Contact person"),
+    # assessment, reintegration plan, sustainability survey
+    "summary": _l("Summary of the plan"),
+    "dimension": _l("Dimension"),
+    "description": _l("Goal"),
+    "referral_needed": _l("A referral to a partner is needed"),
+    "target_date": _l("Target date"),
+    "drop_reason": _l("Reason for dropping it"),
+    "goal_id": _l("Serves the plan goal"),
+    "assessed_on": _l("Date of the assessment"),
+    "survey_round": _l("Round"),
+    "surveyed_on": _l("Date of the survey"),
+    "economic_score": _l("Economic"),
+    "social_score": _l("Social"),
+    "psychosocial_score": _l("Psychosocial"),
+    "composite_score": _l("Composite"),
 }
 #: kept in the log for machines (checksums, ids already in the link), not shown
-HIDDEN_FIELDS = {"review_id", "returnees_sha256", "assistance_sha256", "revision"}
+HIDDEN_FIELDS = {
+    "review_id",
+    "returnees_sha256",
+    "assistance_sha256",
+    "revision",
+    "answers",
+    "planned",
+    "questionnaire_version_id",
+}
 DATE_FIELDS = {
     "date_of_birth",
     "return_date",
@@ -115,11 +140,27 @@ DATE_FIELDS = {
     "closed_on",
     "due_on",
     "done_on",
+    "target_date",
+    "assessed_on",
+    "surveyed_on",
 }
-BOOLEAN_FIELDS = {"consent_given", "active", "carries_amount", "needs_approval", "business_operating"}
+BOOLEAN_FIELDS = {
+    "consent_given",
+    "active",
+    "carries_amount",
+    "needs_approval",
+    "business_operating",
+    "referral_needed",
+}
 #: the status vocabulary of each kind of record (cases otherwise)
-STATUS_ENUMS = {"assistance": AssistanceStatus, "referral": ReferralStatus, "visit": VisitStatus}
-LONG_TEXT_FIELDS = {"plan", "notes"}
+STATUS_ENUMS = {
+    "assistance": AssistanceStatus,
+    "referral": ReferralStatus,
+    "visit": VisitStatus,
+    "plan": PlanStatus,
+    "plan_goal": GoalStatus,
+}
+LONG_TEXT_FIELDS = {"plan", "notes", "summary", "description"}
 CURRENCIES = {"GEL", "EUR", "USD"}
 
 
@@ -245,6 +286,8 @@ def _format(name: str, value: Any, entry: AuditEntry, names: _Names, currency: s
         "category": AssistanceCategory,
         "method": VisitMethod,
         "trigger": MonitoringTrigger,
+        "dimension": Dimension,
+        "survey_round": SurveyRound,
     }
     if name in enums:
         return _enum_label(enums[name], value)

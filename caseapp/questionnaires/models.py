@@ -31,6 +31,17 @@ class Dimension(ChoiceEnum):
         }[self.value]
 
 
+class SurveyRound(ChoiceEnum):
+    """When a sustainability survey is taken: soon after return, or later (e.g. 12 months after return)."""
+
+    BASELINE = "baseline"
+    FOLLOW_UP = "follow_up"
+
+    @property
+    def label(self):
+        return {"baseline": _l("Baseline"), "follow_up": _l("Follow-up")}[self.value]
+
+
 class QuestionnaireKind(ChoiceEnum):
     ASSESSMENT = "assessment"
     RSS = "rss"

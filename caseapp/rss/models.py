@@ -5,27 +5,17 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caseapp.audit.models import Audited, Versioned
 from caseapp.auth.models import User
 from caseapp.cases.models import Case
-from caseapp.enums import ChoiceEnum, enum_column_type
+from caseapp.enums import enum_column_type
 from caseapp.extensions import db
-from caseapp.questionnaires.models import QuestionnaireVersion
+from caseapp.questionnaires.models import QuestionnaireVersion, SurveyRound  # noqa: F401 (SurveyRound: re-exported)
 from caseapp.returnees.models import Returnee
 
 SCORE = sa.Numeric(5, 4, asdecimal=True)
-
-
-class SurveyRound(ChoiceEnum):
-    BASELINE = "baseline"
-    FOLLOW_UP = "follow_up"
-
-    @property
-    def label(self):
-        return {"baseline": _l("Baseline"), "follow_up": _l("Follow-up")}[self.value]
 
 
 class RssSurvey(Versioned, Audited, db.Model):
