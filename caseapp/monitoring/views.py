@@ -149,25 +149,32 @@ def record(visit_id):
     return _visit_page(visit, record_form=form, stale=stale)
 
 
+def _change_step(visit: MonitoringVisit, form, form_name: str, use_case, success):
+    """Move or cancel: run the use case with the form's version; back to the visit when saved, else the visit's
+    page with this form's errors (or the stale banner)."""
+    stale = None
+    if form.validate_on_submit():
+        done = attempt(lambda: use_case(form), form=form, success=success)
+        if done.saved:
+            return redirect(url_for("monitoring.show", visit_id=visit.id))
+        stale = done.stale
+    return _visit_page(visit, stale=stale, **{form_name: form})
+
+
 @bp.post("/visits/<int:visit_id>/move")
 @require(can_edit_case_data)
 @submitted_once
 def move(visit_id):
     visit = queries.get_visit_or_404(visit_id, current_user)
-    form = VisitMoveForm(prefix="move")
-    stale = None
-    if form.validate_on_submit():
-        done = attempt(
-            lambda: services.move_visit(
-                current_user, visit, form.due_on.data, form.reason.data or "", expected_version=form.version.data
-            ),
-            form=form,
-            success=_("The visit is moved."),
-        )
-        if done.saved:
-            return redirect(url_for("monitoring.show", visit_id=visit.id))
-        stale = done.stale
-    return _visit_page(visit, move_form=form, stale=stale)
+    return _change_step(
+        visit,
+        VisitMoveForm(prefix="move"),
+        "move_form",
+        lambda form: services.move_visit(
+            current_user, visit, form.due_on.data, form.reason.data or "", expected_version=form.version.data
+        ),
+        _("The visit is moved."),
+    )
 
 
 @bp.post("/visits/<int:visit_id>/cancel")
@@ -175,20 +182,15 @@ def move(visit_id):
 @submitted_once
 def cancel(visit_id):
     visit = queries.get_visit_or_404(visit_id, current_user)
-    form = VisitCancelForm(prefix="cancel")
-    stale = None
-    if form.validate_on_submit():
-        done = attempt(
-            lambda: services.cancel_visit(
-                current_user, visit, form.reason.data or "", expected_version=form.version.data
-            ),
-            form=form,
-            success=_("The visit is cancelled."),
-        )
-        if done.saved:
-            return redirect(url_for("monitoring.show", visit_id=visit.id))
-        stale = done.stale
-    return _visit_page(visit, cancel_form=form, stale=stale)
+    return _change_step(
+        visit,
+        VisitCancelForm(prefix="cancel"),
+        "cancel_form",
+        lambda form: services.cancel_visit(
+            current_user, visit, form.reason.data or "", expected_version=form.version.data
+        ),
+        _("The visit is cancelled."),
+    )
 
 
 @bp.post("/returnees/<int:returnee_id>/visits")
