@@ -39,7 +39,7 @@ def build(count: int) -> None:
                          personal_number=f"{n:011d}", field_office_id=rng.choice(offices), return_date=returned,
                          returned_from="Germany", consent_given=True, external_id=f"B-{n}", version=1))
         cases.append(dict(returnee_id=n, status=rng.choice(["open", "active", "monitoring", "closed"]),
-                          opened_on=returned, plan="", version=1))
+                          opened_on=returned, version=1))
         if cases[-1]["status"] == "closed":
             cases[-1].update(closure_reason="lost_contact", closed_on=returned)
         if n % 9 == 0:

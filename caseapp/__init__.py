@@ -174,6 +174,7 @@ def set_transaction_mode() -> None:
 def register_blueprints(app: Flask) -> None:
     from caseapp.admin.cli import register_admin_commands
     from caseapp.admin.views import bp as admin_bp
+    from caseapp.assessments.views import bp as assessments_bp
     from caseapp.assistance.views import bp as assistance_bp
     from caseapp.auditlog.views import bp as auditlog_bp
     from caseapp.auth.views import bp as auth_bp
@@ -189,14 +190,20 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
     from caseapp.language.views import bp as language_bp
+    from caseapp.monitoring.views import bp as monitoring_bp
+    from caseapp.plans.views import register_plans
     from caseapp.privacy.cli import register_privacy_commands
     from caseapp.privacy.views import bp as privacy_bp
     from caseapp.projects.cli import register_project_commands
     from caseapp.projects.views import bp as projects_bp
+    from caseapp.referrals.views import bp as referrals_bp
     from caseapp.reports.cli import register_indicator_commands, register_report_commands
+    from caseapp.reports.cycle_views import bp as cycle_reports_bp
     from caseapp.reports.indicator_views import bp as indicators_bp
     from caseapp.reports.views import bp as reports_bp
     from caseapp.review.views import bp as review_bp
+    from caseapp.rss.cli import register_rss_commands
+    from caseapp.rss.views import bp as rss_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home_bp)
@@ -206,6 +213,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(cycle_reports_bp)
     app.register_blueprint(backup_bp)
     app.register_blueprint(auditlog_bp)
     app.register_blueprint(language_bp)
@@ -215,6 +223,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(funding_bp)
     app.register_blueprint(duplicates_bp)
     app.register_blueprint(indicators_bp)
+    app.register_blueprint(referrals_bp)
+    app.register_blueprint(monitoring_bp)
+    app.register_blueprint(assessments_bp)
+    register_plans(app)
+    app.register_blueprint(rss_bp)
+    register_rss_commands(app)
     register_admin_commands(app)
     register_demo_commands(app)
     register_imports(app)
@@ -278,9 +292,12 @@ def register_template_helpers(app: Flask) -> None:
         **duplicate_policies.TEMPLATE_POLICIES,
     }
 
+    from caseapp.history import describe
     from caseapp.submissions import submit_key_field
 
     app.add_template_global(submit_key_field)
+    # the change log in words, for pages of features below history (a referral's, a visit's history)
+    app.add_template_global(describe, "describe_history")
 
     @app.context_processor
     def inject_policies():

@@ -38,6 +38,9 @@ class DefaultConfig:
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "10 per minute"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
+    #: a referral the partner has neither accepted nor declined this many days after it was sent is overdue
+    #: (home pages of the caseworker and the supervisor, the referrals list)
+    REFERRAL_ANSWER_DAYS = 14
     #: passwords: length bounds and the lowest zxcvbn score (0-4) accepted
     PASSWORD_MIN_LENGTH = 12
     PASSWORD_MAX_LENGTH = 128

@@ -26,7 +26,11 @@ from caseapp.auth.models import Role, User
 from caseapp.cases.models import CaseStatus, ClosureReason
 from caseapp.extensions import db
 from caseapp.language import LANGUAGE_NAMES
+from caseapp.monitoring.models import MonitoringTrigger, VisitMethod, VisitStatus
 from caseapp.offices.models import FieldOffice
+from caseapp.plans.models import GoalStatus, PlanStatus
+from caseapp.questionnaires.models import Dimension, SurveyRound
+from caseapp.referrals.models import Partner, ReferralStatus
 from caseapp.returnees.models import Returnee, Sex, Vulnerability
 from caseapp.review.models import ReviewOutcome
 from caseapp.review.queries import attention_titles
@@ -95,6 +99,42 @@ FIELD_LABELS = {
     "survivor_id": _l("Record that stays"),
     "merged_id": _l("Merged record"),
     "moved_rows": _l("Rows moved"),
+    # referrals and monitoring visits
+    "partner_id": _l("Partner"),
+    "service_id": _l("Service"),
+    "sent_on": _l("Sent on"),
+    "answered_on": _l("Answered on"),
+    "closed_on": _l("Closed on"),
+    "reason": _l("Reason"),
+    "outcome_note": _l("Outcome note"),
+    "due_on": _l("Due on"),
+    "done_on": _l("Made on"),
+    "method": _l("How"),
+    "visited_by_id": _l("Made by"),
+    "findings": _l("Findings"),
+    "business_operating": _l("Business operating"),
+    "next_steps": _l("Next steps"),
+    "cancel_reason": _l("Why cancelled"),
+    "trigger": _l("Scheduled by"),
+    "months_after": _l("Months after"),
+    "service_codes": _l("Services offered"),
+    "office_ids": _l("Field offices covered"),
+    "contact_person": _l("Contact person"),
+    # assessment, reintegration plan, sustainability survey
+    "summary": _l("Summary of the plan"),
+    "dimension": _l("Dimension"),
+    "description": _l("Goal"),
+    "referral_needed": _l("A referral to a partner is needed"),
+    "target_date": _l("Target date"),
+    "drop_reason": _l("Reason for dropping it"),
+    "goal_id": _l("Serves the plan goal"),
+    "assessed_on": _l("Date of the assessment"),
+    "survey_round": _l("Round"),
+    "surveyed_on": _l("Date of the survey"),
+    "economic_score": _l("Economic"),
+    "social_score": _l("Social"),
+    "psychosocial_score": _l("Psychosocial"),
+    "composite_score": _l("Composite"),
 }
 #: the words of what a search asked (audit.reads.record_search's `asked`)
 ASKED_LABELS = {
@@ -140,10 +180,42 @@ HIDDEN_FIELDS = {
     "survivor_was",
     "merge_id",
     "pair",
+    "answers",
+    "planned",
+    "questionnaire_version_id",
 }
-DATE_FIELDS = {"date_of_birth", "return_date", "consent_date", "provided_on", "follow_up_on"}
-BOOLEAN_FIELDS = {"consent_given", "active", "carries_amount", "needs_approval"}
-LONG_TEXT_FIELDS = {"plan", "notes"}
+DATE_FIELDS = {
+    "date_of_birth",
+    "return_date",
+    "consent_date",
+    "provided_on",
+    "follow_up_on",
+    "sent_on",
+    "answered_on",
+    "closed_on",
+    "due_on",
+    "done_on",
+    "target_date",
+    "assessed_on",
+    "surveyed_on",
+}
+BOOLEAN_FIELDS = {
+    "consent_given",
+    "active",
+    "carries_amount",
+    "needs_approval",
+    "business_operating",
+    "referral_needed",
+}
+#: the status vocabulary of each kind of record (cases otherwise)
+STATUS_ENUMS = {
+    "assistance": AssistanceStatus,
+    "referral": ReferralStatus,
+    "visit": VisitStatus,
+    "plan": PlanStatus,
+    "plan_goal": GoalStatus,
+}
+LONG_TEXT_FIELDS = {"plan", "notes", "summary", "description"}
 CURRENCIES = {"GEL", "EUR", "USD"}
 
 
@@ -183,6 +255,7 @@ class _Names:
     types: dict[int, str]
     returnees: dict[int, str]
     records: dict[int, tuple[int, Any]]  # assistance record id -> (type id, currency)
+    partners: dict[int, str] = field(default_factory=dict)
 
 
 def _ids(entries: list[AuditEntry], *fields: str, within: str | None = None) -> set[int]:
@@ -218,7 +291,7 @@ def _lookup(entries: list[AuditEntry]) -> _Names:
     )
     user_ids = (
         {e.user_id for e in entries if e.user_id}
-        | _ids(entries, "caseworker_id")
+        | _ids(entries, "caseworker_id", "visited_by_id")
         | _ids(entries, "caseworker", "staff", within="asked")
         | {e.entity_id for e in entries if e.entity_type == "user" and e.entity_id}
     )
@@ -228,7 +301,7 @@ def _lookup(entries: list[AuditEntry]) -> _Names:
         | {e.entity_id for e in entries if e.entity_type == "office" and e.entity_id}
     )
     type_ids = (
-        _ids(entries, "type_id")
+        _ids(entries, "type_id", "service_id")
         | {type_id for type_id, _currency in records.values()}
         | {e.entity_id for e in entries if e.entity_type == "assistance_type" and e.entity_id}
     )
@@ -249,6 +322,7 @@ def _lookup(entries: list[AuditEntry]) -> _Names:
         types=by_id((AssistanceType.id, AssistanceType.label), type_ids),
         returnees=returnees,
         records=records,
+        partners=by_id((Partner.id, Partner.label), _ids(entries, "partner_id")),
     )
 
 
@@ -266,13 +340,17 @@ def _format(name: str, value: Any, entry: AuditEntry, names: _Names, currency: s
     if value is None or value == "" or value == []:
         return "—"
     if name == "status":
-        return _enum_label(AssistanceStatus if entry.entity_type == "assistance" else CaseStatus, value)
+        return _enum_label(STATUS_ENUMS.get(entry.entity_type, CaseStatus), value)
     enums = {
         "closure_reason": ClosureReason,
         "outcome": ReviewOutcome,
         "sex": Sex,
         "role": Role,
         "category": AssistanceCategory,
+        "method": VisitMethod,
+        "trigger": MonitoringTrigger,
+        "dimension": Dimension,
+        "survey_round": SurveyRound,
     }
     if name in enums:
         return _enum_label(enums[name], value)
@@ -294,10 +372,14 @@ def _format(name: str, value: Any, entry: AuditEntry, names: _Names, currency: s
         return names.users.get(value, _("an account that no longer exists"))
     if name == "field_office_id":
         return names.offices.get(value, str(value))
-    if name == "type_id":
+    if name in ("type_id", "service_id"):
         return names.types.get(value, str(value))
     if name == "locale":
         return LANGUAGE_NAMES.get(str(value), _("The browser's language"))
+    if name == "partner_id":
+        return names.partners.get(value, str(value))
+    if name == "visited_by_id":
+        return names.users.get(value, str(value))
     if name == "files":
         return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
     if name == "list":
@@ -430,6 +512,12 @@ def _where(entry: AuditEntry, names: _Names) -> tuple[str, str, str | None]:
             "",
             url_for("admin.type_form", type_id=entry.entity_id) if entry.entity_id in names.types else None,
         )
+    if kind == "referral":
+        return _("a referral"), person, url_for("referrals.show", referral_id=entry.entity_id)
+    if kind == "visit":
+        return _("a monitoring visit"), person, url_for("monitoring.show", visit_id=entry.entity_id)
+    if kind == "partner":
+        return entry.label or _("a partner"), "", url_for("referrals.partners")
     if kind == "import_batch":
         return _("import %(id)s", id=entry.entity_id), "", url_for("imports.show", batch_id=entry.entity_id)
     if kind == "backup":

@@ -1,4 +1,5 @@
 """Every model of the application, imported in one place for migrations and create_all."""
+from caseapp.assessments.models import Assessment  # noqa: F401
 from caseapp.assistance.models import (  # noqa: F401
     ApprovalDecision,
     ApprovalThreshold,
@@ -13,8 +14,13 @@ from caseapp.duplicates.models import DuplicateDecision, ReturneeMerge  # noqa: 
 from caseapp.imports.models import ImportBatch  # noqa: F401
 from caseapp.indicators.models import Indicator, IndicatorTarget  # noqa: F401
 from caseapp.language.vocabulary import VocabularyName  # noqa: F401
+from caseapp.monitoring.models import MonitoringRule, MonitoringVisit  # noqa: F401
 from caseapp.offices.models import FieldOffice  # noqa: F401
+from caseapp.plans.models import PlanGoal, PlannedAssistance, ReintegrationPlan  # noqa: F401
 from caseapp.projects.models import Project, ProjectBudget  # noqa: F401
+from caseapp.questionnaires.models import QuestionnaireVersion  # noqa: F401
+from caseapp.referrals.models import Partner, Referral  # noqa: F401
 from caseapp.returnees.models import Returnee, ReturneeVulnerability  # noqa: F401
 from caseapp.review.models import CaseReview  # noqa: F401
+from caseapp.rss.models import RssSurvey  # noqa: F401
 from caseapp.submissions import FormSubmission  # noqa: F401

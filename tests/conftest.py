@@ -80,7 +80,13 @@ def app(tmp_path_factory):
     return app
 
 
-REFERENCE_TABLES = ("field_office", "assistance_type", "project")  # project: the Unassigned one
+REFERENCE_TABLES = (
+    "field_office",
+    "assistance_type",
+    "project",  # the Unassigned one
+    "questionnaire_version",
+    "monitoring_rule",
+)
 
 
 def _snapshot_reference_data():

@@ -69,7 +69,7 @@ def returnee(office_name: str = "Gori", *, first_name: str | None = None, last_n
     db.session.add(person)
     if with_case:
         db.session.add(Case(returnee=person, status=CaseStatus.OPEN, opened_on=return_date,
-                            caseworker_id=caseworker.id if caseworker else None, plan=""))
+                            caseworker_id=caseworker.id if caseworker else None))
     if commit:
         db.session.commit()
     return person

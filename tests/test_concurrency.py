@@ -57,7 +57,12 @@ def test_concurrent_edits_of_one_record_never_overwrite_silently(app, make):
     """Two people save the same plan from the same version: one wins, the other is told; no 500."""
     worker = make.user(Role.CASEWORKER, "Gori")
     case = make.returnee("Gori", caseworker=worker).current_case
-    case_id, version, username = case.id, case.version, worker.username
+    from caseapp.plans.models import ReintegrationPlan
+
+    plan = ReintegrationPlan(case=case, summary="", drafted_by_id=worker.id)
+    db.session.add(plan)
+    db.session.commit()
+    case_id, plan_id, version, username = case.id, plan.id, plan.version, worker.username
     results: list[int] = []
     start = threading.Barrier(THREADS)
 
@@ -65,7 +70,7 @@ def test_concurrent_edits_of_one_record_never_overwrite_silently(app, make):
         client = app.test_client()
         client.post("/login", data={"username": username, "password": "correct horse battery"})
         start.wait()
-        response = client.post(f"/returnees/cases/{case_id}/plan", data={"plan": f"plan {n}", "version": version})
+        response = client.post(f"/returnees/cases/{case_id}/plan", data={"summary": f"plan {n}", "version": version})
         results.append(response.status_code)
 
     db.session.commit()
@@ -78,7 +83,5 @@ def test_concurrent_edits_of_one_record_never_overwrite_silently(app, make):
     assert results.count(302) == 1, results
     assert all(code in (200, 409) for code in results if code != 302)
     db.session.expire_all()
-    from caseapp.cases.models import Case
-
-    saved = db.session.get(Case, case_id)
-    assert saved.version == version + 1 and saved.plan.startswith("plan ")
+    saved = db.session.get(ReintegrationPlan, plan_id)
+    assert saved.version == version + 1 and saved.summary.startswith("plan ")

@@ -9,6 +9,7 @@ from caseapp.assistance.models import AssistanceStatus as S
 from caseapp.auth.models import Role
 from caseapp.cases.models import CaseStatus
 from caseapp.extensions import db
+from caseapp.plans.models import ReintegrationPlan
 from caseapp.review import queries
 from caseapp.review.models import CaseReview, ReviewOutcome
 from caseapp.timeutil import utcnow
@@ -141,10 +142,10 @@ def test_attention_kinds_follow_their_definitions(app, make, gori_staff):
     make.record(busy, "business_counselling", on=today - timedelta(days=5))
     due = make.returnee("Gori", caseworker=caseworker)
     due.current_case.follow_up_on = today
-    due.current_case.plan = "Plan"
+    db.session.add(ReintegrationPlan(case=due.current_case, summary="Plan"))
     ready = make.returnee("Gori", caseworker=caseworker)
     ready.current_case.status = CaseStatus.MONITORING
-    ready.current_case.plan = "Plan"
+    db.session.add(ReintegrationPlan(case=ready.current_case, summary="Plan"))
     make.record(ready, "business_counselling", on=today)
     not_ready = make.returnee("Gori", caseworker=caseworker)
     not_ready.current_case.status = CaseStatus.MONITORING

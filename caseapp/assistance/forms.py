@@ -18,6 +18,13 @@ class AssistanceForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
     #: the project that pays (0: the one that fits, or Unassigned when none does)
     project_id = SelectField(_l("Paid by project"), coerce=int, validate_choice=False, validators=[Optional()])
+    #: the plan goal it serves; choices: the goals of the case's plan (set by the view)
+    goal_id = SelectField(
+        _l("Serves the plan goal"),
+        coerce=lambda v: int(v) if v not in (None, "", "None") else None,
+        validators=[Optional()],
+        choices=[("", "—")],
+    )
     version = VersionField()
 
 

@@ -141,6 +141,9 @@ class AssistanceRecord(Versioned, Audited, db.Model):
     import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"), index=True)
     #: the project that pays for it (the Unassigned project when none is named)
     project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id"), default=unassigned_project_id())
+    #: the goal of the case's reintegration plan that this assistance serves (plans sit above assistance:
+    #: the foreign key names their table)
+    goal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan_goal.id", ondelete="SET NULL"), index=True)
 
     returnee: Mapped[Returnee] = relationship()
     case: Mapped[Case | None] = relationship()
@@ -157,7 +160,7 @@ class AssistanceRecord(Versioned, Audited, db.Model):
 
     audit_entity = "assistance"
     audited_fields = ("type_id", "provided_on", "status", "amount", "currency", "provider", "notes",
-                      "project_id")
+                      "project_id", "goal_id")
 
     def __repr__(self) -> str:
         return f"<AssistanceRecord {self.id} {self.status} returnee={self.returnee_id}>"

@@ -18,6 +18,7 @@ from caseapp.assistance.models import (
     Currency,
     Decision,
 )
+from caseapp.assistance.signals import assistance_delivered
 from caseapp.assistance.workflow import DECISIONS, FINAL, INITIAL, transition_error
 from caseapp.audit.models import AuditAction
 from caseapp.audit.services import actor_id, ensure_current, record_change, snapshot
@@ -45,6 +46,8 @@ class AssistanceInput:
     notes: str = ""
     #: the project chosen to pay for it; None: the one project that fits, else Unassigned (projects.rules)
     project: Project | None = None
+    #: the plan goal the assistance serves (a goal of the record's case)
+    goal_id: int | None = None
 
 
 def paying_project(values: AssistanceInput, office_id: int, *, keep: Project | None = None) -> Project:
@@ -59,6 +62,25 @@ def paying_project(values: AssistanceInput, office_id: int, *, keep: Project | N
         )  # fmt: skip
     except ValueError as problem:
         raise ValidationFailed({"project_id": str(problem)}) from None
+
+
+def goal_belongs_to_case(goal_id: int, case_id: int | None) -> bool:
+    """Whether the goal is one of the case's plan. Plans sit above assistance: their tables are read by
+    name from the metadata, not imported."""
+    if case_id is None:
+        return False
+    goals, plans = db.metadata.tables["plan_goal"], db.metadata.tables["reintegration_plan"]
+    found = db.session.scalar(
+        select(goals.c.id).join(plans, goals.c.plan_id == plans.c.id)
+        .where(goals.c.id == goal_id, plans.c.case_id == case_id)
+    )
+    return found is not None
+
+
+def _goal_error(values: AssistanceInput, case_id: int | None) -> dict[str, object]:
+    if values.goal_id is not None and not goal_belongs_to_case(values.goal_id, case_id):
+        return {"goal_id": _l("Choose a goal of this case's plan.")}
+    return {}
 
 
 def approval_threshold(office_id: int, currency) -> Decimal | None:
@@ -156,6 +178,7 @@ def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) 
     refusal = case.change_refusal() if case is not None else None  # a closed case takes no new assistance
     if refusal is not None:
         errors[""] = refusal
+    errors.update(_goal_error(values, case.id if case is not None else None))
     if errors:
         raise ValidationFailed(errors)
     project = paying_project(values, returnee.field_office_id)
@@ -173,9 +196,12 @@ def record_assistance(actor: User, returnee: Returnee, values: AssistanceInput) 
         recorded_by_id=actor_id(actor),
         requested_by_id=actor_id(actor) if status == AssistanceStatus.REQUESTED else None,
         updated_by_id=actor_id(actor),
+        goal_id=values.goal_id,
     )
     db.session.add(record)
     record_change(actor, record, AuditAction.ASSISTANCE_CREATE)
+    if status == AssistanceStatus.DELIVERED:
+        assistance_delivered.send(record, actor=actor)
     return record
 
 
@@ -193,6 +219,7 @@ def update_assistance(actor: User, record: AssistanceRecord, values: AssistanceI
     money_changed = values.amount != record.amount or values.currency != record.currency
     if record.status == AssistanceStatus.DELIVERED and money_changed:
         errors["amount"] = _l("A delivered amount cannot be changed; cancel and record it anew.")
+    errors.update(_goal_error(values, record.case_id))
     if errors:
         raise ValidationFailed(errors)
     project = paying_project(values, record.returnee.field_office_id, keep=record.project)
@@ -212,6 +239,7 @@ def update_assistance(actor: User, record: AssistanceRecord, values: AssistanceI
     record.provider = (values.provider or "").strip()
     record.notes = (values.notes or "").strip()
     record.project = project
+    record.goal_id = values.goal_id
     record.updated_by_id = actor_id(actor)
     record_change(actor, record, AuditAction.ASSISTANCE_UPDATE, before)
     return record
@@ -319,6 +347,7 @@ def deliver_assistance(actor: User, record: AssistanceRecord, *, delivered_on: d
     record.status = AssistanceStatus.DELIVERED
     record.updated_by_id = actor_id(actor)
     record_change(actor, record, AuditAction.ASSISTANCE_STATUS, before, comment=(comment or "").strip() or None)
+    assistance_delivered.send(record, actor=actor)
     return record
 
 

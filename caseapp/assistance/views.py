@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,6 +20,7 @@ from caseapp.auth.policies import approval_refusal, can_edit_case_data, has_revi
 from caseapp.errors import ValidationFailed, apply_errors
 from caseapp.extensions import db
 from caseapp.forms import amount_for_input, parse_typed_amount
+from caseapp.inputs import db_int
 from caseapp.projects.models import Project
 from caseapp.projects.queries import active_projects_in_office, fitting_projects_for, unassigned_project
 from caseapp.returnees.queries import get_returnee_or_404
@@ -77,7 +78,14 @@ def _form_input(form: AssistanceForm, types_by_id: dict[int, AssistanceType], pr
         provider=form.provider.data or "",
         notes=form.notes.data or "",
         project=project,
+        goal_id=form.goal_id.data,
     )
+
+
+def _goal_choices(form: AssistanceForm, case_id: int | None) -> None:
+    """The goals of the case's plan (the plans feature, above this one, hands its query over at start)."""
+    choices = current_app.extensions.get("caseapp.goal_choices", lambda _case_id: [])(case_id)
+    form.goal_id.choices = [("", "—")] + [(str(goal_id), label) for goal_id, label in choices]
 
 
 @bp.route("/returnees/<int:returnee_id>/assistance/new", methods=["GET", "POST"])
@@ -102,6 +110,9 @@ def create(returnee_id):
             form.project_id.data = fitting[0].id if len(fitting) == 1 else 0
     form.status.choices = [(s.value, s.label) for s in (AssistanceStatus.DELIVERED, AssistanceStatus.REQUESTED,
                                                          AssistanceStatus.PLANNED)]
+    _goal_choices(form, returnee.current_case.id if returnee.current_case else None)
+    if request.method == "GET" and request.args.get("goal", type=db_int):
+        form.goal_id.data = request.args.get("goal", type=db_int)
     if form.validate_on_submit():
         values = _form_input(form, types_by_id, projects)
         if values is not None:
@@ -129,6 +140,7 @@ def edit(record_id):
         form.amount.data = amount_for_input(record.amount)
         form.currency.data = record.currency.value if record.currency else ""
         form.status.data = record.status.value
+    _goal_choices(form, record.case_id)
     stale = None
     if form.validate_on_submit():
         values = _form_input(form, {assistance_type.id: assistance_type for assistance_type in types}, projects)

@@ -68,6 +68,20 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.RETURNEE_MERGE: _l("merged a duplicate record of the person"),
     AuditAction.RETURNEE_UNMERGE: _l("undid a merge of duplicate records"),
     AuditAction.DUPLICATE_DECISION: _l("decided whether two records are the same person"),
+    AuditAction.PARTNER_CREATE: _l("added a partner organisation"),
+    AuditAction.PARTNER_UPDATE: _l("changed a partner organisation"),
+    AuditAction.REFERRAL_CREATE: _l("referred the returnee to a partner"),
+    AuditAction.REFERRAL_STATUS: _l("recorded the partner's answer or the referral's outcome"),
+    AuditAction.VISIT_CREATE: _l("scheduled a monitoring visit"),
+    AuditAction.VISIT_RECORD: _l("recorded a monitoring visit"),
+    AuditAction.VISIT_MOVE: _l("moved a monitoring visit"),
+    AuditAction.VISIT_CANCEL: _l("cancelled a monitoring visit"),
+    AuditAction.ASSESSMENT_CREATE: _l("recorded an intake assessment"),
+    AuditAction.PLAN_CREATE: _l("started the reintegration plan"),
+    AuditAction.PLAN_APPROVE: _l("approved the reintegration plan"),
+    AuditAction.PLAN_GOAL_CREATE: _l("added a goal to the plan"),
+    AuditAction.PLAN_GOAL_UPDATE: _l("changed a goal of the plan"),
+    AuditAction.RSS_SURVEY_CREATE: _l("recorded a sustainability survey"),
 }
 #: the groups of actions the audit page filters by
 ACTION_GROUP_LABELS: dict[str, Any] = {

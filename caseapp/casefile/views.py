@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from caseapp.assessments.queries import case_assessments
 from caseapp.assistance.models import AssistanceType
 from caseapp.assistance.queries import timeline
 from caseapp.audit.models import AuditAction, AuditEntry, is_work_entry
@@ -49,6 +50,7 @@ from caseapp.history import describe
 from caseapp.inputs import db_int
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import count_rows, requested_page
+from caseapp.plans.queries import plan_of_case
 from caseapp.projects.queries import all_projects, unassigned_project
 from caseapp.returnees.disclosure import record_duplicate_lookup
 from caseapp.returnees.forms import ReturneeForm
@@ -63,6 +65,7 @@ from caseapp.returnees.services import (
 )
 from caseapp.review.forms import CaseReviewForm
 from caseapp.review.queries import case_reviews
+from caseapp.rss.queries import returnee_surveys
 from caseapp.submissions import submitted_once
 from caseapp.unit_of_work import attempt
 
@@ -253,6 +256,9 @@ def show(returnee_id):
         consents=current_consents(returnee),
         consent_history=consent_history(returnee),
         **case_review_context(case),
+        plan=plan_of_case(case),
+        assessments=case_assessments(case) if case else [],
+        surveys=returnee_surveys(returnee),
         types=db.session.scalars(
             select(AssistanceType).where(AssistanceType.active.is_(True)).order_by(AssistanceType.sort_order)
         ).all(),

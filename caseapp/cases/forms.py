@@ -20,11 +20,6 @@ class CaseStatusForm(FlaskForm):
     confirmed = HiddenField()
 
 
-class PlanForm(FlaskForm):
-    plan = TextAreaField(_l("Reintegration plan"), validators=[Length(max=20000)])
-    version = VersionField()
-
-
 class AssignForm(FlaskForm):
     caseworker_id = SelectField(_l("Caseworker"), coerce=int, validators=[InputRequired()])
     #: the case moves only when the confirmation page sends this back

@@ -86,8 +86,6 @@ class Case(Versioned, Audited, db.Model):
         enum_column_type(CaseStatus, "case_status"), default=CaseStatus.OPEN
     )
     caseworker_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    #: the reintegration plan agreed with the returnee
-    plan: Mapped[str] = mapped_column(sa.Text, default="", server_default="", info={"personal": True})
     opened_on: Mapped[date]
     closed_on: Mapped[date | None]
     closure_reason: Mapped[ClosureReason | None] = mapped_column(

@@ -28,7 +28,7 @@ def open_new_case(actor: User, returnee: Returnee, *, caseworker_id: int | None 
             and actor.field_office_id == returnee.field_office_id:
         caseworker_id = actor.id
     case = Case(returnee=returnee, status=CaseStatus.OPEN, caseworker_id=caseworker_id,
-                opened_on=opened_on or today(), plan="")
+                opened_on=opened_on or today())
     db.session.add(case)
     record_change(actor, case, AuditAction.CASE_OPEN, fields=("status", "caseworker_id"))
     return case
@@ -106,15 +106,6 @@ def set_follow_up(actor: User, case: Case, on: date | None, *, expected_version:
     before = snapshot(case, ("follow_up_on",))
     case.follow_up_on = on
     record_change(actor, case, AuditAction.CASE_FOLLOW_UP, before)
-    return case
-
-
-def update_plan(actor: User, case: Case, plan: str, *, expected_version: int | None) -> Case:
-    ensure_current(case, expected_version)
-    case.ensure_open()
-    before = snapshot(case, ("plan",))
-    case.plan = (plan or "").strip()
-    record_change(actor, case, AuditAction.CASE_PLAN, before)
     return case
 
 

@@ -18,7 +18,6 @@ from caseapp.cases.forms import (
     CaseStatusForm,
     FollowUpForm,
     OpenCaseForm,
-    PlanForm,
     ReopenForm,
 )
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
@@ -89,23 +88,6 @@ def change_status(case_id):
     return render_template("cases/status.html", case=case, form=form, confirming=confirming, back=back,
                            reason_label=reason_label, stale=stale,
                            open_records=open_assistance(case) if form.status.data == "closed" else [])
-
-
-@bp.route("/cases/<int:case_id>/plan", methods=["GET", "POST"])
-@require(can_edit_case_data)
-@submitted_once
-def plan(case_id):
-    case = get_case_or_404(case_id, current_user)
-    form = PlanForm(obj=case if request.method == "GET" else None)
-    stale = None
-    if form.validate_on_submit():
-        done = attempt(lambda: services.update_plan(current_user, case, form.plan.data,
-                                                    expected_version=form.version.data),
-                       form=form, success=_("The plan is saved."))
-        if done.saved:
-            return redirect(url_for("returnees.show", returnee_id=case.returnee_id))
-        stale = done.stale
-    return render_template("cases/plan.html", form=form, case=case, stale=stale)
 
 
 @bp.post("/cases/<int:case_id>/assign")

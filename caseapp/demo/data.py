@@ -17,14 +17,19 @@ from caseapp.auth.models import Role, User
 from caseapp.cases.models import Case, CaseStatus, ClosureReason
 from caseapp.demo.audit import seed_demo_audit
 from caseapp.demo.consent import seed_demo_consents
+from caseapp.demo.cycle import seed_reintegration_cycle
 from caseapp.demo.duplicates import PEOPLE as DUPLICATE_PEOPLE
 from caseapp.demo.duplicates import seed_duplicates
+from caseapp.demo.followup import seed_followup
 from caseapp.demo.indicators import seed_demo_indicators
 from caseapp.demo.projects import seed_demo_projects
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
+from caseapp.plans.models import ReintegrationPlan
 from caseapp.returnees.models import Returnee, ReturneeVulnerability, Sex, Vulnerability
 from caseapp.returnees.rules import name_columns
+
+PLAN_SUMMARY = "Reception on arrival; business counselling; grant if the plan is viable."
 
 #: (username, display name, role, office or None, password) — printed by `make run` for a first login
 DEMO_USERS = [
@@ -124,10 +129,10 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
                 vulnerabilities.add(code)
         returnee.vulnerability_rows = [ReturneeVulnerability(code=v) for v in sorted(vulnerabilities)]
         closed = (on - return_date).days > 540 and rng.random() < 0.6
+        plan_summary = PLAN_SUMMARY if rng.random() < 0.8 else ""
         case = Case(
             returnee=returnee, caseworker_id=worker.id if worker else None, opened_on=return_date,
             status=CaseStatus.CLOSED if closed else rng.choice([CaseStatus.OPEN, CaseStatus.ACTIVE, CaseStatus.MONITORING]),
-            plan="Reception on arrival; business counselling; grant if the plan is viable." if rng.random() < 0.8 else "",
         )
         if closed:
             case.closed_on = min(return_date + timedelta(days=rng.randrange(180, 540)), on)
@@ -138,6 +143,8 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
         case.updated_at = _moment(case.closed_on or min(return_date + timedelta(days=rng.randrange(1, 400)), on))
         db.session.add(returnee)
         db.session.add(case)
+        if plan_summary:
+            db.session.add(ReintegrationPlan(case=case, summary=plan_summary, drafted_by_id=case.caseworker_id))
         _demo_assistance(rng, returnee, case, types, worker, on)
         made += 1
     db.session.flush()
@@ -146,6 +153,8 @@ def seed_demo(count: int = 600, *, seed: int = 2026, on: date | None = None) -> 
     seed_demo_consents(seed, on)
     seed_demo_projects(on)
     seed_demo_indicators(on)
+    seed_reintegration_cycle(on)
+    seed_followup(rng, on)
     seed_demo_audit(on=on, seed=seed)
     return made
 

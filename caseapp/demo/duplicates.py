@@ -63,7 +63,7 @@ def seed_duplicates(on: date) -> int:
         )
         person.created_at = person.updated_at = datetime.combine(returned, time(8, 0))
         db.session.add(person)
-        case = Case(returnee=person, opened_on=returned, status=CaseStatus(status), plan="")
+        case = Case(returnee=person, opened_on=returned, status=CaseStatus(status))
         if case.status == CaseStatus.CLOSED:
             case.closed_on = returned + timedelta(days=200)
             case.closure_reason = ClosureReason.REINTEGRATION_COMPLETED

@@ -10,6 +10,7 @@ from caseapp.consent.queries import consent_gaps
 from caseapp.extensions import db
 from caseapp.history import describe
 from caseapp.home import queries
+from caseapp.home.cycle import cycle_context
 from caseapp.offices.models import FieldOffice
 from caseapp.review.queries import home_context
 
@@ -45,6 +46,7 @@ def index():
             gap=36,
         )
     context.update(home_context(current_user))
+    context.update(cycle_context(current_user))
     if role == Role.ADMIN:
         context["user_count"] = db.session.scalar(select(func.count(User.id)))
         context["office_count"] = db.session.scalar(select(func.count(FieldOffice.id)))

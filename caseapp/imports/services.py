@@ -330,7 +330,7 @@ class _ImportRun:
             "created_at", "updated_at", "created_by_id", "updated_by_id", "version",
             "import_batch_id"))
         self.case_insert = _BulkInsert(dialect, case_table, ("opened_on", "status", "closure_reason", "closed_on"),
-                                       ("returnee_id",), ("plan", "created_at", "updated_at", "version",
+                                       ("returnee_id",), ("created_at", "updated_at", "version",
                                                           "import_batch_id"))
         self.record_insert = _BulkInsert(dialect, record_table, RECORD_COLUMNS, ("returnee_id", "case_id"), (
             "recorded_by_id", "updated_by_id", "created_at", "updated_at", "version", "import_batch_id"))
@@ -873,7 +873,7 @@ class _ImportRun:
                 opened_on, CaseStatus.OPEN if closed_on is None else CaseStatus.CLOSED,
                 None if closed_on is None else ClosureReason.IMPORTED_HISTORY, closed_on)) + (returnee_id,))
             self.outcome.counts["cases_closed"] += closed_on is not None
-        self.case_insert.execute(self.writer, rows, {"plan": "", "created_at": self.now, "updated_at": self.now, "version": 1,
+        self.case_insert.execute(self.writer, rows, {"created_at": self.now, "updated_at": self.now, "version": 1,
                                         "import_batch_id": self.batch.id})
         returnee_ids = [returnee_id for returnee_id, _returnee in opening]
         self.case_of.update((returnee_id, case_id) for case_id, returnee_id in self.writer.execute(

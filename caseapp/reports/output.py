@@ -15,6 +15,7 @@ from caseapp.reports.counting import (
     RETURNED,
     TOTAL,
 )
+from caseapp.reports.cycle import PresentedCycle, build_cycle, cycle_json
 from caseapp.reports.presentation import (
     PresentedReport,
     dimension_title,
@@ -194,6 +195,8 @@ def report_json(shown: PresentedReport) -> dict:
             for code in (assistance_type.code for assistance_type in report.types)
         },
         "paragraph": shown.paragraph(),
+        # referrals per partner and monitoring visits (reports/cycle.py), suppressed alike when shared
+        "cycle": cycle_json(PresentedCycle(build_cycle(filters), shared=shown.shared)),
     }
 
 

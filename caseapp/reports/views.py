@@ -35,6 +35,7 @@ from caseapp.reports.counting import (
     returnees_listed,
     type_by_code,
 )
+from caseapp.reports.cycle import PresentedCycle, build_cycle
 from caseapp.reports.output import figure_rows, report_csv, report_xlsx
 from caseapp.reports.presentation import (
     PresentedReport,
@@ -101,6 +102,7 @@ def index():
         drill_url=drill_url, export_url=export_url, month_chart=month_chart(shown),
         max_type_persons=max([v for v in type_persons if isinstance(v, int)] + [0]),
         breakdown_types=[assistance_type for assistance_type in report.types if report.total(EVENTS, assistance_type.code)],
+        cycle=PresentedCycle(build_cycle(filters), shared=shown.shared),
     )
 
 

@@ -22,6 +22,7 @@ from caseapp.cases.models import Case, CaseStatus
 from caseapp.cases.queries import get_case_or_404
 from caseapp.extensions import db
 from caseapp.pagination import Page, count_rows
+from caseapp.plans.models import ReintegrationPlan
 from caseapp.returnees.models import Returnee
 from caseapp.review.models import CaseReview, ReviewOutcome
 from caseapp.timeutil import today
@@ -71,7 +72,7 @@ def attention_conditions(on: date, inactivity_days: int, plan_grace_days: int) -
                             is_work_entry()),
         ),
         "follow_up_due": Case.follow_up_on <= on,
-        "plan_missing": and_(Case.plan == "", Case.opened_on < on - timedelta(days=plan_grace_days)),
+        "plan_missing": and_(~_has_plan(), Case.opened_on < on - timedelta(days=plan_grace_days)),
         "ready_to_close": and_(
             Case.status == CaseStatus.MONITORING,
             exists().where(AssistanceRecord.case_id == Case.id,
@@ -79,6 +80,14 @@ def attention_conditions(on: date, inactivity_days: int, plan_grace_days: int) -
             ~exists().where(AssistanceRecord.case_id == Case.id, AssistanceRecord.status.in_(OPEN)),
         ),
     }
+
+
+def _has_plan():
+    """The case has a reintegration plan that says something: a summary or a goal."""
+    return exists().where(
+        ReintegrationPlan.case_id == Case.id,
+        or_(ReintegrationPlan.summary != "", ReintegrationPlan.goals.any()),
+    )
 
 
 def _conditions():

@@ -1,0 +1,1 @@
+"""Partner organisations and referrals to them, with a closed loop (sent -> answered -> closed)."""

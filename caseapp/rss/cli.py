@@ -1,0 +1,52 @@
+"""`flask --app caseapp rss-report --from YYYY-MM-DD --to YYYY-MM-DD [--office NAME] [--shared]
+[--format json|csv]`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from caseapp.extensions import db
+from caseapp.offices.models import FieldOffice
+from caseapp.rss.output import report_csv, report_json
+from caseapp.rss.report import RssFilters, build_rss_report
+
+
+def register_rss_commands(app: Flask) -> None:
+    @app.cli.command("rss-report")
+    @click.option(
+        "--from",
+        "date_from",
+        required=True,
+        type=click.DateTime(["%Y-%m-%d"]),
+        help="First day of the period (inclusive).",
+    )
+    @click.option(
+        "--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day of the period (inclusive)."
+    )
+    @click.option("--office", default=None, help="Field office name; country-wide when left out.")
+    @click.option("--format", "output_format", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+    @click.option(
+        "--shared",
+        is_flag=True,
+        help="The version for sharing outside the organisation (averages over fewer than 5 withheld).",
+    )
+    def rss_report_command(date_from, date_to, office, output_format, shared):
+        """Print the Reintegration Sustainability Survey report of a period."""
+        office_id = None
+        if office is not None:
+            office_id = db.session.scalar(select(FieldOffice.id).where(FieldOffice.name == office))
+            if office_id is None:
+                raise click.BadParameter(f"no field office is named {office!r}", param_hint="--office")
+        try:
+            filters = RssFilters(date_from.date(), date_to.date(), office_id=office_id)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--from/--to") from error
+        report = build_rss_report(filters)
+        if output_format == "json":
+            click.echo(json.dumps(report_json(report, shared=shared, office=office), ensure_ascii=False, indent=2))
+        else:
+            click.echo(report_csv(report, shared=shared).lstrip("\ufeff"), nl=False)
