@@ -308,8 +308,8 @@ def test_back_up_now_holds_no_write_lock_while_the_copy_is_made(app, client, mak
             if sqlite:  # fail at once rather than wait for a lock
                 patience = other.exec_driver_sql("PRAGMA busy_timeout").scalar()
                 other.exec_driver_sql("PRAGMA busy_timeout=0")
-            else:
-                other.exec_driver_sql("SET lock_timeout = 1")
+            else:  # for this transaction only: the pooled connection goes back as it came
+                other.exec_driver_sql("SET LOCAL lock_timeout = 1")
             try:
                 other.execute(sa.text("UPDATE returnee SET phone = '+995599000002' WHERE id = :id"), {"id": person_id})
                 other.commit()
@@ -317,8 +317,6 @@ def test_back_up_now_holds_no_write_lock_while_the_copy_is_made(app, client, mak
             finally:
                 if sqlite:
                     other.exec_driver_sql(f"PRAGMA busy_timeout={int(patience)}")
-                else:
-                    other.exec_driver_sql("RESET lock_timeout")
         copy(engine, connection, target)
 
     monkeypatch.setattr(services, "_sqlite_backup" if db.engine.dialect.name == "sqlite" else "_postgresql_backup",

@@ -35,7 +35,8 @@ def _change(old, new, values):
         with op.batch_alter_table("import_batch", schema=None, recreate="always") as batch_op:
             batch_op.alter_column("status", existing_type=old, type_=new, existing_nullable=False)
         return
-    op.drop_constraint(CHECK, "import_batch", type_="check")
+    # op.f: the name is final (the naming convention would prefix it again)
+    op.drop_constraint(op.f(CHECK), "import_batch", type_="check")
     op.alter_column(
         "import_batch",
         "status",
@@ -43,7 +44,7 @@ def _change(old, new, values):
         type_=sa.String(length=new.length),
         existing_nullable=False,
     )
-    op.create_check_constraint(CHECK, "import_batch", sa.column("status").in_(values))
+    op.create_check_constraint(op.f(CHECK), "import_batch", sa.column("status").in_(values))
 
 
 def upgrade():
