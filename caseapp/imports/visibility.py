@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, with_loader_criteria
 
 from caseapp.assistance.models import AssistanceRecord
 from caseapp.cases.models import Case
+from caseapp.consent.models import ConsentRecord
 from caseapp.database import SEES_ROWS_BEING_IMPORTED
 from caseapp.imports.models import BatchStatus, ImportBatch
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
@@ -75,7 +76,7 @@ def _hide_batches_being_applied(state) -> None:
                 include_aliases=True,
                 track_closure_variables=True,
             )
-            for model in (Returnee, Case, AssistanceRecord)
+            for model in (Returnee, Case, AssistanceRecord, ConsentRecord)
         ),
         with_loader_criteria(
             ReturneeVulnerability,
