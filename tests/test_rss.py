@@ -226,3 +226,33 @@ def test_rss_report_command_prints_json(runner, demo):
     assert Decimal(change["composite"]) == counted["change"][1]["composite"]
     office = runner.invoke(args=["rss-report", "--from", "2024-01-01", "--to", "2026-01-15", "--office", "Nowhere"])
     assert office.exit_code != 0 and "Nowhere" in office.output
+
+
+def test_report_of_one_project_counts_its_people(demo, runner, client, make, login):
+    """A project's people: their return was credited to it, or it paid for assistance they received."""
+    from caseapp.projects.models import Project
+
+    everyone = build_rss_report(PERIOD).surveyed
+    reports = {
+        project: build_rss_report(RssFilters(PERIOD.date_from, PERIOD.date_to, project_id=project.id))
+        for project in db.session.scalars(sa.select(Project).where(Project.code != "UNASSIGNED"))
+    }
+    # a project of some offices and types (the demo's return project covers everyone)
+    project, report = next((p, r) for p, r in reports.items() if 0 < r.surveyed < everyone)
+    counted = db.session.scalar(
+        sa.text(
+            "SELECT count(DISTINCT s.returnee_id) FROM rss_survey s JOIN returnee r ON r.id = s.returnee_id "
+            "WHERE s.surveyed_on BETWEEN :start AND :end AND (r.return_project_id = :project OR EXISTS "
+            "(SELECT 1 FROM assistance_record a WHERE a.returnee_id = r.id AND a.project_id = :project))"
+        ),
+        {"project": project.id, "start": PERIOD.date_from, "end": PERIOD.date_to},
+    )
+    assert report.surveyed == counted
+    args = ["rss-report", "--from", PERIOD.date_from.isoformat(), "--to", PERIOD.date_to.isoformat()]
+    printed = json.loads(runner.invoke(args=[*args, "--project", project.code]).output)
+    assert printed["surveyed"] == counted and printed["project"] == project.code
+    unknown = runner.invoke(args=[*args, "--project", "NOPE-1"])
+    assert unknown.exit_code != 0 and "NOPE-1" in unknown.output
+    login(make.user(Role.SUPERVISOR, "Gori"))
+    page = client.get(f"/reports/rss/?from=2024-01-01&to=2026-01-15&project={project.id}")
+    assert page.status_code == 200 and f'<option value="{project.id}" selected' in page.text

@@ -1,4 +1,4 @@
-"""`flask --app caseapp rss-report --from YYYY-MM-DD --to YYYY-MM-DD [--office NAME] [--shared]
+"""`flask --app caseapp rss-report --from YYYY-MM-DD --to YYYY-MM-DD [--office NAME] [--project CODE] [--shared]
 [--format json|csv]`."""
 
 from __future__ import annotations
@@ -7,10 +7,9 @@ import json
 
 import click
 from flask import Flask
-from sqlalchemy import select
 
-from caseapp.extensions import db
-from caseapp.offices.models import FieldOffice
+from caseapp.offices.queries import find_office
+from caseapp.projects.queries import project_by_code
 from caseapp.rss.output import report_csv, report_json
 from caseapp.rss.report import RssFilters, build_rss_report
 
@@ -28,25 +27,41 @@ def register_rss_commands(app: Flask) -> None:
         "--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day of the period (inclusive)."
     )
     @click.option("--office", default=None, help="Field office name; country-wide when left out.")
+    @click.option(
+        "--project",
+        default=None,
+        help="Project code: the people whose return it was credited with or whose assistance it paid.",
+    )
     @click.option("--format", "output_format", type=click.Choice(["json", "csv"]), default="json", show_default=True)
     @click.option(
         "--shared",
         is_flag=True,
         help="The version for sharing outside the organisation (averages over fewer than 5 withheld).",
     )
-    def rss_report_command(date_from, date_to, office, output_format, shared):
+    def rss_report_command(date_from, date_to, office, project, output_format, shared):
         """Print the Reintegration Sustainability Survey report of a period."""
         office_id = None
         if office is not None:
-            office_id = db.session.scalar(select(FieldOffice.id).where(FieldOffice.name == office))
+            found = find_office(office)
+            office_id = found.id if found else None
             if office_id is None:
                 raise click.BadParameter(f"no field office is named {office!r}", param_hint="--office")
+        project_id = None
+        if project is not None:
+            found_project = project_by_code(project)
+            if found_project is None:
+                raise click.BadParameter(f"no project has the code {project!r}", param_hint="--project")
+            project_id = found_project.id
         try:
-            filters = RssFilters(date_from.date(), date_to.date(), office_id=office_id)
+            filters = RssFilters(date_from.date(), date_to.date(), office_id=office_id, project_id=project_id)
         except ValueError as error:
             raise click.BadParameter(str(error), param_hint="--from/--to") from error
         report = build_rss_report(filters)
         if output_format == "json":
-            click.echo(json.dumps(report_json(report, shared=shared, office=office), ensure_ascii=False, indent=2))
+            click.echo(
+                json.dumps(
+                    report_json(report, shared=shared, office=office, project=project), ensure_ascii=False, indent=2
+                )
+            )
         else:
             click.echo(report_csv(report, shared=shared).lstrip("\ufeff"), nl=False)

@@ -14,10 +14,11 @@ def _plain(value):
     return str(value) if isinstance(value, Decimal) else value
 
 
-def report_json(report: RssReport, *, shared: bool, office: str | None = None) -> dict:
+def report_json(report: RssReport, *, shared: bool, office: str | None = None, project: str | None = None) -> dict:
     return {
         "period": {"from": report.filters.date_from.isoformat(), "to": report.filters.date_to.isoformat()},
         "office": office,
+        "project": project,
         "shared": shared,
         "surveyed": shown_count(report.surveyed, shared),
         "rows": [{key: _plain(value) for key, value in row.items()} for row in report_rows(report, shared)],

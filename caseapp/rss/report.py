@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType
 from caseapp.extensions import db
@@ -43,6 +43,8 @@ class RssFilters:
     date_from: date
     date_to: date
     office_id: int | None = None
+    #: the project's people: their return was credited to it, or it paid for assistance they received
+    project_id: int | None = None
 
     def __post_init__(self):
         if self.date_from > self.date_to:
@@ -129,6 +131,14 @@ def _surveys(filters: RssFilters, *, until_only: bool = False) -> list[RssSurvey
         query = query.where(RssSurvey.surveyed_on >= filters.date_from)
     if filters.office_id is not None:
         query = query.where(Returnee.field_office_id == filters.office_id)
+    if filters.project_id is not None:
+        paid = db.metadata.tables["assistance_record"]
+        query = query.where(
+            or_(
+                Returnee.return_project_id == filters.project_id,
+                exists().where(paid.c.returnee_id == Returnee.id, paid.c.project_id == filters.project_id),
+            )
+        )
     return list(db.session.scalars(query))
 
 

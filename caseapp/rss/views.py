@@ -16,6 +16,8 @@ from caseapp.extensions import db
 from caseapp.inputs import db_int
 from caseapp.language import current_language
 from caseapp.offices.models import FieldOffice
+from caseapp.projects.models import Project
+from caseapp.projects.queries import all_projects
 from caseapp.questionnaires.definitions import answer_label, localized, sections
 from caseapp.questionnaires.forms import check_answers, questionnaire_form
 from caseapp.questionnaires.models import QuestionnaireKind
@@ -127,7 +129,10 @@ def _filters() -> tuple[RssFilters, list[str]]:
         office_id = scope
     elif office_id is not None and db.session.get(FieldOffice, office_id) is None:
         office_id = None
-    return RssFilters(date_from, date_to, office_id=office_id), errors
+    project_id = request.args.get("project", type=db_int)
+    if project_id is not None and db.session.get(Project, project_id) is None:
+        project_id = None
+    return RssFilters(date_from, date_to, office_id=office_id, project_id=project_id), errors
 
 
 def _shared() -> bool:
@@ -150,6 +155,8 @@ def report():
     args = {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat()}
     if filters.office_id is not None:
         args["office"] = filters.office_id
+    if filters.project_id is not None:
+        args["project"] = filters.project_id
     if shared:
         args["shared"] = "1"
     return render_template(
@@ -163,6 +170,7 @@ def report():
         surveyed=shown_count(built.surveyed, shared),
         args=args,
         offices=[o for o in offices if scope is None or o.id == scope],
+        projects=all_projects(),
     )
 
 
@@ -180,6 +188,8 @@ def export(file_format: str):
     asked = {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "shared": shared}
     if office is not None:
         asked["office"] = office.id
+    if filters.project_id is not None:
+        asked["project"] = filters.project_id
     record_export(
         current_user,
         f"{name}.{file_format}",
