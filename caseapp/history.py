@@ -166,6 +166,25 @@ LIST_LABELS = {
     "returnees": _l("the list of returnees"),
     "cases": _l("the list of open cases"),
     "audit": _l("the audit log"),
+    "referrals": _l("the list of referrals"),
+    "visits": _l("the list of monitoring visits"),
+    "duplicates": _l("the list of possible duplicates"),
+    "consent_gaps": _l("the list of consent gaps"),
+    "plans_awaiting_approval": _l("the list of plans awaiting approval"),
+}
+#: what a RECORD_VIEW entry opened, by its entity_type (referrals and visits are named below with their links)
+OPENED_LABELS = {
+    "referral_form": _l("the referral form"),
+    "assessment": _l("an intake assessment"),
+    "assessment_form": _l("the assessment form"),
+    "plan": _l("the reintegration plan"),
+    "plan_goal_form": _l("the form of a goal of the plan"),
+    "rss_survey": _l("a sustainability survey"),
+    "rss_survey_form": _l("the sustainability survey form"),
+    "consent": _l("the consent record"),
+    "own_data": _l("the page of the person's own data"),
+    "duplicate_pair": _l("two records as possible duplicates"),
+    "merge": _l("a merge of duplicate records"),
 }
 #: kept in the log for machines (checksums, ids already in the link), not shown
 HIDDEN_FIELDS = {
@@ -512,6 +531,8 @@ def _where(entry: AuditEntry, names: _Names) -> tuple[str, str, str | None]:
             "",
             url_for("admin.type_form", type_id=entry.entity_id) if entry.entity_id in names.types else None,
         )
+    if entry.action == AuditAction.RECORD_VIEW and kind in OPENED_LABELS:
+        return str(OPENED_LABELS[kind]), person, page
     if kind == "referral":
         return _("a referral"), person, url_for("referrals.show", referral_id=entry.entity_id)
     if kind == "visit":

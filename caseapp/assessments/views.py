@@ -6,6 +6,8 @@ from flask_login import current_user
 
 from caseapp.assessments import services
 from caseapp.assessments.queries import get_assessment_or_404
+from caseapp.audit.models import AuditAction
+from caseapp.audit.reads import record_read
 from caseapp.auth.policies import can_edit_case_data, require, sees_personal_data
 from caseapp.cases.queries import get_case_or_404
 from caseapp.forms import MultiCheckboxField
@@ -42,6 +44,13 @@ def new(case_id):
         },
     )
     if request.method == "GET":
+        record_read(
+            current_user,
+            AuditAction.RECORD_VIEW,
+            case,
+            entity_type="assessment_form",
+            office_id=case.returnee.field_office_id,
+        )
         form.taken_on.data = today()
         form.vulnerabilities.data = [v.value for v in case.returnee.vulnerabilities]
     if form.validate_on_submit():
@@ -76,6 +85,7 @@ def new(case_id):
 @require(sees_personal_data)
 def show(assessment_id):
     assessment = get_assessment_or_404(assessment_id, current_user)
+    record_read(current_user, AuditAction.RECORD_VIEW, assessment, office_id=assessment.case.returnee.field_office_id)
     return render_template(
         "assessments/show.html",
         assessment=assessment,

@@ -52,6 +52,7 @@ ACTION_LABELS: dict[AuditAction, Any] = {
     AuditAction.DONOR_EXPORT: _l("exported a named list for a donor"),
     AuditAction.RETURNEE_VIEW: _l("opened the file of"),
     AuditAction.RETURNEE_EDIT_FORM: _l("opened the edit form of"),
+    AuditAction.RECORD_VIEW: _l("opened"),
     AuditAction.SEARCH: _l("searched"),
     AuditAction.DRILLDOWN: _l("listed the people behind a report figure"),
     AuditAction.EXPORT: _l("downloaded"),

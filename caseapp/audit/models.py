@@ -78,6 +78,9 @@ class AuditAction(ChoiceEnum):
     # reads: who saw personal data (recorded by audit.reads.record_read)
     RETURNEE_VIEW = "returnee.view"
     RETURNEE_EDIT_FORM = "returnee.edit_form"
+    #: a page showing one record about a person other than the returnee's own page (a referral, a visit, an
+    #: assessment, a plan, a survey, a pair of possible duplicates...): the entry's entity_type says which
+    RECORD_VIEW = "record.view"
     SEARCH = "list.search"
     DRILLDOWN = "report.drilldown"
     EXPORT = "file.export"
@@ -93,6 +96,7 @@ READ_ACTIONS = frozenset(
     {
         AuditAction.RETURNEE_VIEW,
         AuditAction.RETURNEE_EDIT_FORM,
+        AuditAction.RECORD_VIEW,
         AuditAction.RETURNEE_DUPLICATE_LOOKUP,
         AuditAction.SEARCH,
         AuditAction.DRILLDOWN,

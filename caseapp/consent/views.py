@@ -4,8 +4,10 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from caseapp.audit.models import AuditAction
+from caseapp.audit.reads import record_read, record_search
 from caseapp.auth.models import Role
-from caseapp.auth.policies import can_edit_case_data, require
+from caseapp.auth.policies import can_edit_case_data, office_scope, require
 from caseapp.consent.forms import ConsentDecisionForm
 from caseapp.consent.models import ConsentPurpose
 from caseapp.consent.queries import consent_gaps, sees_consent_gaps
@@ -50,6 +52,8 @@ def record(returnee_id):
         )
         if done.saved:
             return redirect(url_for("returnees.show", returnee_id=returnee.id) + "#consent")
+    # the page shows the person's consents and their history: a read whenever it is shown
+    record_read(current_user, AuditAction.RECORD_VIEW, returnee, entity_type="consent")
     return render_template(
         "consent/record.html",
         returnee=returnee,
@@ -65,4 +69,11 @@ def gaps():
     # caseworkers start with their own cases; supervisors and administrators with everyone they may see
     only_mine = request.args.get("whose", "mine" if current_user.role == Role.CASEWORKER else "all") == "mine"
     rows, total = consent_gaps(current_user, only_mine=only_mine)
+    record_search(
+        current_user,
+        "consent_gaps",
+        asked={"whose": "mine" if only_mine else "all"},
+        found=total,
+        office_id=office_scope(current_user),
+    )
     return render_template("consent/gaps.html", rows=rows, total=total, only_mine=only_mine)

@@ -9,11 +9,13 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from caseapp.audit.reads import record_export
 from caseapp.duplicates.matching import MIN_SCORE, Match
 from caseapp.duplicates.queries import scan
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.spreadsheets import csv_text
+from caseapp.unit_of_work import transaction
 
 CSV_HEADER = (
     "first_id",
@@ -75,6 +77,15 @@ def register_duplicate_commands(app: Flask) -> None:
             if office_id is None or office_id in (found.first.field_office_id, found.second.field_office_id)
         ]
         rows = pair_rows(pairs, offices)
+        # the pairs carry names: the output is in the audit like export-data's (by "command line")
+        with transaction():
+            record_export(
+                None,
+                f"find-duplicates.{output_format}",
+                rows=len(rows),
+                offices=[offices[office_id]] if office_id is not None else None,
+                details={"min_score": min_score},
+            )
         if output_format == "json":
             click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         else:

@@ -11,6 +11,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from caseapp.assistance.queries import timeline
+from caseapp.audit.models import AuditAction
+from caseapp.audit.reads import record_read, record_search
 from caseapp.auth.policies import office_scope, require
 from caseapp.duplicates.matching import MIN_SCORE, compare
 from caseapp.duplicates.models import PairDecision, ReturneeMerge
@@ -77,6 +79,17 @@ def index():
     page_number, _per_page = requested_page(request.args, per_page=PAGE_SIZE)
     page = Page(min(page_number, Page(1, PAGE_SIZE, len(candidates)).pages), PAGE_SIZE, len(candidates))
     shown = candidates[page.offset : page.offset + PAGE_SIZE]
+    record_search(
+        current_user,
+        "duplicates",
+        asked={
+            "min_score": min_score if min_score != MIN_SCORE else None,
+            "office": office_id,
+            "page": page.number if page.number > 1 else None,
+        },
+        found=len(candidates),
+        office_id=office_scope(current_user),
+    )
     offices = db.session.scalars(select(FieldOffice).order_by(FieldOffice.label)).all()
     return render_template(
         "duplicates/index.html",
@@ -108,6 +121,21 @@ def _shown(returnee, field: str) -> str:
     if isinstance(value, date):
         return localdate(value)
     return value or "—"
+
+
+def _record_pair_read(entity_type: str, people, entity_id: int, pair: list[int]) -> None:
+    """A page showing two records side by side is a read of both: ONE ENTRY PER RETURNEE SHOWN (each with its
+    own returnee and office, so that each person's "who opened this file" lists it), naming the pair."""
+    for person in people:
+        record_read(
+            current_user,
+            AuditAction.RECORD_VIEW,
+            person,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            office_id=person.field_office_id,
+            details={"pair": pair},
+        )
 
 
 def _compare_context(first, second, hidden, errors=None, chosen=None):
@@ -149,6 +177,7 @@ def compare_pair(first_id, second_id):
     first, second, hidden = pair_or_404(current_user, first_id, second_id)
     if (first.id, second.id) != (first_id, second_id):
         return redirect(url_for("duplicates.compare_pair", first_id=first.id, second_id=second.id))
+    _record_pair_read("duplicate_pair", (first, second), first.id, [first.id, second.id])
     return render_template("duplicates/compare.html", **_compare_context(first, second, hidden))
 
 
@@ -247,6 +276,7 @@ def show_merge(merge_id):
     )
     fields = list(MERGE_FIELDS)
     offices = {office.id: office.label for office in db.session.scalars(select(FieldOffice))}
+    _record_pair_read("merge", (merge.survivor, merge.merged), merge.id, [merge.survivor.id, merge.merged.id])
     states = [
         {field: _state_shown(merge.survivor_before, field, offices) for field in fields},
         {field: _state_shown(merge.merged_before, field, offices) for field in fields},

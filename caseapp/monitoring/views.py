@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from caseapp.audit.models import AuditEntry
+from caseapp.audit.models import AuditAction, AuditEntry
+from caseapp.audit.reads import record_read, record_search
 from caseapp.auth.models import Role, User
 from caseapp.auth.policies import can_edit_case_data, office_scope, require
 from caseapp.extensions import db
@@ -67,6 +68,13 @@ def index():
     rows, page = paginate(
         queries.visit_list(current_user, when, on, caseworker_id=caseworker_id), page_number, per_page, rows=True
     )
+    record_search(
+        current_user,
+        "visits",
+        found=page.total,
+        office_id=office_scope(current_user),
+        asked={"when": when, "caseworker": caseworker_id, "page": page.number if page.number > 1 else None},
+    )
     caseworker = db.session.get(User, caseworker_id) if caseworker_id else None
     return render_template(
         "monitoring/index.html",
@@ -84,6 +92,8 @@ def index():
 
 
 def _visit_page(visit: MonitoringVisit, *, record_form=None, move_form=None, cancel_form=None, stale=None):
+    """The visit's page (also shown again with a form's errors: the person's data are on it, so it is a read)."""
+    record_read(current_user, AuditAction.RECORD_VIEW, visit, office_id=visit.returnee.field_office_id)
     record_form = record_form or VisitRecordForm(prefix="record", formdata=None)
     record_form.visited_by_id.choices = _staff_choices(visit)
     if record_form.done_on.data is None and not record_form.errors:

@@ -7,7 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from caseapp.assistance.models import AssistanceType, Currency
-from caseapp.auth.policies import can_edit_case_data, can_manage_cases, require, sees_personal_data
+from caseapp.audit.models import AuditAction
+from caseapp.audit.reads import record_read, record_search
+from caseapp.auth.policies import can_edit_case_data, can_manage_cases, office_scope, require, sees_personal_data
 from caseapp.cases.queries import get_case_or_404
 from caseapp.errors import apply_errors
 from caseapp.extensions import db
@@ -51,6 +53,15 @@ def show(case_id):
             if done.saved:
                 return redirect(url_for("plans.show", case_id=case.id))
             stale = done.stale
+    # the page is a read whenever it is shown (a case without a plan yet: the case, with its returnee)
+    record_read(
+        current_user,
+        AuditAction.RECORD_VIEW,
+        plan or case,
+        entity_type="plan",
+        office_id=case.returnee.field_office_id,
+        details={"case_id": case.id},
+    )
     return render_template(
         "plans/show.html",
         case=case,
@@ -114,6 +125,18 @@ def _goal_form(goal=None) -> GoalForm:
     return form
 
 
+def _record_goal_form(case) -> None:
+    """Opening a goal's form (GET) is a read of the case's plan, like the returnee's edit form."""
+    if request.method == "GET":
+        record_read(
+            current_user,
+            AuditAction.RECORD_VIEW,
+            case,
+            entity_type="plan_goal_form",
+            office_id=case.returnee.field_office_id,
+        )
+
+
 def _save_goal(form: GoalForm, use_case, back: str):
     values = _goal_input(form)
     if values is None:
@@ -131,6 +154,7 @@ def _save_goal(form: GoalForm, use_case, back: str):
 @submitted_once
 def new_goal(case_id):
     case = get_case_or_404(case_id, current_user)
+    _record_goal_form(case)
     form = _goal_form()
     back = url_for("plans.show", case_id=case.id)
     stale = None
@@ -147,6 +171,7 @@ def new_goal(case_id):
 def edit_goal(goal_id):
     goal = get_goal_or_404(goal_id, current_user)
     case = goal.plan.case
+    _record_goal_form(case)
     form = _goal_form(goal)
     if form.version.data is None:
         form.version.data = goal.version
@@ -187,4 +212,7 @@ def approve(case_id):
 @require(can_manage_cases)
 def awaiting():
     plans = plans_awaiting_approval(current_user)
+    record_search(
+        current_user, "plans_awaiting_approval", asked={}, found=len(plans), office_id=office_scope(current_user)
+    )
     return render_template("plans/awaiting.html", plans=plans, refusal=services.approval_refusal)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from caseapp.assistance.models import AssistanceStatus
 from caseapp.audit.models import AuditAction, AuditEntry
+from caseapp.audit.reads import record_read
 from caseapp.audit.services import record_event
 from caseapp.auth.policies import can_manage_cases, can_view_reports, require, sees_personal_data
 from caseapp.extensions import db
@@ -57,6 +58,8 @@ def _record_step(returnee, action: AuditAction, details: dict) -> None:
 @require(can_manage_cases)
 def own_data(returnee_id):
     returnee = get_returnee_or_404(returnee_id, current_user)
+    # the file itself is audited as the request's step (RETURNEE_DATA_REQUEST), not again as a read
+    record_read(current_user, AuditAction.RECORD_VIEW, returnee, entity_type="own_data")
     return _page(
         returnee,
         DataRequestForm(prefix="request", received_on=today()),

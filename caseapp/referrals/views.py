@@ -9,6 +9,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from caseapp.assistance.models import AssistanceType
+from caseapp.audit.models import AuditAction
+from caseapp.audit.reads import record_read, record_search
 from caseapp.auth.policies import can_administer, can_edit_case_data, office_scope, require
 from caseapp.extensions import db
 from caseapp.inputs import db_int
@@ -136,6 +138,13 @@ def create(returnee_id):
     offered_types = {t.id: t for p in offered for t in p.services}
     form.service_id.choices = [(0, "—")] + [(t.id, t.label) for t in _service_choices() if t.id in offered_types]
     if request.method == "GET":
+        record_read(
+            current_user,
+            AuditAction.RECORD_VIEW,
+            returnee,
+            entity_type="referral_form",
+            office_id=returnee.field_office_id,
+        )
         form.sent_on.data = today()
         form.partner_id.data = request.args.get("partner", type=db_int) or 0
     if form.validate_on_submit():
@@ -191,6 +200,8 @@ def show(referral_id):
         if done.saved:
             return redirect(url_for("referrals.show", referral_id=referral.id))
         stale = done.stale
+    # the page is a read whenever it is shown (also again with the form's errors)
+    record_read(current_user, AuditAction.RECORD_VIEW, referral, office_id=referral.returnee.field_office_id)
     return render_template(
         "referrals/show.html",
         referral=referral,
@@ -228,6 +239,18 @@ def index():
         page_number,
         per_page,
         rows=True,
+    )
+    record_search(
+        current_user,
+        "referrals",
+        found=page.total,
+        office_id=office_scope(current_user),
+        asked={
+            "status": status,
+            "partner": partner_id,
+            "overdue": overdue or None,
+            "page": page.number if page.number > 1 else None,
+        },
     )
     return render_template(
         "referrals/index.html",

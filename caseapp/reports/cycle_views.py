@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from caseapp.audit.models import AuditAction
+from caseapp.audit.reads import record_read
 from caseapp.auth.policies import can_view_reports, require, sees_personal_data
 from caseapp.extensions import db
 from caseapp.inputs import db_int
@@ -47,6 +49,20 @@ def drilldown():
             rows, page = paginate(listed, page_number, per_page)
     except UnknownCycleFigure:
         abort(400)
+    report_args = filters.query_args()
+    figure = {"measure": measure, "unit": unit, "partner": partner_id}
+    record_read(
+        current_user,
+        AuditAction.DRILLDOWN,
+        entity_type="report_figure",
+        label=measure,
+        office_id=filters.office_id,
+        details={
+            "figure": {key: value for key, value in figure.items() if value},
+            "report_filters": report_args,
+            ("found" if unit == EVENTS else "people"): page.total,
+        },
+    )
     return render_template(
         "reports/cycle_drilldown.html",
         filters=filters,
@@ -56,6 +72,6 @@ def drilldown():
         page=page,
         partner=db.session.get(Partner, partner_id) if partner_id else None,
         args=request.args.to_dict(),
-        report_args=filters.query_args(),
+        report_args=report_args,
         office_name=db.session.get(FieldOffice, filters.office_id).label if filters.office_id else None,
     )

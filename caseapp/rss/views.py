@@ -8,6 +8,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectField
 
+from caseapp.audit.models import AuditAction
+from caseapp.audit.reads import record_export, record_read
 from caseapp.auth.policies import can_edit_case_data, can_view_reports, office_scope, require, sees_personal_data
 from caseapp.cases.queries import get_case_or_404
 from caseapp.extensions import db
@@ -48,6 +50,13 @@ def new_survey(case_id):
         extra={"survey_round": SelectField(_("Round"), choices=SurveyRound.choices())},
     )
     if request.method == "GET":
+        record_read(
+            current_user,
+            AuditAction.RECORD_VIEW,
+            case,
+            entity_type="rss_survey_form",
+            office_id=case.returnee.field_office_id,
+        )
         form.taken_on.data = today()
         form.survey_round.data = wanted if wanted in set(SurveyRound) else SurveyRound.BASELINE.value
     if form.validate_on_submit():
@@ -85,6 +94,7 @@ def new_survey(case_id):
 @require(sees_personal_data)
 def show_survey(survey_id):
     survey = get_survey_or_404(survey_id, current_user)
+    record_read(current_user, AuditAction.RECORD_VIEW, survey, office_id=survey.returnee.field_office_id)
     return render_template(
         "rss/show.html",
         survey=survey,
@@ -173,6 +183,18 @@ def export(file_format: str):
     shared = _shared()
     built = build_rss_report(filters, **_labels())
     name = f"rss_{filters.date_from.isoformat()}_{filters.date_to.isoformat()}{'_shared' if shared else ''}"
-    if file_format == "csv":
-        return download(report_csv(built, shared=shared), f"{name}.csv")
-    return download(report_xlsx(built, shared=shared), f"{name}.xlsx")
+    content = report_csv(built, shared=shared) if file_format == "csv" else report_xlsx(built, shared=shared)
+    office = db.session.get(FieldOffice, filters.office_id) if filters.office_id else None
+    asked = {"from": filters.date_from.isoformat(), "to": filters.date_to.isoformat(), "shared": shared}
+    if office is not None:
+        asked["office"] = office.id
+    if filters.project_id is not None:
+        asked["project"] = filters.project_id
+    record_export(
+        current_user,
+        f"{name}.{file_format}",
+        rows=len(report_rows(built, shared)),
+        offices=[office.label] if office else None,
+        details={"report_filters": asked},
+    )
+    return download(content, f"{name}.{file_format}")
