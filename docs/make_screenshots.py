@@ -21,6 +21,10 @@ SHOTS = [
     ("supervisor-review-en", "supervisor.gori", "demo-supervisor-pass", "en-GB", 1366, "/review/"),
     ("manager-report-ka", "manager", "demo-manager-pass", "ka-GE", 1366, "/reports/"),
     ("manager-home-phone-en", "manager", "demo-manager-pass", "en-GB", 390, "/"),
+    ("admin-project-indicators-ka", "admin", "demo-admin-pass", "ka-GE", 1366, "/projects/2/indicators/"),
+    ("admin-audit-log-en", "admin", "demo-admin-pass", "en-GB", 1366, "/audit/"),
+    ("supervisor-duplicates-en", "supervisor.gori", "demo-supervisor-pass", "en-GB", 1366, "/duplicates/"),
+    ("caseworker-visits-ka", "caseworker.gori", "demo-caseworker-pass", "ka-GE", 1366, "/visits/"),
 ]
 
 
