@@ -13,6 +13,7 @@ from caseapp.audit.reads import record_export
 from caseapp.duplicates.matching import MIN_SCORE, Match
 from caseapp.duplicates.queries import scan
 from caseapp.extensions import db
+from caseapp.offices.cli import office_id_option
 from caseapp.offices.models import FieldOffice
 from caseapp.spreadsheets import csv_text
 from caseapp.unit_of_work import transaction
@@ -65,11 +66,7 @@ def register_duplicate_commands(app: Flask) -> None:
         """Print the likely duplicate pairs (both records' ids, external ids and names, score, reasons), best
         first; pairs decided "not the same" are left out."""
         offices = dict(db.session.execute(select(FieldOffice.id, FieldOffice.name)).all())
-        office_id = None
-        if office is not None:
-            office_id = next((i for i, name in offices.items() if name.casefold() == office.casefold()), None)
-            if office_id is None:
-                raise click.BadParameter(f"no field office is named {office!r}", param_hint="--office")
+        office_id = office_id_option(office)
         started = time.perf_counter()
         pairs = [
             (found, decision)

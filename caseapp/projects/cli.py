@@ -16,7 +16,7 @@ from caseapp.errors import ValidationFailed
 from caseapp.extensions import db
 from caseapp.offices.models import FieldOffice
 from caseapp.projects.models import assistance_type_model
-from caseapp.projects.queries import all_projects
+from caseapp.projects.queries import all_projects, project_by_code
 from caseapp.projects.rules import ProjectInput, parse_budget_amount, parse_currency
 from caseapp.projects.services import create_project
 from caseapp.unit_of_work import transaction
@@ -127,3 +127,14 @@ def register_project_commands(app: Flask) -> None:
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
         for row in rows:
             click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+
+
+def project_id_option(code: str | None) -> int | None:
+    """The id of the project `--project` names by its code (None when left out); an unknown code is the
+    option's error."""
+    if code is None:
+        return None
+    project = project_by_code(code)
+    if project is None:
+        raise click.BadParameter(f"no project has the code {code!r}", param_hint="--project")
+    return project.id

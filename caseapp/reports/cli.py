@@ -8,7 +8,8 @@ import click
 from flask import Flask
 from flask_babel import force_locale
 
-from caseapp.offices.queries import find_office
+from caseapp.offices.cli import office_id_option
+from caseapp.projects.cli import project_id_option
 from caseapp.projects.queries import project_by_code
 from caseapp.reports.counting import ReportFilters, build_report
 from caseapp.reports.indicators import figures_json, indicator_figures, project_indicators
@@ -32,18 +33,7 @@ def register_report_commands(app: Flask) -> None:
                   help="Language of the names, headings and donor paragraph (codes and dates stay the same).")
     def report_command(date_from, date_to, office, project, output_format, shared, language):
         """Print the aggregate report of a period."""
-        office_id = None
-        if office is not None:
-            found = find_office(office)
-            office_id = found.id if found else None
-            if office_id is None:
-                raise click.BadParameter(f"no field office is named {office!r}", param_hint="--office")
-        project_id = None
-        if project is not None:
-            found = project_by_code(project)
-            if found is None:
-                raise click.BadParameter(f"no project has the code {project!r}", param_hint="--project")
-            project_id = found.id
+        office_id, project_id = office_id_option(office), project_id_option(project)
         try:
             filters = ReportFilters(date_from.date(), date_to.date(), office_id=office_id, project_id=project_id)
         except ValueError as error:

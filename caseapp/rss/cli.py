@@ -8,8 +8,8 @@ import json
 import click
 from flask import Flask
 
-from caseapp.offices.queries import find_office
-from caseapp.projects.queries import project_by_code
+from caseapp.offices.cli import office_id_option
+from caseapp.projects.cli import project_id_option
 from caseapp.rss.output import report_csv, report_json
 from caseapp.rss.report import RssFilters, build_rss_report
 
@@ -40,18 +40,7 @@ def register_rss_commands(app: Flask) -> None:
     )
     def rss_report_command(date_from, date_to, office, project, output_format, shared):
         """Print the Reintegration Sustainability Survey report of a period."""
-        office_id = None
-        if office is not None:
-            found = find_office(office)
-            office_id = found.id if found else None
-            if office_id is None:
-                raise click.BadParameter(f"no field office is named {office!r}", param_hint="--office")
-        project_id = None
-        if project is not None:
-            found_project = project_by_code(project)
-            if found_project is None:
-                raise click.BadParameter(f"no project has the code {project!r}", param_hint="--project")
-            project_id = found_project.id
+        office_id, project_id = office_id_option(office), project_id_option(project)
         try:
             filters = RssFilters(date_from.date(), date_to.date(), office_id=office_id, project_id=project_id)
         except ValueError as error:
