@@ -23,9 +23,9 @@ import hashlib
 import time
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from limits.errors import ConfigurationError
-from limits.storage import Storage
+from limits.storage import Storage, storage_from_string
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +33,8 @@ from caseapp.extensions import db
 
 #: RATELIMIT_STORAGE_URI for the app's own database
 DATABASE_STORAGE_URI = "database://"
+#: where each app keeps its storage (see ThisAppsStorage)
+EXTENSION_KEY = "caseapp.rate_limit_storage"
 #: a longer limit key is stored as its SHA-256 (keys hold a client address or a typed username)
 MAX_KEY_LENGTH = 200
 
@@ -132,14 +134,54 @@ class DatabaseStorage(Storage):
             connection.execute(sa.delete(table).where(table.c.key == _stored_key(key)))
 
 
+class ThisAppsStorage(Storage):
+    """The storage Flask-Limiter is given (extensions.py): the counts of the app that handles the request.
+
+    Flask-Limiter keeps one storage per Limiter, and ours is made once, at import, for every app of the
+    process; each app keeps its own storage (configure_storage), so that an app made later (the tests make
+    several, on other databases) never counts in another app's store."""
+
+    STORAGE_SCHEME = ["caseapp"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions)
+
+    @property
+    def of_app(self) -> Storage:
+        return current_app.extensions[EXTENSION_KEY]
+
+    @property
+    def base_exceptions(self):
+        return self.of_app.base_exceptions
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        return self.of_app.incr(key, expiry, amount)
+
+    def get(self, key: str) -> int:
+        return self.of_app.get(key)
+
+    def get_expiry(self, key: str) -> float:
+        return self.of_app.get_expiry(key)
+
+    def check(self) -> bool:
+        return self.of_app.check()
+
+    def reset(self) -> int | None:
+        return self.of_app.reset()
+
+    def clear(self, key: str) -> None:
+        return self.of_app.clear(key)
+
+
 def configure_storage(app: Flask) -> None:
-    """Settle RATELIMIT_STORAGE_URI before Flask-Limiter reads it (see the module's docstring)."""
+    """Settle RATELIMIT_STORAGE_URI (see the module's docstring) and make this app's storage."""
     uri = app.config.get("RATELIMIT_STORAGE_URI")
     if not uri:
         dialect = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
         uri = DATABASE_STORAGE_URI if dialect == "postgresql" else "memory://"
         app.config["RATELIMIT_STORAGE_URI"] = uri
+    options = dict(app.config.get("RATELIMIT_STORAGE_OPTIONS") or {})
     if uri == DATABASE_STORAGE_URI:
         with app.app_context():
-            engine = db.engine
-        app.config["RATELIMIT_STORAGE_OPTIONS"] = {**app.config.get("RATELIMIT_STORAGE_OPTIONS", {}), "engine": engine}
+            options["engine"] = db.engine
+    app.extensions[EXTENSION_KEY] = storage_from_string(uri, **options)

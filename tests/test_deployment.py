@@ -15,8 +15,8 @@ from limits.errors import ConfigurationError
 
 from caseapp import database
 from caseapp.deployment import DeploymentError, refuse_lone_server_settings, several_servers_problems
-from caseapp.extensions import db
-from caseapp.ratelimit import DatabaseStorage, RateLimitCounter, configure_storage
+from caseapp.extensions import db, limiter
+from caseapp.ratelimit import EXTENSION_KEY, DatabaseStorage, RateLimitCounter, configure_storage
 from tests.multiserver import REPO_ROOT
 
 PG_URL = "postgresql+psycopg://caseapp@db.example/caseapp"
@@ -78,12 +78,14 @@ def test_the_app_factory_refuses_before_it_generates_a_key(tmp_path, monkeypatch
 
 
 def test_login_counts_live_in_the_database_on_postgresql_and_in_memory_on_sqlite(app):
-    sqlite = SimpleNamespace(config={"SQLALCHEMY_DATABASE_URI": "sqlite:////tmp/x.sqlite"})
+    sqlite = SimpleNamespace(config={"SQLALCHEMY_DATABASE_URI": "sqlite:////tmp/x.sqlite"}, extensions={})
     configure_storage(sqlite)
     assert sqlite.config["RATELIMIT_STORAGE_URI"] == "memory://"
-    named = SimpleNamespace(config={"SQLALCHEMY_DATABASE_URI": PG_URL, "RATELIMIT_STORAGE_URI": "redis://r:6379/1"})
+    named = SimpleNamespace(
+        config={"SQLALCHEMY_DATABASE_URI": PG_URL, "RATELIMIT_STORAGE_URI": "memory://"}, extensions={}
+    )
     configure_storage(named)
-    assert named.config["RATELIMIT_STORAGE_URI"] == "redis://r:6379/1"
+    assert named.config["RATELIMIT_STORAGE_URI"] == "memory://"  # named: kept
     expected = "database://" if ON_POSTGRESQL else "memory://"
     assert app.config["RATELIMIT_STORAGE_URI"] == expected
 
@@ -142,3 +144,18 @@ def test_db_upgrade_waits_while_another_server_migrates(app):
         assert upgrade.returncode == 0, output.decode()
     finally:
         engine.dispose()
+
+
+def test_each_app_counts_in_its_own_store(app, tmp_path):
+    """The tests make apps on other databases: the suite's app keeps counting where it did."""
+    from caseapp import create_app
+
+    other = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'other.sqlite'}", "SECRET_KEY": "x"}
+    )
+    with app.app_context():
+        assert limiter.storage.of_app is app.extensions[EXTENSION_KEY]
+        assert isinstance(limiter.storage.of_app, DatabaseStorage) == ON_POSTGRESQL
+    with other.app_context():
+        assert limiter.storage.of_app is other.extensions[EXTENSION_KEY]
+        assert not isinstance(limiter.storage.of_app, DatabaseStorage)
