@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app caseapp
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# `make serve`: gunicorn worker processes (about one per core) and threads per process
+WORKERS ?= 2
+THREADS ?= 1
 
 .PHONY: run test serve migrate demo bench messages translations audit clean
 
@@ -46,9 +49,11 @@ run: demo
 	@echo "caseapp is starting at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	$(BIN)/gunicorn --workers 1 --threads 4 --bind $(HOST):$(PORT) 'caseapp:create_app()'
 
-# Production-style server on the same database (several workers; SQLite copes thanks to WAL + BEGIN IMMEDIATE).
+# Production-style server (several workers; SQLite copes thanks to WAL + BEGIN IMMEDIATE). One per app server
+# behind a reverse proxy: `make serve HOST=10.0.0.11 PORT=8000 WORKERS=4` (README: Several app servers).
+# Several servers starting at once run `db upgrade` one at a time (a PostgreSQL advisory lock).
 serve: migrate
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'caseapp:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) 'caseapp:create_app()'
 
 # The architecture and the style are tested too: import contracts (pyproject.toml), lint, format.
 test: $(VENV)/.installed-test translations

@@ -12,9 +12,10 @@ from flask import Flask, current_app, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from caseapp import database, security, unit_of_work
+from caseapp import database, ratelimit, security, unit_of_work
 from caseapp.auth.sessions import PUBLIC_ENDPOINTS, check_login_session
 from caseapp.config import DefaultConfig, database_url, load_secret_key
+from caseapp.deployment import refuse_lone_server_settings
 from caseapp.error_pages import register_errorhandlers
 from caseapp.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from caseapp.health import register_healthz
@@ -46,13 +47,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("CASEAPP")
     if test_config:
         app.config.update(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
+    # Before the one-server defaults below (a generated key, instance/backups): see caseapp/deployment.py.
+    refuse_lone_server_settings(app)
     app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     if not app.config.get("BACKUP_DIR"):
         app.config["BACKUP_DIR"] = str(Path(app.instance_path) / "backups")
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(app.config)
     # A CSRF token never outlives the login session it was issued in (see auth/sessions.py).
     app.config["WTF_CSRF_TIME_LIMIT"] = int(app.config["SESSION_LIFETIME_HOURS"] * 3600)
@@ -149,6 +152,7 @@ def register_extensions(app: Flask) -> None:
     # Before the CSRF check: an ended session takes its CSRF token with it.
     app.before_request(check_login_session)
     csrf.init_app(app)
+    ratelimit.configure_storage(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     translate_wtforms_messages()

@@ -17,6 +17,10 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Asia/Tbilisi"
     LANGUAGES = ["en", "ka"]
+    #: this server is one of several behind a reverse proxy, on one PostgreSQL database: refuse to start on
+    #: settings that hold for one server only (SQLite, no SECRET_KEY, per-process rate limits, backups in
+    #: instance/; see caseapp/deployment.py)
+    SEVERAL_APP_SERVERS = False
     #: reverse proxies in front of the app (0: none) whose X-Forwarded-For and X-Forwarded-Proto are
     #: trusted; with 1, a request that reached the proxy over HTTPS counts as HTTPS (HSTS, Secure cookies)
     TRUSTED_PROXIES = 0
@@ -32,11 +36,12 @@ class DefaultConfig:
     LOGIN_FAILURE_LIMIT = 6
     LOGIN_FAILURE_WINDOW_MINUTES = 15
     LOGIN_LOCKOUT_MINUTES = 15
-    #: Flask-Limiter: login attempts (POST) per client address and per username; counts live in memory
-    #: (per process) unless RATELIMIT_STORAGE_URI names a shared store, e.g. redis://127.0.0.1:6379/0
+    #: Flask-Limiter: login attempts (POST) per client address and per username, counted for all app
+    #: processes and servers together: unset, in the database on PostgreSQL (memory:// per process on
+    #: SQLite); or a Redis URL, e.g. redis://127.0.0.1:6379/0 (see caseapp/ratelimit.py)
     LOGIN_RATE_LIMIT_PER_ADDRESS = "30 per minute; 300 per hour"
     LOGIN_RATE_LIMIT_PER_ACCOUNT = "10 per minute"
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = None
     RATELIMIT_HEADERS_ENABLED = False
     #: a referral the partner has neither accepted nor declined this many days after it was sent is overdue
     #: (home pages of the caseworker and the supervisor, the referrals list)

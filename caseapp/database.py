@@ -284,3 +284,14 @@ def check_foreign_keys(connection: Connection) -> None:
         raise ForeignKeyViolation(
             f"{len(problems)} row(s) point at missing rows ({shown}); the migration was rolled back"
         )
+
+
+#: the PostgreSQL advisory lock that `db upgrade` holds while it migrates (an arbitrary, fixed number)
+MIGRATION_LOCK_ID = 151_662_026
+
+
+def lock_migrations(connection: Connection) -> None:
+    """PostgreSQL: wait until no other process is migrating this database, then hold the lock until this
+    transaction ends (several app servers starting at once each run `db upgrade`)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")

@@ -30,5 +30,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
-#: counts login attempts (see auth/views.py); storage from RATELIMIT_STORAGE_URI (memory:// by default)
-limiter = Limiter(key_func=get_remote_address)
+#: counts login attempts (see auth/views.py), each app in its own storage, chosen by RATELIMIT_STORAGE_URI
+#: (the database on PostgreSQL, memory:// on SQLite, or Redis: see caseapp/ratelimit.py)
+limiter = Limiter(key_func=get_remote_address, storage_uri="caseapp://")

@@ -19,6 +19,7 @@ from caseapp.offices.models import FieldOffice  # noqa: F401
 from caseapp.plans.models import PlanGoal, PlannedAssistance, ReintegrationPlan  # noqa: F401
 from caseapp.projects.models import Project, ProjectBudget  # noqa: F401
 from caseapp.questionnaires.models import QuestionnaireVersion  # noqa: F401
+from caseapp.ratelimit import RateLimitCounter  # noqa: F401
 from caseapp.referrals.models import Partner, Referral  # noqa: F401
 from caseapp.returnees.models import Returnee, ReturneeVulnerability  # noqa: F401
 from caseapp.review.models import CaseReview  # noqa: F401

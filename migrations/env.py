@@ -106,6 +106,10 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            # Several app servers may run `db upgrade` at once (`make serve` does, on each): one at a time.
+            # The second waits here for the first to commit, then finds the database at head (PostgreSQL
+            # reads the version afresh; SQLite's writers take turns anyway).
+            database.lock_migrations(connection)
             context.run_migrations()
             database.check_foreign_keys(connection)
 

@@ -112,7 +112,7 @@ def _clean_database(request, app):
     """Every test starts from migrated reference data only, and leaves no app context behind."""
     with app.app_context():
         _restore_reference_data(app.extensions["caseapp_reference_rows"])
-    limiter.reset()  # login attempts counted by earlier tests (all from 127.0.0.1) do not carry over
+        limiter.reset()  # login attempts counted by earlier tests (all from 127.0.0.1) do not carry over
     yield
     app.config["WTF_CSRF_ENABLED"] = False
 
