@@ -62,15 +62,14 @@ def build(path: Path, returnees: int, records: int, seed: int = 4) -> None:
             return_dates.append(returned)
             rows.append((n, f"First{n}", f"Last{n % 977}", f"first{n} last{n % 977}", f"last{n % 977} first{n}",
                          rng.choice("FM"),
-                         born.isoformat(), rng.choice(offices), returned.isoformat(), "Germany", 1,
-                         returned.isoformat(), now, now, 1,
+                         born.isoformat(), rng.choice(offices), returned.isoformat(), "Germany", now, now, 1,
                          rng.choice(projects) if rng.random() < 0.7 else unassigned))
             if len(rows) == CHUNK or n == returnees:
                 connection.executemany(
                     "INSERT INTO returnee (id, first_name, last_name, search_name, search_name_reversed, sex,"
                     " date_of_birth,"
-                    " field_office_id, return_date, returned_from, consent_given, consent_date, created_at,"
-                    " updated_at, version, return_project_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                    " field_office_id, return_date, returned_from, created_at,"
+                    " updated_at, version, return_project_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
                 rows = []
         vulnerable = [(n, rng.choice(["disability", "chronic_illness", "single_parent", "elderly"]))
                       for n in range(1, returnees + 1) if rng.random() < 0.1]
