@@ -77,15 +77,33 @@ class AnalyticsAssistance(db.Model):
     __table_args__ = (
         # Each persons figure is COUNT(DISTINCT returnee_id) grouped by the columns after the status, so each
         # disaggregation has an index in its group order (no sort) that holds every column it reads.
-        sa.Index("ix_analytics_assistance_person", "status", "field_office_id", "sex", "age_band", "returnee_id",
-                 "day", "events"),  # fmt: skip
-        sa.Index("ix_analytics_assistance_type_person", "status", "type_id", "field_office_id", "sex", "age_band",
-                 "returnee_id", "day", "events"),  # fmt: skip
+        sa.Index(
+            "ix_analytics_assistance_person",
+            "status",
+            "field_office_id",
+            "sex",
+            "age_band",
+            "returnee_id",
+            "day",
+            "events",
+        ),  # fmt: skip
+        sa.Index(
+            "ix_analytics_assistance_type_person",
+            "status",
+            "type_id",
+            "field_office_id",
+            "sex",
+            "age_band",
+            "returnee_id",
+            "day",
+            "events",
+        ),  # fmt: skip
         sa.Index("ix_analytics_assistance_month", "status", "month", "returnee_id", "day", "events"),
         sa.Index("ix_analytics_assistance_type_month", "status", "type_id", "month", "returnee_id", "day", "events"),
         sa.Index("ix_analytics_assistance_project", "status", "project_id", "returnee_id", "day", "events"),
-        sa.Index("ix_analytics_assistance_type_project", "status", "type_id", "project_id", "returnee_id", "day",
-                 "events"),  # fmt: skip
+        sa.Index(
+            "ix_analytics_assistance_type_project", "status", "type_id", "project_id", "returnee_id", "day", "events"
+        ),  # fmt: skip
         sa.Index("ix_analytics_assistance_amount", "status", "type_id", "currency", "day", "cents"),
     )
 

@@ -37,9 +37,7 @@ def person_rows(returnees: sa.Table, vulnerabilities: sa.Table, records_of=None)
     gap = DayNumber(returnees.c.return_date) - DayNumber(returnees.c.date_of_birth)
     bit = case(*((vulnerabilities.c.code == code.value, bit) for code, bit in VULNERABILITY_BITS.items()), else_=0)
     mask = (
-        select(func.coalesce(func.sum(bit), 0))
-        .where(vulnerabilities.c.returnee_id == returnees.c.id)
-        .scalar_subquery()
+        select(func.coalesce(func.sum(bit), 0)).where(vulnerabilities.c.returnee_id == returnees.c.id).scalar_subquery()
     )
     return select(
         returnees.c.id.label("returnee_id"),
@@ -139,8 +137,10 @@ def rebuild_analytics(progress: Progress | None = None) -> tuple[int, int]:
             progress(done, total)
         start = end
     counts = session.execute(
-        select(select(func.count()).select_from(persons).scalar_subquery(),
-               select(func.count()).select_from(assistance).scalar_subquery())  # fmt: skip
+        select(
+            select(func.count()).select_from(persons).scalar_subquery(),
+            select(func.count()).select_from(assistance).scalar_subquery(),
+        )  # fmt: skip
     ).one()
     return counts[0], counts[1]
 

@@ -125,19 +125,37 @@ def sqlite_triggers() -> list[str]:
     dialect = "sqlite"
     return [
         sqlite_trigger("analytics_returnee_insert", "AFTER INSERT ON returnee", refresh_person(dialect, "NEW.id")),
-        sqlite_trigger("analytics_returnee_update", f"AFTER UPDATE OF {', '.join(RETURNEE_COLUMNS)} ON returnee",
-                       refresh_person(dialect, "NEW.id")),  # fmt: skip
-        sqlite_trigger("analytics_returnee_delete", "AFTER DELETE ON returnee",
-                       ["DELETE FROM analytics_person WHERE returnee_id = OLD.id"]),  # fmt: skip
-        sqlite_trigger("analytics_vulnerability_insert", "AFTER INSERT ON returnee_vulnerability",
-                       refresh_person(dialect, "NEW.returnee_id")),  # fmt: skip
-        sqlite_trigger("analytics_vulnerability_update", "AFTER UPDATE ON returnee_vulnerability",
-                       refresh_person(dialect, "OLD.returnee_id") + refresh_person(dialect, "NEW.returnee_id")),  # fmt: skip
-        sqlite_trigger("analytics_vulnerability_delete", "AFTER DELETE ON returnee_vulnerability",
-                       refresh_person(dialect, "OLD.returnee_id")),  # fmt: skip
+        sqlite_trigger(
+            "analytics_returnee_update",
+            f"AFTER UPDATE OF {', '.join(RETURNEE_COLUMNS)} ON returnee",
+            refresh_person(dialect, "NEW.id"),
+        ),  # fmt: skip
+        sqlite_trigger(
+            "analytics_returnee_delete",
+            "AFTER DELETE ON returnee",
+            ["DELETE FROM analytics_person WHERE returnee_id = OLD.id"],
+        ),  # fmt: skip
+        sqlite_trigger(
+            "analytics_vulnerability_insert",
+            "AFTER INSERT ON returnee_vulnerability",
+            refresh_person(dialect, "NEW.returnee_id"),
+        ),  # fmt: skip
+        sqlite_trigger(
+            "analytics_vulnerability_update",
+            "AFTER UPDATE ON returnee_vulnerability",
+            refresh_person(dialect, "OLD.returnee_id") + refresh_person(dialect, "NEW.returnee_id"),
+        ),  # fmt: skip
+        sqlite_trigger(
+            "analytics_vulnerability_delete",
+            "AFTER DELETE ON returnee_vulnerability",
+            refresh_person(dialect, "OLD.returnee_id"),
+        ),  # fmt: skip
         sqlite_trigger("analytics_record_insert", "AFTER INSERT ON assistance_record", add_record(dialect, "NEW")),
-        sqlite_trigger("analytics_record_update", f"AFTER UPDATE OF {', '.join(RECORD_COLUMNS)} ON assistance_record",
-                       remove_record(dialect, "OLD") + add_record(dialect, "NEW")),  # fmt: skip
+        sqlite_trigger(
+            "analytics_record_update",
+            f"AFTER UPDATE OF {', '.join(RECORD_COLUMNS)} ON assistance_record",
+            remove_record(dialect, "OLD") + add_record(dialect, "NEW"),
+        ),  # fmt: skip
         sqlite_trigger("analytics_record_delete", "AFTER DELETE ON assistance_record", remove_record(dialect, "OLD")),
     ]
 
