@@ -86,7 +86,7 @@ class AnalyticsAssistance(db.Model):
             "returnee_id",
             "day",
             "events",
-        ),  # fmt: skip
+        ),
         sa.Index(
             "ix_analytics_assistance_type_person",
             "status",
@@ -97,14 +97,17 @@ class AnalyticsAssistance(db.Model):
             "returnee_id",
             "day",
             "events",
-        ),  # fmt: skip
+        ),
         sa.Index("ix_analytics_assistance_month", "status", "month", "returnee_id", "day", "events"),
         sa.Index("ix_analytics_assistance_type_month", "status", "type_id", "month", "returnee_id", "day", "events"),
         sa.Index("ix_analytics_assistance_project", "status", "project_id", "returnee_id", "day", "events"),
         sa.Index(
             "ix_analytics_assistance_type_project", "status", "type_id", "project_id", "returnee_id", "day", "events"
-        ),  # fmt: skip
-        sa.Index("ix_analytics_assistance_amount", "status", "type_id", "currency", "day", "cents"),
+        ),
+        # amounts per type and currency; the pipeline's persons and events read it too
+        sa.Index(
+            "ix_analytics_assistance_amount", "status", "type_id", "currency", "day", "cents", "returnee_id", "events"
+        ),
     )
 
     # the key, led by the person: the funnels look up a person's grants in it, the triggers their rows

@@ -283,7 +283,7 @@ def upgrade():
         ("type_month", ["status", "type_id", "month", "returnee_id", "day", "events"]),
         ("project", ["status", "project_id", "returnee_id", "day", "events"]),
         ("type_project", ["status", "type_id", "project_id", "returnee_id", "day", "events"]),
-        ("amount", ["status", "type_id", "currency", "day", "cents"]),
+        ("amount", ["status", "type_id", "currency", "day", "cents", "returnee_id", "events"]),
     ):
         op.create_index(f"ix_analytics_assistance_{name}", "analytics_assistance", columns)
     op.create_index("ix_assistance_record_funnel", "assistance_record", ["returnee_id", "type_id", "status",
