@@ -106,12 +106,26 @@ def _assistance_columns() -> list[str]:
 def rebuild_analytics(progress: Progress | None = None) -> tuple[int, int]:
     """Empty both tables and compute them again from the base tables, in the caller's transaction (commit
     afterwards), in chunks of returnees; `progress(done, total)` is called after each chunk with the number of
-    returnees done. Returns the number of rows written (persons, assistance rows)."""
+    returnees done (done == total once the indexes are built again, at the end). Returns the number of rows
+    written (persons, assistance rows)."""
     returnees, records = Returnee.__table__, AssistanceRecord.__table__
     persons, assistance = AnalyticsPerson.__table__, AnalyticsAssistance.__table__
     session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        # a rebuild of millions of records takes minutes (a background job, or the command line): no timeout,
+        # and memory to sort and hash in
+        session.execute(sa.text("SET LOCAL statement_timeout = 0"))
+        session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+        # Writes made meanwhile wait (their triggers write these tables) and are counted on top of the rebuilt
+        # rows once it commits; a write still open when the rebuild begins is waited for, then seen.
+        session.execute(sa.text("LOCK TABLE analytics_person, analytics_assistance IN EXCLUSIVE MODE"))
     session.execute(assistance.delete())
     session.execute(persons.delete())
+    # Rows go in faster without the secondary indexes, which are built once at the end (in the transaction).
+    connection = session.connection()
+    indexes = [*assistance.indexes, *persons.indexes]
+    for index in indexes:
+        index.drop(connection)
     low, high, total = session.execute(select(func.min(returnees.c.id), func.max(returnees.c.id), func.count())).one()
     done = 0
     if progress is not None:
@@ -133,9 +147,15 @@ def rebuild_analytics(progress: Progress | None = None) -> tuple[int, int]:
             )
         )
         done += session.scalar(select(func.count()).where(returnees.c.id >= start, returnees.c.id < end))
-        if progress is not None:
+        if progress is not None and done < total:
             progress(done, total)
         start = end
+    for index in indexes:
+        index.create(connection)
+    for table in (persons, assistance):  # the planner's statistics of the new rows
+        session.execute(sa.text(f"ANALYZE {table.name}"))
+    if progress is not None:
+        progress(total, total)
     counts = session.execute(
         select(
             select(func.count()).select_from(persons).scalar_subquery(),
