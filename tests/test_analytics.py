@@ -187,3 +187,17 @@ def test_the_triggers_exist(app_ctx):
         query = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'analytics_%'"
         expected = 9
     assert connection.execute(sa.text(query)).scalar() == expected
+
+
+def test_a_bulk_move_of_records_to_another_project_keeps_the_tables_exact(make):
+    from caseapp.auth.models import Role
+    from caseapp.funding.reassignment import ReassignFilter, reassign_records
+    from caseapp.projects.queries import unassigned_project
+
+    person = make.returnee("Gori")
+    make.record(person, "business_grant", on=date(2015, 2, 1), amount="100", currency="GEL")
+    target = make.project("AVR-2014", offices=["Gori"], types=["business_grant"], start=date(2014, 1, 1),
+                          end=date(2016, 12, 31))  # fmt: skip
+    reassign_records(make.user(Role.ADMIN), ReassignFilter(project_id=unassigned_project().id), target, expected_count=1)
+    assert exact()
+    assert db.session.scalars(sa.select(AnalyticsAssistance.project_id)).one() == target.id
