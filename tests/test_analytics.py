@@ -198,6 +198,8 @@ def test_a_bulk_move_of_records_to_another_project_keeps_the_tables_exact(make):
     make.record(person, "business_grant", on=date(2015, 2, 1), amount="100", currency="GEL")
     target = make.project("AVR-2014", offices=["Gori"], types=["business_grant"], start=date(2014, 1, 1),
                           end=date(2016, 12, 31))  # fmt: skip
-    reassign_records(make.user(Role.ADMIN), ReassignFilter(project_id=unassigned_project().id), target, expected_count=1)
+    reassign_records(
+        make.user(Role.ADMIN), ReassignFilter(project_id=unassigned_project().id), target, expected_count=1
+    )
     assert exact()
     assert db.session.scalars(sa.select(AnalyticsAssistance.project_id)).one() == target.id
