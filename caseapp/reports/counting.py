@@ -24,9 +24,12 @@ the benchmark all count through this module, so that a number means the same thi
 - Funnels: persons with delivered counselling in the period; of them, those with a delivered grant dated on
   or after one of their counselling sessions and no later than the end of the period.
 
-Every figure is an aggregate query (GROUP BY, COUNT(DISTINCT)) in the database. The WHERE clauses are built
-by the `*_conditions` functions below, which the drill-down uses as well: a list of the persons behind a
-figure is as long as the figure.
+Every figure is an aggregate query (GROUP BY, COUNT(DISTINCT)) in the database. The report reads the analytics
+tables (caseapp/analytics: one row per person, and records counted per person x type x status x day x
+project, with the person's attributes copied in), which database triggers keep equal to the base tables in
+the same transaction as every write; `returned_analytics_conditions` and `fact_conditions` are the filters on
+them. The drill-down lists read the base tables, through the `*_conditions` functions below, which say the
+same: a list of the persons behind a figure is as long as the figure (the property test checks both).
 """
 from __future__ import annotations
 
