@@ -32,6 +32,9 @@ def build(path: Path, returnees: int, records: int, seed: int = 4) -> None:
     """A fresh database through the real migrations, then bulk inserts of invented rows."""
     from flask_migrate import upgrade
 
+    from caseapp.analytics.services import rebuild_analytics, resume_analytics_triggers, suspend_analytics_triggers
+    from caseapp.extensions import db
+
     for stale in path.parent.glob(path.name + "*"):
         stale.unlink()
     app = make_app(path)
@@ -39,6 +42,7 @@ def build(path: Path, returnees: int, records: int, seed: int = 4) -> None:
         upgrade()
     rng = random.Random(seed)
     connection = sqlite3.connect(path)
+    triggers = suspend_analytics_triggers(connection, "sqlite")  # a bulk load: the analytics are rebuilt after
     offices = [row[0] for row in connection.execute("SELECT id FROM field_office ORDER BY id")]
     now = datetime(2026, 1, 1).isoformat(sep=" ")
     with connection:  # 40 projects besides Unassigned (made by the migration): most records name one
@@ -92,9 +96,7 @@ def build(path: Path, returnees: int, records: int, seed: int = 4) -> None:
                     " provider, notes, created_at, updated_at, version, project_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     rows)
                 rows = []
-    from caseapp.analytics.services import rebuild_analytics
-    from caseapp.extensions import db
-
+    resume_analytics_triggers(connection, "sqlite", triggers)
     with app.app_context():  # after a bulk load, the report's analytics tables are computed again
         rebuild_analytics()
         db.session.commit()

@@ -203,3 +203,30 @@ def test_a_bulk_move_of_records_to_another_project_keeps_the_tables_exact(make):
     )
     assert exact()
     assert db.session.scalars(sa.select(AnalyticsAssistance.project_id)).one() == target.id
+
+
+def test_a_bulk_load_suspends_the_triggers_and_rebuilds(make):
+    from caseapp.analytics.services import analytics_triggers_suspended
+
+    raw = db.engine.raw_connection()
+    dialect = db.engine.dialect.name
+    try:
+        with analytics_triggers_suspended(raw, dialect):
+            raw.cursor().execute(
+                "INSERT INTO returnee (first_name, last_name, search_name, search_name_reversed, sex, date_of_birth,"
+                " field_office_id, return_date, returned_from, created_at, updated_at, version, return_project_id)"
+                " SELECT 'A', 'B', 'a b', 'b a', 'F', '1990-01-01', id, '2024-01-01', 'Germany', '2024-01-01',"
+                " '2024-01-01', 1, (SELECT min(id) FROM project) FROM field_office"
+            )
+        raw.commit()
+    finally:
+        raw.close()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AnalyticsPerson)) == 0
+    assert analytics_differences().missing_persons > 0
+    rebuild_analytics()
+    assert exact()
+    make.returnee("Gori")  # the triggers work again
+    assert exact()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AnalyticsPerson)) == db.session.scalar(
+        sa.select(sa.func.count()).select_from(Returnee)
+    )

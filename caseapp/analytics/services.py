@@ -7,7 +7,8 @@ the check compares two derivations of the same rules."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -199,3 +200,50 @@ def analytics_differences() -> Differences:
         missing_assistance=count(expected_assistance.except_(stored_assistance)),
         extra_assistance=count(stored_assistance.except_(expected_assistance)),
     )
+
+
+# --- bulk loads -----------------------------------------------------------------------------------------------
+# A bulk load (the benchmark's millions of rows, a COPY) is many times faster without a trigger per row; the
+# analytics tables are then computed once by rebuild_analytics(). These take a DB-API connection (sqlite3,
+# psycopg), as bulk loaders use one.
+
+_SQLITE_TRIGGERS = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'analytics%'"
+_POSTGRESQL_TRIGGERS = (
+    "SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+    " WHERE t.tgname LIKE 'analytics%' AND NOT t.tgisinternal"
+)
+
+
+def suspend_analytics_triggers(connection, dialect: str) -> list[tuple[str, str]]:
+    """Stop the analytics triggers: dropped on SQLite (their SQL is returned, to create them again), disabled
+    on PostgreSQL (the table's owner may). Call resume_analytics_triggers() and then rebuild_analytics()."""
+    cursor = connection.cursor()
+    if dialect == "postgresql":
+        triggers = [tuple(row) for row in cursor.execute(_POSTGRESQL_TRIGGERS).fetchall()]
+        for name, table in triggers:
+            cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER "{name}"')
+        return triggers
+    triggers = [tuple(row) for row in cursor.execute(_SQLITE_TRIGGERS).fetchall()]
+    for name, _sql in triggers:
+        cursor.execute(f'DROP TRIGGER "{name}"')
+    return triggers
+
+
+def resume_analytics_triggers(connection, dialect: str, triggers: list[tuple[str, str]]) -> None:
+    """Undo suspend_analytics_triggers()."""
+    cursor = connection.cursor()
+    for name, detail in triggers:
+        if dialect == "postgresql":
+            cursor.execute(f'ALTER TABLE "{detail}" ENABLE TRIGGER "{name}"')
+        else:
+            cursor.execute(detail)
+
+
+@contextmanager
+def analytics_triggers_suspended(connection, dialect: str) -> Iterator[None]:
+    """No analytics trigger fires within the block (a bulk load); rebuild_analytics() afterwards."""
+    triggers = suspend_analytics_triggers(connection, dialect)
+    try:
+        yield
+    finally:
+        resume_analytics_triggers(connection, dialect, triggers)
