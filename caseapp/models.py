@@ -1,4 +1,5 @@
 """Every model of the application, imported in one place for migrations and create_all."""
+from caseapp.analytics.models import AnalyticsAssistance, AnalyticsPerson  # noqa: F401
 from caseapp.assessments.models import Assessment  # noqa: F401
 from caseapp.assistance.models import (  # noqa: F401
     ApprovalDecision,

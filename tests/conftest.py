@@ -115,6 +115,20 @@ def _clean_database(request, app):
         limiter.reset()  # login attempts counted by earlier tests (all from 127.0.0.1) do not carry over
     yield
     app.config["WTF_CSRF_ENABLED"] = False
+    _check_analytics(app)
+
+
+def _check_analytics(app) -> None:
+    """Whatever a test wrote, and by whatever path (services, Core bulk statements, imports, merges, plain SQL),
+    the report's analytics tables still equal what the base tables say (database triggers, caseapp/analytics)."""
+    from caseapp.analytics.services import analytics_differences
+
+    with app.app_context():
+        try:
+            differences = analytics_differences()
+        finally:
+            db.session.rollback()
+    assert not differences, f"the analytics tables differ from the base tables after this test: {differences}"
 
 
 @pytest.fixture

@@ -108,6 +108,8 @@ class AssistanceRecord(Versioned, Audited, db.Model):
         sa.Index("ix_assistance_record_report", "status", "type_id", "provided_on", "returnee_id", "currency",
                  "amount"),
         sa.Index("ix_assistance_record_returnee_date", "returnee_id", "provided_on"),
+        # The funnels and their drill-down: a counselled person's delivered grants of a type, by date.
+        sa.Index("ix_assistance_record_funnel", "returnee_id", "type_id", "status", "provided_on"),
         # The same columns led by the project: a report for one project (or per project) reads this index,
         # and the budget of a project sums its amounts per status from it.
         sa.Index("ix_assistance_record_project", "project_id", "status", "type_id", "provided_on",

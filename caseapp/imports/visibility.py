@@ -3,7 +3,8 @@
 On SQLite a large import is written in chunks, each its own short transaction, so that other users can
 save between them (services.py). Until its last transaction marks the batch applied, the returnees, cases,
 assistance records and vulnerabilities it wrote are already in the tables, tagged with the batch. They are
-hidden here, in the one place every ORM query goes through (Session's do_orm_execute): every page, loader,
+hidden here (so are the report's analytics rows that count them, caseapp/analytics), in the one place every
+ORM query goes through (Session's do_orm_execute): every page, loader,
 list, search, count, report, drill-down and export leaves them out, with no code of their own.
 
 What it costs: when a SQLite transaction begins, one look at the small import_batch table for a batch being
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session, with_loader_criteria
 
+from caseapp.analytics.models import AnalyticsAssistance, AnalyticsPerson
 from caseapp.assistance.models import AssistanceRecord
 from caseapp.cases.models import Case
 from caseapp.consent.models import ConsentRecord
@@ -77,6 +79,13 @@ def _hide_batches_being_applied(state) -> None:
                 track_closure_variables=True,
             )
             for model in (Returnee, Case, AssistanceRecord, ConsentRecord)
+        ),
+        # the report's tables (caseapp/analytics): a batch's persons, and records, carry its id (0: none)
+        *(
+            with_loader_criteria(
+                model, lambda cls: cls.import_batch_id.not_in(ids), include_aliases=True, track_closure_variables=True
+            )
+            for model in (AnalyticsPerson, AnalyticsAssistance)
         ),
         with_loader_criteria(
             ReturneeVulnerability,

@@ -24,9 +24,12 @@ the benchmark all count through this module, so that a number means the same thi
 - Funnels: persons with delivered counselling in the period; of them, those with a delivered grant dated on
   or after one of their counselling sessions and no later than the end of the period.
 
-Every figure is an aggregate query (GROUP BY, COUNT(DISTINCT)) in the database. The WHERE clauses are built
-by the `*_conditions` functions below, which the drill-down uses as well: a list of the persons behind a
-figure is as long as the figure.
+Every figure is an aggregate query (GROUP BY, COUNT(DISTINCT)) in the database. The report reads the analytics
+tables (caseapp/analytics: one row per person, and records counted per person x type x status x day x
+project, with the person's attributes copied in), which database triggers keep equal to the base tables in
+the same transaction as every write; `returned_analytics_conditions` and `fact_conditions` are the filters on
+them. The drill-down lists read the base tables, through the `*_conditions` functions below, which say the
+same: a list of the persons behind a figure is as long as the figure (the property test checks both).
 """
 from __future__ import annotations
 
@@ -39,11 +42,11 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, Integer, String, case, cast, distinct, exists, extract, func, literal_column, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import BigInteger, String, case, cast, distinct, exists, func, literal_column, select, text
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.functions import FunctionElement
 
+from caseapp.analytics.expressions import DayNumber, MonthNumber, day_key, number
+from caseapp.analytics.models import NO_CURRENCY, VULNERABILITY_BITS, AnalyticsAssistance, AnalyticsPerson
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType
 from caseapp.auth.models import User
 from caseapp.auth.policies import office_scope
@@ -207,45 +210,9 @@ def months_between(start: date, end: date) -> list[int]:
 
 
 # --- SQL expressions (portable: SQLite and PostgreSQL) ------------------------------------------------------
-# Constants are literal SQL, not bound parameters: PostgreSQL only accepts a SELECT expression that is also
-# in GROUP BY when both are written identically, and each bound parameter gets its own placeholder.
-
-def _number(value: int):
-    return literal_column(str(int(value)), Integer)
-
-
-class DayNumber(FunctionElement):
-    """A date as the integer yyyymmdd: one cheap call per row on each database."""
-
-    type = Integer()
-    inherit_cache = True
-    #: strftime pattern (SQLite), to_char pattern (PostgreSQL), whether the day is included
-    patterns = ("%Y%m%d", "YYYYMMDD", True)
-
-
-class MonthNumber(DayNumber):
-    """A date's month as the integer yyyymm."""
-
-    inherit_cache = True
-    patterns = ("%Y%m", "YYYYMM", False)
-
-
-def _compile_date_number(element, compiler, **kw):
-    column = compiler.process(element.clauses, **kw)
-    sqlite_pattern, postgresql_pattern, with_day = element.patterns
-    if compiler.dialect.name == "sqlite":
-        return f"CAST(strftime('{sqlite_pattern}', {column}) AS INTEGER)"
-    if compiler.dialect.name == "postgresql":
-        return f"CAST(to_char({column}, '{postgresql_pattern}') AS INTEGER)"
-    argument = list(element.clauses)[0]
-    expression = cast(extract("year", argument), Integer) * _number(100) + cast(extract("month", argument), Integer)
-    if with_day:
-        expression = expression * _number(100) + cast(extract("day", argument), Integer)
-    return compiler.process(expression, **kw)
-
-
-for _construct in (DayNumber, MonthNumber):
-    compiles(_construct)(_compile_date_number)
+# Constants are literal SQL, not bound parameters (analytics.expressions.number): PostgreSQL only accepts a
+# SELECT expression that is also in GROUP BY when both are written identically.
+_number = number
 
 
 def cents_sum(amount_column):
@@ -481,8 +448,69 @@ def report_projects(filters: ReportFilters, counts: dict[CellKey, int]) -> dict[
     return dict(sorted(projects.items(), key=lambda item: (item[1][0] == UNASSIGNED_CODE, item[1][0])))
 
 
+# --- the figures, from the analytics tables (caseapp/analytics) --------------------------------------------
+# The same conditions as above, on the tables that hold each person's attributes (person x type x status x day
+# x project rows of records): no returnee is joined and no date is converted per row. Each persons figure is a
+# COUNT(DISTINCT returnee_id) whose GROUP BY follows an index of analytics_assistance, which holds every column
+# the query reads.
+
+Person = AnalyticsPerson
+Fact = AnalyticsAssistance
+#: PostgreSQL's memory for the report's sorts and hashes (its default, 4MB, spills them to disk at 10M records)
+REPORT_WORK_MEM = "64MB"
+
+
+def _person_filters(filters: ReportFilters, table) -> list:
+    """The filters that describe the person, on an analytics table (both carry the person's attributes)."""
+    conditions = []
+    if filters.office_id is not None:
+        conditions.append(table.field_office_id == filters.office_id)
+    if filters.sex:
+        conditions.append(table.sex == Sex(filters.sex).value)
+    if filters.age_band:
+        conditions.append(table.age_band == AgeBand(filters.age_band).value)
+    if filters.vulnerability:
+        bit = VULNERABILITY_BITS[Vulnerability(filters.vulnerability)]
+        conditions.append(table.vulnerabilities.op("&")(_number(bit)) != _number(0))
+    return conditions
+
+
+def returned_analytics_conditions(filters: ReportFilters) -> list:
+    """returned_conditions, on analytics_person."""
+    conditions = [Person.return_day >= day_key(filters.date_from), Person.return_day <= day_key(filters.date_to),
+                  Person.merged == sa.false(), *_person_filters(filters, Person)]
+    if filters.project_id is not None:
+        conditions.append(Person.return_project_id == filters.project_id)
+    return conditions
+
+
+def fact_conditions(filters: ReportFilters, *, statuses=DELIVERED, type_id: int | None = None, fact=Fact) -> list:
+    """record_conditions, on analytics_assistance (whose rows hold delivered and pipeline records only)."""
+    values = [AssistanceStatus(status).value for status in statuses]
+    conditions = [
+        fact.status == values[0] if len(values) == 1 else fact.status.in_(values),
+        fact.day >= day_key(filters.date_from),
+        fact.day <= day_key(filters.date_to),
+        *_person_filters(filters, fact),
+    ]
+    if filters.project_id is not None:
+        conditions.append(fact.project_id == filters.project_id)
+    if type_id is not None:
+        conditions.append(fact.type_id == type_id)
+    return conditions
+
+
+def _persons_and_events(filters: ReportFilters, *groups, statuses=DELIVERED):
+    """Rows of (groups..., distinct persons, events) of the records that count."""
+    return db.session.execute(
+        select(*groups, func.count(distinct(Fact.returnee_id)), func.sum(Fact.events))
+        .where(*fact_conditions(filters, statuses=statuses)).group_by(*groups))
+
+
 def build_report(filters: ReportFilters) -> Report:
     """All figures of a report, in a fixed, small number of aggregate queries."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
     types = load_catalog()
     groups, office_names = report_groups(filters)
     report = Report(filters=filters, types=types, groups=groups, office_names=office_names)
@@ -492,50 +520,32 @@ def build_report(filters: ReportFilters) -> Report:
     # Office, sex and age band describe the person, so one query grouped by all three gives every margin by
     # addition (each person is in exactly one group). Months do not (a person assisted in two months is
     # one person in the period), so they get queries of their own.
-    person_groups = (Returnee.field_office_id, Returnee.sex, age_band_expression())
-
     def add_margins(office_id, sex, band, measure, type_code, value):
-        for dimension, group in ((TOTAL, None), ("office", office_id), ("sex", getattr(sex, "value", sex)),
-                                 ("age_band", band)):
+        for dimension, group in ((TOTAL, None), ("office", office_id), ("sex", sex), ("age_band", band)):
             counts[(dimension, group, measure, type_code)] += value
 
-    returned = select(*person_groups, func.count(Returnee.id)).where(*returned_conditions(filters))
+    person_groups = (Person.field_office_id, Person.sex, Person.age_band)
+    returned = select(*person_groups, func.count()).where(*returned_analytics_conditions(filters))
     for office_id, sex, band, persons in db.session.execute(returned.group_by(*person_groups)):
         add_margins(office_id, sex, band, RETURNED, None, persons)
 
-    def by_person_groups(rows, *keys):
-        """Persons (rows of `per_person`) and events, by office, sex and age band (and keys)."""
-        columns = (*person_groups, *[rows.c[key] for key in keys])
-        return db.session.execute(
-            select(*columns, func.count(), func.sum(rows.c.events))
-            .join_from(rows, Returnee, Returnee.id == rows.c.returnee_id).group_by(*columns))
-
-    for office_id, sex, band, persons, events in by_person_groups(per_person(filters)):
+    fact_groups = (Fact.field_office_id, Fact.sex, Fact.age_band)
+    for office_id, sex, band, persons, events in _persons_and_events(filters, *fact_groups):
         add_margins(office_id, sex, band, ASSISTED, None, persons)
         add_margins(office_id, sex, band, EVENTS, None, int(events))
-    by_type = per_person(filters, AssistanceRecord.type_id.label("type_id"))
-    for office_id, sex, band, type_id, persons, events in by_person_groups(by_type, "type_id"):
+    for type_id, office_id, sex, band, persons, events in _persons_and_events(filters, Fact.type_id, *fact_groups):
         add_margins(office_id, sex, band, PERSONS, code_of[type_id], persons)
         add_margins(office_id, sex, band, EVENTS, code_of[type_id], int(events))
 
-    return_month = month_expression(Returnee.return_date)
+    return_month = Person.return_day // _number(100)
     for month, persons in db.session.execute(
-        select(return_month, func.count(Returnee.id)).where(*returned_conditions(filters)).group_by(return_month)
+        select(return_month, func.count()).where(*returned_analytics_conditions(filters)).group_by(return_month)
     ):
         counts[("month", month, RETURNED, None)] = persons
-
-    record_month = month_expression(AssistanceRecord.provided_on).label("month")
-    by_month = per_person(filters, record_month)
-    for month, persons, events in db.session.execute(
-        select(by_month.c.month, func.count(), func.sum(by_month.c.events)).group_by(by_month.c.month)
-    ):
+    for month, persons, events in _persons_and_events(filters, Fact.month):
         counts[("month", month, ASSISTED, None)] = persons
         counts[("month", month, EVENTS, None)] = int(events)
-    by_month_type = per_person(filters, record_month, AssistanceRecord.type_id.label("type_id"))
-    for month, type_id, persons, events in db.session.execute(
-        select(by_month_type.c.month, by_month_type.c.type_id, func.count(), func.sum(by_month_type.c.events))
-        .group_by(by_month_type.c.month, by_month_type.c.type_id)
-    ):
+    for type_id, month, persons, events in _persons_and_events(filters, Fact.type_id, Fact.month):
         counts[("month", month, PERSONS, code_of[type_id])] = persons
         counts[("month", month, EVENTS, code_of[type_id])] = int(events)
 
@@ -552,58 +562,58 @@ def build_report(filters: ReportFilters) -> Report:
 def _by_project(filters: ReportFilters, counts: dict, code_of: dict[int, str]) -> None:
     """Returned persons by the project credited with the return; assisted persons, events and each type's
     persons and events by the project that paid (a person assisted by two projects is in both)."""
-    return_project = Returnee.return_project_id
+    return_project = Person.return_project_id
     for project_id, persons in db.session.execute(
-        select(return_project, func.count(Returnee.id)).where(*returned_conditions(filters)).group_by(return_project)
+        select(return_project, func.count()).where(*returned_analytics_conditions(filters)).group_by(return_project)
     ):
         counts[("project", project_id, RETURNED, None)] = persons
-    project = AssistanceRecord.project_id.label("project_id")
-    rows = per_person(filters, project)
-    for project_id, persons, events in db.session.execute(
-        select(rows.c.project_id, func.count(), func.sum(rows.c.events)).group_by(rows.c.project_id)
-    ):
+    for project_id, persons, events in _persons_and_events(filters, Fact.project_id):
         counts[("project", project_id, ASSISTED, None)] = persons
         counts[("project", project_id, EVENTS, None)] = int(events)
-    rows = per_person(filters, project, AssistanceRecord.type_id.label("type_id"))
-    for project_id, type_id, persons, events in db.session.execute(
-        select(rows.c.project_id, rows.c.type_id, func.count(), func.sum(rows.c.events))
-        .group_by(rows.c.project_id, rows.c.type_id)
-    ):
+    for type_id, project_id, persons, events in _persons_and_events(filters, Fact.type_id, Fact.project_id):
         counts[("project", project_id, PERSONS, code_of[type_id])] = persons
         counts[("project", project_id, EVENTS, code_of[type_id])] = int(events)
 
 
 def _amounts(filters: ReportFilters, code_of: dict[int, str], statuses, *, by_status: bool = False) -> dict:
-    columns = [AssistanceRecord.type_id, *([AssistanceRecord.status] if by_status else []), AssistanceRecord.currency]
-    query = (counted_records(filters, *columns, cents_sum(AssistanceRecord.amount), statuses=statuses)
-             .where(AssistanceRecord.amount.is_not(None)).group_by(*columns))
+    columns = [Fact.type_id, *([Fact.status] if by_status else []), Fact.currency]
+    query = (select(*columns, func.sum(Fact.cents)).where(*fact_conditions(filters, statuses=statuses),
+                                                          Fact.currency != NO_CURRENCY).group_by(*columns))
     sums: dict = defaultdict(dict)
     for *group, currency, total in db.session.execute(query):
-        key = code_of[group[0]] if not by_status else (code_of[group[0]], group[1].value)
-        sums[key][currency.value] = from_cents(total)
+        key = code_of[group[0]] if not by_status else (code_of[group[0]], group[1])
+        sums[key][currency] = from_cents(total)
     return dict(sums)
 
 
 def _pipeline(report: Report, filters: ReportFilters, code_of: dict[int, str]) -> None:
-    query = (counted_records(filters, AssistanceRecord.type_id, AssistanceRecord.status,
-                             func.count(distinct(AssistanceRecord.returnee_id)), func.count(AssistanceRecord.id),
-                             statuses=PIPELINE)
-             .group_by(AssistanceRecord.type_id, AssistanceRecord.status))
-    for type_id, status, persons, events in db.session.execute(query):
-        report.pipeline_counts[(code_of[type_id], status.value, PERSONS)] = persons
-        report.pipeline_counts[(code_of[type_id], status.value, EVENTS)] = events
+    for type_id, status, persons, events in _persons_and_events(filters, Fact.type_id, Fact.status,
+                                                                statuses=PIPELINE):
+        report.pipeline_counts[(code_of[type_id], status, PERSONS)] = persons
+        report.pipeline_counts[(code_of[type_id], status, EVENTS)] = int(events)
     report.pipeline_amounts = _amounts(filters, code_of, PIPELINE, by_status=True)
 
 
 def _funnels(filters: ReportFilters, types: list[CatalogType]) -> list[Funnel]:
+    """counselled_persons and converted_condition, on analytics_assistance."""
     by_code = {assistance_type.code: assistance_type for assistance_type in types}
     funnels = []
     for key, counselling_code, grant_code in FUNNELS:
         if counselling_code not in by_code or grant_code not in by_code:
             continue
         funnel = Funnel(key, by_code[counselling_code], by_code[grant_code])
-        counselled = counselled_persons(filters, funnel.counselling.id)
-        converted = converted_condition(filters, counselled, funnel.grant.id)
+        counselled = (select(Fact.returnee_id.label("returnee_id"), func.min(Fact.day).label("first_session"))
+                      .where(*fact_conditions(filters, type_id=funnel.counselling.id))
+                      .group_by(Fact.returnee_id).subquery())
+        grant = aliased(Fact)
+        converted = exists().where(
+            grant.returnee_id == counselled.c.returnee_id,
+            grant.type_id == funnel.grant.id,
+            grant.status == AssistanceStatus.DELIVERED.value,
+            grant.day >= counselled.c.first_session,
+            grant.day <= day_key(filters.date_to),
+            *([grant.project_id == filters.project_id] if filters.project_id is not None else []),
+        )
         query = select(func.count(), func.count(case((converted, counselled.c.returnee_id))))
         funnel.counselled, funnel.converted = db.session.execute(query.select_from(counselled)).one()
         funnels.append(funnel)
