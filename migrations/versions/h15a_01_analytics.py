@@ -25,7 +25,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "h15a_01"
-down_revision = "h13b_01"
+down_revision = "h15f_01"
 branch_labels = None
 depends_on = None
 
