@@ -15,7 +15,7 @@ except for the date-to-integer function. A later migration that rebuilds one of 
 Upgrading fills both tables from the existing rows; downgrading drops them (no other row changes).
 
 Revision ID: h15a_01
-Revises: h13b_01
+Revises: h15f_01
 Create Date: 2026-11-25 18:00:00
 
 """
