@@ -121,20 +121,42 @@ def record_overrun(record: AssistanceRecord) -> BudgetOverrun | None:
     """Whether this record's amount would exceed what remains of its project's budget in its currency,
     counting every other requested, approved or delivered record of the project. Records without an amount,
     and projects without any budget (the Unassigned one), are never over."""
-    project = record.project
-    if record.amount is None or record.currency is None or project is None or not project.budgets:
-        return None
-    others = db.session.scalar(
-        select(func.coalesce(func.sum(AssistanceRecord.amount), 0))
-        .where(AssistanceRecord.project_id == project.id, AssistanceRecord.currency == record.currency,
-               AssistanceRecord.status.in_(SPENDING), AssistanceRecord.id != record.id)
-    )  # fmt: skip
-    others = Decimal(others or 0)
-    budget = project.budget_in(record.currency)
-    excess = budget_excess(budget, others, record.amount)
-    if excess is None:
-        return None
-    return BudgetOverrun(project, record.currency, budget, (budget or ZERO) - others, record.amount, excess)
+    return budget_overruns([record]).get(record.id)
+
+
+def budget_overruns(records: list[AssistanceRecord]) -> dict[int, BudgetOverrun]:
+    """record_overrun() of many records in one query (a page of the review queue): the overrun of each
+    record that has one, by record id. The database sums the spending records other than these, per
+    project and currency; each record then adds the other records of the page that spend in its project
+    and currency (so that a record never counts against itself, saved or not, as record_overrun() did)."""
+    asking = [r for r in records if r.amount is not None and r.currency is not None and r.project and r.project.budgets]
+    if not asking:
+        return {}
+    project_ids = sorted({r.project_id for r in asking})
+    sums = {
+        (project_id, currency): Decimal(total or 0)
+        for project_id, currency, total in db.session.execute(
+            select(AssistanceRecord.project_id, AssistanceRecord.currency, func.sum(AssistanceRecord.amount))
+            .where(AssistanceRecord.project_id.in_(project_ids), AssistanceRecord.status.in_(SPENDING),
+                   AssistanceRecord.id.not_in([r.id for r in asking if r.id is not None]))
+            .group_by(AssistanceRecord.project_id, AssistanceRecord.currency)
+        )
+    }  # fmt: skip
+    overruns = {}
+    for record in asking:
+        currency = Currency(record.currency)
+        others = sums.get((record.project_id, currency), ZERO) + sum(
+            (o.amount for o in asking if o is not record and o.status in SPENDING
+             and (o.project_id, Currency(o.currency)) == (record.project_id, currency)),
+            ZERO,
+        )  # fmt: skip
+        budget = record.project.budget_in(currency)
+        excess = budget_excess(budget, others, record.amount)
+        if excess is not None:
+            overruns[record.id] = BudgetOverrun(
+                record.project, currency, budget, (budget or ZERO) - others, record.amount, excess
+            )
+    return overruns
 
 
 def overrun_mode() -> str:

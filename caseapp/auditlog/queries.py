@@ -1,5 +1,5 @@
-"""The audit page's reading side: its filters, one page of entries by keyset (newest first, `before`/`after`
-an entry id, so that a page never shifts while new entries arrive), and who opened or changed one file."""
+"""The audit page's reading side: its filters, one page of entries by keyset (newest first, so that a page
+never shifts while new entries arrive), and who opened or changed one file."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from caseapp.auditlog.policies import audit_office_scope
 from caseapp.auth.models import User
 from caseapp.extensions import db
 from caseapp.inputs import db_int
+from caseapp.keyset import KeysetPage, keyset_page
 
 #: entries per page of the audit page
 PER_PAGE = 50
@@ -101,37 +102,23 @@ def audit_query(user: User, filters: AuditFilters) -> Select:
     return query
 
 
-@dataclass
-class KeysetPage:
-    entries: list[AuditEntry]
-    #: the id to ask for the older page with (`before`), None on the last page
-    older: int | None
-    #: the id to ask for the newer page with (`after`), None on the first page
-    newer: int | None
-
-
 def audit_page(
-    user: User, filters: AuditFilters, *, before: int | None = None, after: int | None = None, per_page: int = PER_PAGE
-) -> KeysetPage:
-    """One page, newest first: the entries older than `before`, or newer than `after`, or the newest."""
-    query = audit_query(user, filters)
-    if after is not None:
-        rows = list(db.session.scalars(query.where(AuditEntry.id > after).order_by(AuditEntry.id).limit(per_page + 1)))
-        more_newer = len(rows) > per_page
-        entries = list(reversed(rows[:per_page]))
-        older_exists = bool(entries)  # we came from an older page
-        return KeysetPage(
-            entries, entries[-1].id if older_exists else None, entries[0].id if more_newer and entries else None
-        )
-    if before is not None:
-        query = query.where(AuditEntry.id < before)
-    rows = list(db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(per_page + 1)))
-    entries = rows[:per_page]
-    return KeysetPage(
-        entries,
-        entries[-1].id if len(rows) > per_page else None,
-        entries[0].id if before is not None and entries else None,
+    user: User, filters: AuditFilters, cursor: str | None = None, *, per_page: int = PER_PAGE
+) -> tuple[list[AuditEntry], KeysetPage]:
+    """One page, newest first, by keyset on the entry id (caseapp/keyset.py): a page never shifts while new
+    entries arrive. The log is not counted (it grows with every read; counting it would scan it): its
+    pages are numbered from whichever end the reader came from."""
+    rows, page = keyset_page(
+        audit_query(user, filters),
+        (AuditEntry.id,),
+        list_name="audit",
+        order_name="newest",
+        cursor=cursor,
+        per_page=per_page,
+        total=None,
+        descending=True,
     )
+    return [entry for (entry,) in rows], page
 
 
 def count_entries(user: User, filters: AuditFilters) -> int:

@@ -17,7 +17,7 @@ from caseapp.auth.models import User
 from caseapp.auth.policies import require
 from caseapp.extensions import db
 from caseapp.history import describe
-from caseapp.inputs import db_int
+from caseapp.keyset import requested_cursor
 from caseapp.offices.models import FieldOffice
 from caseapp.spreadsheets import RowTally, download
 
@@ -45,16 +45,17 @@ def _choices(user):
 @require(can_read_audit)
 def index():
     filters, errors = AuditFilters.from_args(request.args)
-    before = request.args.get("before", type=db_int)
-    after = request.args.get("after", type=db_int) if before is None else None
-    page = audit_page(current_user, filters, before=before, after=after)
+    entries, page = audit_page(current_user, filters, requested_cursor(request.args))
     record_search(
-        current_user, "audit", found=len(page.entries), asked={**filters.query_args(), "before": before, "after": after}
+        current_user,
+        "audit",
+        found=len(entries),
+        asked={**filters.query_args(), "page": page.number if page.number != 1 else None},
     )
     office_names = dict(db.session.execute(select(FieldOffice.id, FieldOffice.label)).all())
     return render_template(
         "auditlog/index.html",
-        lines=describe(page.entries),
+        lines=describe(entries),
         page=page,
         filters=filters,
         errors=errors,

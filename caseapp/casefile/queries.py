@@ -11,9 +11,9 @@ from sqlalchemy.orm import aliased
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType
 from caseapp.auth.models import User
 from caseapp.cases.models import Case, CaseStatus
-from caseapp.extensions import db
+from caseapp.keyset import KeysetPage, keyset_page
 from caseapp.offices.models import FieldOffice
-from caseapp.pagination import Page, count_rows
+from caseapp.pagination import count_rows
 from caseapp.returnees.models import Returnee, ReturneeVulnerability
 from caseapp.returnees.queries import scoped_returnees, text_search_ids
 
@@ -101,13 +101,17 @@ def filtered_returnees(user: User, filters: ReturneeFilters) -> Select:
     return query
 
 
-def search_returnees(user: User, filters: ReturneeFilters, number: int, per_page: int) -> tuple[list, Page]:
-    """One page of matching returnees with their current case, and its Page (the total count).
+def search_returnees(
+    user: User, filters: ReturneeFilters, cursor: str | None, per_page: int
+) -> tuple[list[ReturneeRow], KeysetPage]:
+    """One page of matching returnees with their current case, and its KeysetPage (caseapp/keyset.py).
 
-    A fixed number of queries whatever the page size: the count, the page (with office, open case and
-    caseworker joined in), and one for the vulnerabilities of the page's returnees."""
+    A fixed number of queries whatever the page size and depth: the count (through the office or name
+    index), the page (with office, open case and caseworker joined in; the rows after or before the
+    cursor's in the sort order, so a deep page costs what the first does), and one for the vulnerabilities
+    of the page's returnees."""
     base = filtered_returnees(user, filters)
-    page = Page(number, per_page, count_rows(base))
+    total = count_rows(base)
     open_case = aliased(Case)
     caseworker = aliased(User)
     closed_case_exists = (
@@ -119,11 +123,18 @@ def search_returnees(user: User, filters: ReturneeFilters, number: int, per_page
         .outerjoin(caseworker, caseworker.id == open_case.caseworker_id)
         .add_columns(FieldOffice.label, open_case, caseworker.display_name, closed_case_exists)
     )
-    order = SORTS.get(filters.sort, SORTS["name"])
-    query = query.order_by(*[(col.desc() if filters.descending else col) for col in order])
-    query = query.limit(per_page).offset(page.offset)
-    rows = [
+    sort = filters.sort if filters.sort in SORTS else "name"
+    rows, page = keyset_page(
+        query,
+        SORTS[sort],
+        list_name="returnees",
+        order_name=f"{sort}:{'desc' if filters.descending else 'asc'}",
+        cursor=cursor,
+        per_page=per_page,
+        total=total,
+        descending=filters.descending,
+    )
+    return [
         ReturneeRow(returnee=r, office_name=office, case=case, caseworker_name=cw, has_closed_case=closed)
-        for r, office, case, cw, closed in db.session.execute(query).unique().all()
-    ]
-    return rows, page
+        for r, office, case, cw, closed in rows
+    ], page

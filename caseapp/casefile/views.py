@@ -48,6 +48,7 @@ from caseapp.duplicates.queries import merged_ids_of, merges_of, registration_ma
 from caseapp.extensions import db
 from caseapp.history import describe
 from caseapp.inputs import db_int
+from caseapp.keyset import requested_cursor
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import count_rows, requested_page
 from caseapp.plans.queries import plan_of_case
@@ -106,8 +107,8 @@ def filters_from_request() -> ReturneeFilters:
 @require(sees_personal_data)
 def index():
     filters = filters_from_request()
-    page_number, per_page = requested_page(request.args, per_page=current_app.config["PAGE_SIZE"], adjustable=True)
-    rows, page = search_returnees(current_user, filters, page_number, per_page)
+    _page_number, per_page = requested_page(request.args, per_page=current_app.config["PAGE_SIZE"], adjustable=True)
+    rows, page = search_returnees(current_user, filters, requested_cursor(request.args), per_page)
     record_search(current_user, "returnees", found=page.total, asked={
         "q": filters.text, "office": filters.office_id, "status": filters.case_status, "type": filters.type_code,
         "vulnerability": filters.vulnerability, "caseworker": filters.caseworker_id,

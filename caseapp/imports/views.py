@@ -27,6 +27,7 @@ from caseapp.auth.policies import office_scope, require
 from caseapp.extensions import db
 from caseapp.imports import exports
 from caseapp.imports.forms import UploadForm
+from caseapp.imports.models import ImportBatch
 from caseapp.imports.policies import (
     can_export_all_data,
     can_import_data,
@@ -36,7 +37,9 @@ from caseapp.imports.queries import get_batch_or_404, scoped_batches
 from caseapp.imports.readers import sources_for
 from caseapp.imports.services import import_files, undo_batch, undo_blockers
 from caseapp.inputs import db_int
+from caseapp.keyset import keyset_page, requested_cursor
 from caseapp.offices.models import FieldOffice
+from caseapp.pagination import count_rows
 from caseapp.private_files import make_private_dir, open_private, write_private_text
 from caseapp.spreadsheets import RowTally, csv_text, download
 from caseapp.submissions import answer_repeat, late_claim, submitted_once
@@ -46,6 +49,8 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 #: problems listed on the preview page (all of them are in the downloadable CSV)
 PROBLEMS_SHOWN = 50
+#: earlier imports per page of the import page
+BATCHES_PER_PAGE = 50
 TOKEN_LENGTH = 32
 
 
@@ -138,8 +143,11 @@ def index():
         return render_template("imports/preview.html", outcome=outcome, token=token,
                                problems=outcome.problems[:PROBLEMS_SHOWN])
     purge_expired_uploads()
-    batches = db.session.scalars(scoped_batches(current_user).limit(100))
-    return render_template("imports/index.html", form=form, batches=list(batches))
+    listed = scoped_batches(current_user)
+    rows, page = keyset_page(listed, (ImportBatch.id,), list_name="imports", order_name="newest",
+                             cursor=requested_cursor(request.args), per_page=BATCHES_PER_PAGE,
+                             total=count_rows(listed), descending=True)
+    return render_template("imports/index.html", form=form, batches=[batch for batch, in rows], page=page)
 
 
 @bp.get("/pending/<token>/problems.csv")

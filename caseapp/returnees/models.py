@@ -70,6 +70,14 @@ class Returnee(Versioned, Audited, db.Model):
         sa.Index("ix_returnee_name_birth", "search_name", "date_of_birth"),
         sa.Index("ix_returnee_name_reversed_birth", "search_name_reversed", "date_of_birth"),
         sa.Index("ix_returnee_date_of_birth", "date_of_birth"),
+        # The listed returnees (never a merged record) per office: the list's count reads this index alone.
+        sa.Index("ix_returnee_office_listed", "field_office_id", sqlite_where=sa.text("merged_into_id IS NULL"),
+                 postgresql_where=sa.text("merged_into_id IS NULL")),
+        # Only the merged records: looking up what was merged into a record. A full index would hold the
+        # NULL of every other record, and SQLite (without statistics) would then read the list through it,
+        # sorting every returnee for each page instead of walking the name index in order.
+        sa.Index("ix_returnee_merged_into_id", "merged_into_id", sqlite_where=sa.text("merged_into_id IS NOT NULL"),
+                 postgresql_where=sa.text("merged_into_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,7 +112,7 @@ class Returnee(Versioned, Audited, db.Model):
     )
     #: set when this record was merged into another one (a duplicate of the same person, caseapp/duplicates):
     #: the record is kept for the unmerge but is never listed, found or counted; its page leads to the survivor
-    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("returnee.id"), index=True)
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("returnee.id"))
 
     field_office: Mapped[FieldOffice] = relationship()
     return_project: Mapped[Project] = relationship()

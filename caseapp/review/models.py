@@ -28,6 +28,9 @@ class CaseReview(db.Model):
     __tablename__ = "case_review"
     __table_args__ = (
         sa.CheckConstraint("(answered_at IS NULL) = (answer IS NULL)", name="answer_has_date"),
+        # The caseworker's badge on every page ("reviews waiting for your answer"): from the caseworker's own
+        # cases (ix_reintegration_case_caseworker_status), one probe of this index each, never the office.
+        sa.Index("ix_case_review_awaiting", "case_id", "outcome", "answered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from caseapp.assistance.budget import budget_overruns
 from caseapp.assistance.models import AssistanceRecord, AssistanceStatus, AssistanceType
 from caseapp.assistance.services import needs_approval_clause
 from caseapp.assistance.workflow import OPEN
@@ -21,8 +22,10 @@ from caseapp.auth.policies import has_own_requests, has_review_queue, office_sco
 from caseapp.cases.models import Case, CaseStatus
 from caseapp.cases.queries import get_case_or_404
 from caseapp.extensions import db
-from caseapp.pagination import Page, count_rows
+from caseapp.keyset import keyset_page
+from caseapp.pagination import count_rows
 from caseapp.plans.models import ReintegrationPlan
+from caseapp.projects.models import Project
 from caseapp.returnees.models import Returnee
 from caseapp.review.models import CaseReview, ReviewOutcome
 from caseapp.timeutil import today
@@ -209,11 +212,20 @@ def case_reviews(case: Case) -> list[CaseReview]:
 APPROVALS_PER_PAGE = 50
 
 
-def queue_context(user, page_number: int = 1) -> dict:
-    """What the review queue shows; also rendered on the supervisor's home page (its first page)."""
-    page = Page(page_number, APPROVALS_PER_PAGE, queue_counts_for_request(user).approvals)
+def queue_context(user, cursor: str | None = None) -> dict:
+    """What the review queue shows; also rendered on the supervisor's home page (its first page). The
+    requests are paged by keyset (oldest first), counted by the navigation's count."""
+    query = pending_approvals_query(user.field_office_id).options(
+        selectinload(AssistanceRecord.returnee), selectinload(AssistanceRecord.recorded_by),
+        selectinload(AssistanceRecord.requested_by), selectinload(AssistanceRecord.project).selectinload(Project.budgets),
+    )
+    rows, page = keyset_page(query, (AssistanceRecord.created_at, AssistanceRecord.id), list_name="approvals",
+                             order_name="requested", cursor=cursor, per_page=APPROVALS_PER_PAGE,
+                             total=queue_counts_for_request(user).approvals)
+    approvals = [record for record, in rows]
     return {
-        "approvals": pending_approvals(user.field_office_id, page.per_page, offset=page.offset),
+        "approvals": approvals,
+        "overruns": budget_overruns(approvals),
         "approvals_page": page,
         "attention": cases_needing_attention(user.field_office_id),
         "attention_titles": attention_titles(),

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from caseapp.assistance.models import AssistanceRecord
 from caseapp.audit.reads import record_search
 from caseapp.auth.models import User
 from caseapp.auth.policies import (
@@ -18,8 +19,9 @@ from caseapp.cases.queries import assignable_caseworkers, get_case_or_404
 from caseapp.cases.services import reassign_cases
 from caseapp.extensions import db
 from caseapp.inputs import db_int
+from caseapp.keyset import keyset_page, requested_cursor
 from caseapp.offices.models import FieldOffice
-from caseapp.pagination import paginate, requested_page
+from caseapp.pagination import count_rows
 from caseapp.returnees.models import Returnee
 from caseapp.review import queries, services
 from caseapp.review.forms import CaseReviewForm, ReassignForm, ReviewAnswerForm
@@ -42,15 +44,18 @@ def _back(default: str):
 @bp.get("/")
 @require(has_review_queue)
 def queue():
-    page_number, _per_page = requested_page(request.args, per_page=queries.APPROVALS_PER_PAGE)
-    return render_template("review/queue.html", queue=queries.queue_context(current_user, page_number))
+    return render_template("review/queue.html",
+                           queue=queries.queue_context(current_user, requested_cursor(request.args)))
 
 
 @bp.get("/my-requests")
 @require(has_own_requests)
 def my_requests():
-    records, page = paginate(queries.my_requests_query(current_user),
-                             *requested_page(request.args, per_page=REQUESTS_PER_PAGE))
+    query = queries.my_requests_query(current_user)
+    rows, page = keyset_page(query, (AssistanceRecord.updated_at, AssistanceRecord.id), list_name="my_requests",
+                             order_name="updated:desc", cursor=requested_cursor(request.args),
+                             per_page=REQUESTS_PER_PAGE, total=count_rows(query), descending=True)
+    records = [record for record, in rows]
     return render_template("review/my_requests.html", records=records, page=page)
 
 
@@ -84,8 +89,10 @@ def cases():
         query = query.where(Case.caseworker_id.is_(None))
     elif caseworker_id is not None:
         query = query.where(Case.caseworker_id == caseworker_id)
-    rows, page = paginate(query.order_by(Returnee.last_name, Returnee.first_name, Case.id),
-                          *requested_page(request.args, per_page=CASES_PER_PAGE))
+    rows, page = keyset_page(query, (Returnee.last_name, Returnee.first_name, Case.id), list_name="cases",
+                             order_name="name", cursor=requested_cursor(request.args), per_page=CASES_PER_PAGE,
+                             total=count_rows(query))
+    rows = [case for case, in rows]
     record_search(current_user, "cases", found=page.total, office_id=office_id, asked={
         "office": office_id, "caseworker": caseworker_id if caseworker != "none" else "none",
         "attention": attention, "page": page.number if page.number > 1 else None})
