@@ -189,6 +189,7 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.funding.views import bp as funding_bp
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
+    from caseapp.jobs import register_jobs
     from caseapp.language.views import bp as language_bp
     from caseapp.monitoring.views import bp as monitoring_bp
     from caseapp.plans.views import register_plans
@@ -231,6 +232,7 @@ def register_blueprints(app: Flask) -> None:
     register_rss_commands(app)
     register_admin_commands(app)
     register_demo_commands(app)
+    register_jobs(app)  # before the features that register job kinds
     register_imports(app)
     register_report_commands(app)
     register_indicator_commands(app)
