@@ -75,8 +75,9 @@ class DefaultConfig:
     JOBS_IMMEDIATE = False
     #: jobs one worker runs at once (imports still run one at a time)
     JOBS_WORKER_THREADS = 2
-    #: a running job writes its heartbeat this often; one silent for JOBS_DEAD_AFTER_SECONDS lost its worker
-    JOBS_HEARTBEAT_SECONDS = 5
+    #: a running job writes its progress and heartbeat this often; one silent for JOBS_DEAD_AFTER_SECONDS lost
+    #: its worker
+    JOBS_PROGRESS_SECONDS = 1.0
     JOBS_DEAD_AFTER_SECONDS = 60
     #: runs of a job whose worker died: then it is failed, saying so
     JOBS_MAX_ATTEMPTS = 2

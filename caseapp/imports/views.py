@@ -21,7 +21,7 @@ from caseapp.auth.policies import office_scope, require
 from caseapp.extensions import db
 from caseapp.imports import exports
 from caseapp.imports.forms import UploadForm
-from caseapp.imports.jobs import CHECK, IMPORT, outcome_of, problems_csv
+from caseapp.imports.jobs import CHECK, EXPORT, IMPORT, outcome_of, problems_csv
 from caseapp.imports.models import PendingUpload
 from caseapp.imports.policies import (
     can_export_all_data,
@@ -44,7 +44,7 @@ from caseapp.jobs.queries import get_job_or_404
 from caseapp.jobs.services import ask_for_job, unfinished_jobs
 from caseapp.offices.models import FieldOffice
 from caseapp.spreadsheets import RowTally, download
-from caseapp.submissions import answer_repeat, late_claim, submitted_once
+from caseapp.submissions import answer_repeat, late_claim, mark_saved, submitted_once
 from caseapp.unit_of_work import attempt, write_now, writes_in_own_transactions
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -225,6 +225,17 @@ def export_workbook():
     content = exports.export_workbook(office.id if office else None, tally=tally)
     record_export(current_user, name, rows=tally.rows, offices=[office.label] if office else None)
     return download(content, name)
+
+
+@bp.post("/export.xlsx")
+@require(can_export_all_data)
+@submitted_once
+def export_job():
+    """The full export, made by the worker: its file waits in the database for its owner (jobs page)."""
+    office = _export_office()
+    job = ask_for_job(current_user, EXPORT, {"office_id": office.id if office else None})
+    mark_saved()
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.get("/export-<any(returnees, assistance, cases):table>.csv")

@@ -2,8 +2,8 @@
 
 The job's row is the truth: `ask_for_job` inserts it in the caller's transaction and hands its id to the queue
 once that commits. The worker claims it (queued -> running, one UPDATE: a message delivered twice runs it
-once), runs its kind, and records done or failed. While it runs, a heartbeat refreshes `heartbeat_at` every
-JOBS_HEARTBEAT_SECONDS. Every state change is written in a short transaction of its own, on its own
+once), runs its kind, and records done or failed. While it runs, a thread writes its progress and refreshes
+`heartbeat_at` every JOBS_PROGRESS_SECONDS. Every state change is written in a short transaction of its own, on its own
 connection, so that any app server sees the progress at once, whatever transaction the work itself holds
 (an import on PostgreSQL is one long transaction).
 
@@ -19,7 +19,6 @@ import logging
 import os
 import socket
 import threading
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -114,10 +113,11 @@ def _write(job_id: int, *, where=(), **values) -> int:
 
 
 class JobRun:
-    """What a kind's run gets: the job's params and owner, and how to report progress and attach a file."""
+    """What a kind's run gets: the job's params and owner, and how to report progress and attach a file.
 
-    #: seconds between two progress writes (the last one is always written)
-    WRITE_EVERY = 0.5
+    Progress is only noted here; the job's heartbeat thread writes it (with the heartbeat, every
+    JOBS_PROGRESS_SECONDS), so that the work never waits on its own bookkeeping: on SQLite an import's chunk
+    holds the write lock, and a progress write from the same thread would wait for it forever."""
 
     def __init__(self, job: Job, worker: str):
         self.job_id = job.id
@@ -127,25 +127,21 @@ class JobRun:
         self.worker = worker
         self.done = 0
         self.total = job.progress_total
+        self.message: str | None = None
         self.file: tuple[str, bytes] | None = None
-        self._written_at = 0.0
+        self.lock = threading.Lock()
 
     @property
     def owner(self) -> User | None:
         return db.session.get(User, self.owner_id) if self.owner_id is not None else None
 
     def progress(self, done: int, total: int | None = None, message: str | None = None) -> None:
-        self.done = done
-        if total is not None:
-            self.total = total
-        now = time.monotonic()
-        if message is None and now - self._written_at < self.WRITE_EVERY and done != self.total:
-            return
-        self._written_at = now
-        values = {"progress_done": done, "progress_total": self.total, "heartbeat_at": utcnow()}
-        if message is not None:
-            values["message"] = message
-        _write(self.job_id, where=(Job.worker == self.worker,), **values)
+        with self.lock:
+            self.done = done
+            if total is not None:
+                self.total = total
+            if message is not None:
+                self.message = message
 
     def progress_bar(self, description: str, total: int | None = None) -> _Bar:
         """A tqdm-like bar (update(n), close()) adding to this job's progress: the import's progress factory."""
@@ -155,6 +151,14 @@ class JobRun:
     def attach_file(self, file_name: str, content: bytes) -> None:
         """The job's file, saved with its result when it is done."""
         self.file = (file_name, content)
+
+    def save_progress(self) -> None:
+        """Write the progress noted so far, with a heartbeat (the heartbeat thread calls it)."""
+        with self.lock:
+            values = {"progress_done": self.done, "progress_total": self.total, "heartbeat_at": utcnow()}
+            if self.message is not None:
+                values["message"] = self.message
+        _write(self.job_id, where=(Job.worker == self.worker,), **values)
 
 
 class _Bar:
@@ -169,19 +173,21 @@ class _Bar:
 
 
 class _Heartbeat(threading.Thread):
-    def __init__(self, app, job_id: int, worker: str):
-        super().__init__(name=f"job-{job_id}-heartbeat", daemon=True)
-        self.app, self.job_id, self.worker = app, job_id, worker
+    """Writes the job's progress and heartbeat every JOBS_PROGRESS_SECONDS while it runs."""
+
+    def __init__(self, app, run: JobRun):
+        super().__init__(name=f"job-{run.job_id}-heartbeat", daemon=True)
+        self.app, self.run_ = app, run
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        every = float(self.app.config["JOBS_HEARTBEAT_SECONDS"])
+        every = float(self.app.config["JOBS_PROGRESS_SECONDS"])
         while not self.stopped.wait(every):
             try:
                 with self.app.app_context():
-                    _write(self.job_id, where=(Job.worker == self.worker,), heartbeat_at=utcnow())
+                    self.run_.save_progress()
             except Exception:  # a busy database: the next beat tries again
-                logger.warning("Heartbeat of job %d not written", self.job_id, exc_info=True)
+                logger.warning("Progress of job %d not written", self.run_.job_id, exc_info=True)
 
 
 def run_job(job_id: int, worker: str | None = None) -> JobStatus | None:
@@ -204,7 +210,7 @@ def run_job(job_id: int, worker: str | None = None) -> JobStatus | None:
     with database.read_only(), sa.orm.Session(bind=db.engine) as reader:
         run = JobRun(reader.get(Job, job_id), worker)
     kind = job_kind(run.kind)
-    heartbeat = _Heartbeat(current_app._get_current_object(), job_id, worker)
+    heartbeat = _Heartbeat(current_app._get_current_object(), run)
     heartbeat.start()
     try:
         if kind is None:
@@ -216,17 +222,26 @@ def run_job(job_id: int, worker: str | None = None) -> JobStatus | None:
     except Exception as error:
         db.session.rollback()
         logger.exception("Job %d (%s) failed", job_id, run.kind)
-        return _finish(run, JobStatus.FAILED, _("The job failed: %(error)s", error=str(error) or type(error).__name__))
+        return _finish(
+            run, JobStatus.FAILED, _("The job failed: %(error)s", error=str(error) or type(error).__name__), None
+        )
     finally:
         heartbeat.stopped.set()
+        heartbeat.join()
     db.session.rollback()  # anything the kind left uncommitted is not its result
     return _finish(run, JobStatus.DONE, None, result)
 
 
 def _finish(run: JobRun, status: JobStatus, message: str | None, result: dict | None) -> JobStatus:
-    values = {"status": status, "message": message, "result": result, "finished_at": utcnow(), "heartbeat_at": utcnow()}
-    if status == JobStatus.DONE and run.total is not None:
-        values["progress_done"] = run.total
+    values = {
+        "status": status,
+        "message": message,
+        "result": result,
+        "finished_at": utcnow(),
+        "heartbeat_at": utcnow(),
+        "progress_total": run.total,
+        "progress_done": run.total if status == JobStatus.DONE and run.total is not None else run.done,
+    }
     with database.writing(), sa.orm.Session(bind=db.engine) as session:
         session.execute(update(Job).where(Job.id == run.job_id, Job.worker == run.worker).values(**values))
         if run.file is not None and status == JobStatus.DONE:
