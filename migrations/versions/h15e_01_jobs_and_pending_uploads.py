@@ -11,7 +11,6 @@ Create Date: 2026-11-25 17:47:06.881068
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "h15e_01"
 down_revision = "h13b_01"
