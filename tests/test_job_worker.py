@@ -103,7 +103,8 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_next_worker_runs_the_
     assert (status, attempts) == ("running", 1), output  # the worker died with it
     assert 0 < done < total
     db.session.rollback()
-    with database.read_only(), db.engine.connect() as connection:  # nothing of it is seen (hidden on SQLite, rolled back on PostgreSQL)
+    # nothing of it is seen: hidden on SQLite, rolled back on PostgreSQL
+    with database.read_only(), db.engine.connect() as connection:
         assert connection.scalar(sa.text("SELECT count(*) FROM import_batch WHERE status = 'applied'")) == 0
 
     worker = start_worker(app, tmp_path)
