@@ -70,20 +70,27 @@ def _in_background(upload: PendingUpload) -> bool:
 
 @bp.route("/", methods=["GET", "POST"])
 @require(can_import_data)
+@writes_in_own_transactions
 def index():
+    """The upload is read (a large file takes a while to arrive) and checked holding no write lock: only
+    saving it, and the preview's problems and audit entry, take SQLite's lock, each for a moment."""
     form = UploadForm()
     if form.validate_on_submit():
-        upload = save_upload(current_user, _upload_files(form))
-        if _in_background(upload):  # a large file is checked by the worker, with a progress bar
-            job = ask_for_job(current_user, CHECK, {"upload_id": upload.id}, total=upload.rows)
-            return redirect(url_for("jobs.show", job_id=job.id))
-        db.session.commit()  # the check reads on connections of its own; the request holds no lock meanwhile
+        files = _upload_files(form)
+        with write_now():
+            upload = save_upload(current_user, files)
+            if _in_background(upload):  # a large file is checked by the worker, with a progress bar
+                job = ask_for_job(current_user, CHECK, {"upload_id": upload.id}, total=upload.rows)
+                return redirect(url_for("jobs.show", job_id=job.id))
+        db.session.commit()
         with upload_sources(upload) as sources:
             outcome = import_files(current_user, sources, dry_run=True)
-        upload.problems_csv = problems_csv(outcome)
-        files = sorted(upload.names.values())
-        record_read(current_user, AuditAction.IMPORT_PREVIEW, entity_type="file", label=", ".join(files),
-                    details={"files": files, "problems": outcome.problem_count, **outcome.counts})
+        with write_now():
+            upload = db.session.merge(upload)
+            upload.problems_csv = problems_csv(outcome)
+            files = sorted(upload.names.values())
+            record_read(current_user, AuditAction.IMPORT_PREVIEW, entity_type="file", label=", ".join(files),
+                        details={"files": files, "problems": outcome.problem_count, **outcome.counts})
         return render_template("imports/preview.html", outcome=outcome, token=upload.token,
                                problems=outcome.problems[:PROBLEMS_SHOWN])
     purge_expired_uploads()
