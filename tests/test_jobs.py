@@ -106,43 +106,23 @@ def test_a_failing_job_is_recorded_failed_with_its_message(app, make, test_kinds
 def test_a_job_left_running_by_a_dead_worker_runs_again_then_is_failed_saying_so(app, make, test_kinds):
     owner = make.user(Role.SUPERVISOR, "Gori")
     dead_here = f"{socket.gethostname()} {2**22 + 12345}"  # no such process on this host
-    again = Job(
-        kind="test-count",
-        owner_id=owner.id,
-        owner_name=owner.username,
-        status=JobStatus.RUNNING,
-        worker=dead_here,
-        attempts=1,
-        heartbeat_at=services.utcnow(),
-        params={},
-    )
-    given_up = Job(
-        kind="test-count",
-        owner_id=owner.id,
-        owner_name=owner.username,
-        status=JobStatus.RUNNING,
-        worker=dead_here,
-        attempts=app.config["JOBS_MAX_ATTEMPTS"],
-        heartbeat_at=services.utcnow(),
-    )
-    not_twice = Job(
-        kind="test-fail",
-        owner_id=owner.id,
-        owner_name=owner.username,
-        status=JobStatus.RUNNING,
-        worker=dead_here,
-        attempts=1,
-        heartbeat_at=services.utcnow(),
-    )
-    alive_elsewhere = Job(
-        kind="test-count",
-        owner_id=owner.id,
-        owner_name=owner.username,
-        status=JobStatus.RUNNING,
-        worker="another-host 1",
-        attempts=1,
-        heartbeat_at=services.utcnow(),
-    )
+
+    def running(kind, worker=dead_here, attempts=1):
+        return Job(
+            kind=kind,
+            owner_id=owner.id,
+            owner_name=owner.username,
+            status=JobStatus.RUNNING,
+            worker=worker,
+            attempts=attempts,
+            heartbeat_at=services.utcnow(),
+            params={},
+        )
+
+    again = running("test-count")
+    given_up = running("test-count", attempts=app.config["JOBS_MAX_ATTEMPTS"])
+    not_twice = running("test-fail")
+    alive_elsewhere = running("test-count", worker="another-host 1")
     db.session.add_all([again, given_up, not_twice, alive_elsewhere])
     db.session.commit()
     assert sorted(recover_abandoned_jobs()) == sorted([again.id, given_up.id, not_twice.id])

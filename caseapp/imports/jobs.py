@@ -91,10 +91,16 @@ def _upload_of(run: JobRun) -> PendingUpload:
     return upload
 
 
-def _check(run: JobRun) -> dict[str, Any]:
+def _importer(run: JobRun):
+    """The job's owner, who must still be allowed to import."""
     owner = run.owner
     if owner is None or not can_import_data(owner):
         raise JobFailed(_("You may not import any more."))
+    return owner
+
+
+def _check(run: JobRun) -> dict[str, Any]:
+    owner = _importer(run)
     with force_locale(owner.locale or "en"):
         upload = _upload_of(run)
         with database.read_only(), upload_sources(upload) as sources:
@@ -116,9 +122,7 @@ def _check(run: JobRun) -> dict[str, Any]:
 
 
 def _import(run: JobRun) -> dict[str, Any]:
-    owner = run.owner
-    if owner is None or not can_import_data(owner):
-        raise JobFailed(_("You may not import any more."))
+    owner = _importer(run)
     with force_locale(owner.locale or "en"):
         upload = _upload_of(run)
         upload_id, token = upload.id, upload.token
