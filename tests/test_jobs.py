@@ -250,3 +250,14 @@ def test_jobs_go_to_redis_when_configured(app):
     huey.enqueue(huey.task(name="caseapp.test")(lambda: None).s())
     assert huey.pending_count() == 1
     huey.flush()
+
+
+def test_the_command_line_lists_and_watches_jobs(app, make, runner, test_kinds):
+    owner = make.user(Role.SUPERVISOR, "Gori")
+    job = ask_for_job(owner, "test-count", {})
+    job_id = job.id
+    run_in_worker(app, job_id)
+    listing = runner.invoke(args=["jobs", "list"])
+    assert listing.exit_code == 0 and f"{job_id:>6}  test-count" in listing.output and "done" in listing.output
+    watched = runner.invoke(args=["jobs", "watch", str(job_id)])
+    assert watched.exit_code == 0 and f"Job {job_id}: done." in watched.output
