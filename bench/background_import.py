@@ -107,17 +107,20 @@ def follow_job(browser: Browser, job_path: str, seen: list, on_progress=None) ->
         time.sleep(0.5)
 
 
-def screenshot_job(base: str, job_path: str, cookies: http.cookiejar.CookieJar, target: Path) -> None:
+def screenshot_job(base: str, job_path: str, target: Path) -> None:
+    """Log in as the administrator in headless Chromium (Flask-Login's strong session protection ties a
+    session to its browser) and photograph the job's page once its script has moved the bar."""
     from playwright.sync_api import sync_playwright
 
-    host = urllib.parse.urlparse(base).hostname
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
-        context = browser.new_context(viewport={"width": 1100, "height": 620})
-        context.add_cookies([{"name": c.name, "value": c.value, "domain": host, "path": "/"} for c in cookies])
-        page = context.new_page()
+        page = browser.new_context(viewport={"width": 1100, "height": 620}).new_page()
+        page.goto(base + "/login")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", "demo-admin-pass")
+        page.click("button[type=submit], input[type=submit]")
         page.goto(base + job_path)
-        page.wait_for_timeout(2500)  # the page's script has moved the bar since it loaded
+        page.wait_for_timeout(2500)
         target.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(target))
         browser.close()
@@ -200,7 +203,7 @@ def run(url: str, files: tuple[Path, Path], writers: int, instance: str, folder:
         def photograph(job):
             if screenshot is not None and not shot and job["total"] and job["done"] > job["total"] * 0.55:
                 shot["at"] = (job["done"], job["total"])
-                screenshot_job(base, import_path, admin.cookies, screenshot)
+                screenshot_job(base, import_path, screenshot)
 
         imported_job = follow_job(admin, import_path, import_seen, photograph)
         imported = time.time()
