@@ -118,7 +118,8 @@ def screenshot_job(base: str, job_path: str, target: Path) -> None:
         page.goto(base + "/login")
         page.fill("input[name=username]", "admin")
         page.fill("input[name=password]", "demo-admin-pass")
-        page.click("button[type=submit], input[type=submit]")
+        with page.expect_navigation():
+            page.click("button[type=submit], input[type=submit]")
         page.goto(base + job_path)
         page.wait_for_timeout(2500)
         target.parent.mkdir(parents=True, exist_ok=True)
