@@ -11,7 +11,7 @@ PORT ?= 5000
 WORKERS ?= 2
 THREADS ?= 1
 
-.PHONY: run test serve migrate demo bench messages translations audit clean
+.PHONY: run test serve worker migrate demo bench messages translations audit clean
 
 # The Georgian catalogue is compiled here (never committed): before the app runs and before the tests.
 KA_PO := caseapp/translations/ka/LC_MESSAGES/messages.po
@@ -45,8 +45,12 @@ demo: migrate
 	$(FLASK) seed-demo --if-empty
 
 # gunicorn, not `flask run`: Werkzeug's development server names its and Python's versions in every answer.
+# The background-jobs worker runs beside it (large imports, full exports) and stops with it; a job it was
+# running is run again at its next start.
 run: demo
 	@echo "caseapp is starting at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	@$(FLASK) jobs run-worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers 1 --threads 4 --bind $(HOST):$(PORT) 'caseapp:create_app()'
 
 # Production-style server (several workers; SQLite copes thanks to WAL + BEGIN IMMEDIATE). One per app server
@@ -54,6 +58,10 @@ run: demo
 # Several servers starting at once run `db upgrade` one at a time (a PostgreSQL advisory lock).
 serve: migrate
 	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind $(HOST):$(PORT) 'caseapp:create_app()'
+
+# The background-jobs worker alone, for deployments: one per host, beside `make serve` (a systemd unit, say).
+worker: migrate
+	$(FLASK) jobs run-worker
 
 # The architecture and the style are tested too: import contracts (pyproject.toml), lint, format.
 test: $(VENV)/.installed-test translations

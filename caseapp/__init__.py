@@ -194,6 +194,7 @@ def register_blueprints(app: Flask) -> None:
     from caseapp.funding.views import bp as funding_bp
     from caseapp.home.views import bp as home_bp
     from caseapp.imports import register_imports
+    from caseapp.jobs import register_jobs
     from caseapp.language.views import bp as language_bp
     from caseapp.monitoring.views import bp as monitoring_bp
     from caseapp.plans.views import register_plans
@@ -237,6 +238,7 @@ def register_blueprints(app: Flask) -> None:
     register_admin_commands(app)
     register_analytics_commands(app)
     register_demo_commands(app)
+    register_jobs(app)  # before the features that register job kinds
     register_imports(app)
     register_report_commands(app)
     register_indicator_commands(app)

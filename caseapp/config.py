@@ -73,6 +73,25 @@ class DefaultConfig:
     IMPORT_CHUNK_ROWS = 2000
     #: SQLite: the pause between two chunks of an import, in which the saves waiting for the lock get it
     IMPORT_CHUNK_PAUSE_SECONDS = 0.1
+    #: background jobs (jobs/): huey's queue in instance/jobs-queue.sqlite, unless this names a Redis server
+    #: (e.g. redis://127.0.0.1:6379/0: app servers on several hosts; one worker per host)
+    JOBS_REDIS_URL = None
+    #: tests: a job runs at once in the process that asks for it (no worker)
+    JOBS_IMMEDIATE = False
+    #: jobs one worker runs at once (imports still run one at a time)
+    JOBS_WORKER_THREADS = 2
+    #: a running job writes its progress and heartbeat this often; one silent for JOBS_DEAD_AFTER_SECONDS lost
+    #: its worker
+    JOBS_PROGRESS_SECONDS = 1.0
+    JOBS_DEAD_AFTER_SECONDS = 60
+    #: runs of a job whose worker died: then it is failed, saying so
+    JOBS_MAX_ATTEMPTS = 2
+    #: a job still waiting after this many seconds is handed to the queue again (a lost message)
+    JOBS_RESEND_AFTER = 300
+    #: seconds a job's file (an export: personal data) is kept
+    JOBS_FILE_MAX_AGE = 24 * 3600
+    #: web imports of more rows than this run in the background (check and import), with a progress bar
+    IMPORT_BACKGROUND_ROWS = 20_000
     #: days without activity after which a case needs a supervisor's attention
     INACTIVITY_DAYS = 60
     #: days an open case may go without a written plan before the review queue shows it

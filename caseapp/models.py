@@ -12,8 +12,9 @@ from caseapp.auth.models import LoginSession, LoginThrottle, User  # noqa: F401
 from caseapp.cases.models import Case  # noqa: F401
 from caseapp.consent.models import ConsentRecord  # noqa: F401
 from caseapp.duplicates.models import DuplicateDecision, ReturneeMerge  # noqa: F401
-from caseapp.imports.models import ImportBatch  # noqa: F401
+from caseapp.imports.models import ImportBatch, PendingUpload  # noqa: F401
 from caseapp.indicators.models import Indicator, IndicatorTarget  # noqa: F401
+from caseapp.jobs.models import Job, JobFile  # noqa: F401
 from caseapp.language.vocabulary import VocabularyName  # noqa: F401
 from caseapp.monitoring.models import MonitoringRule, MonitoringVisit  # noqa: F401
 from caseapp.offices.models import FieldOffice  # noqa: F401

@@ -140,6 +140,15 @@ ROUTES = [
         "/imports/export-returnees.csv",
         dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=200),
     ),
+    ("POST", "/imports/export.xlsx", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=302)),
+    # a background check's preview: its owner's alone ({j} is another supervisor's job of the office)
+    ("GET", "/imports/checked/{j}", dict(anonymous=302, caseworker=403, supervisor=404, manager=403, admin=404)),
+    # background jobs (h15e): the owner, the office's supervisors and administrators see a job; its file is
+    # its owner's alone
+    ("GET", "/jobs/", dict(anonymous=302, caseworker=200, supervisor=200, manager=200, admin=200)),
+    ("GET", "/jobs/{j}", dict(anonymous=302, caseworker=404, supervisor=200, manager=404, admin=200)),
+    ("GET", "/jobs/{j}.json", dict(anonymous=302, caseworker=404, supervisor=200, manager=404, admin=200)),
+    ("GET", "/jobs/{j}/file", dict(anonymous=302, caseworker=404, supervisor=404, manager=404, admin=404)),
     # consent per purpose, the person's own data, the named list for a donor (h16b)
     ("GET", "/returnees/{r}/consent", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
     # an empty consent form comes back with its errors next to the fields
@@ -297,6 +306,7 @@ def records_in(make, office: str) -> dict[str, int]:
     from caseapp.extensions import db
     from caseapp.imports.models import ImportBatch
     from caseapp.indicators.models import Indicator, IndicatorMeasure
+    from caseapp.jobs.models import Job, JobFile, JobStatus
     from caseapp.review.models import CaseReview, ReviewOutcome
 
     person = make.returnee(office)
@@ -309,7 +319,18 @@ def records_in(make, office: str) -> dict[str, int]:
     other_session = LoginSession(user_id=other.id, token_hash=f"{other.id:064d}", access_stamp=other.access_stamp)
     project = make.project(offices=[office], budgets={"EUR": "5000"})
     indicator = Indicator(project=project, name="Grants", measure=IndicatorMeasure.PERSONS)
-    db.session.add_all([review, batch, other_session, indicator])
+    boss = make.user(Role.SUPERVISOR, office)
+    job = Job(
+        kind="export-data",
+        owner_id=boss.id,
+        owner_name=boss.username,
+        field_office_id=boss.field_office_id,
+        status=JobStatus.DONE,
+        params={},
+        result={"rows": 1},
+    )
+    job.file = JobFile(file_name="export.xlsx", size=1, content=b"x")
+    db.session.add_all([review, batch, other_session, indicator, job])
     partner, referral, visit = followup_records(make, person, office)
     db.session.commit()
     cycle = cycle_records(person, other)
@@ -330,6 +351,7 @@ def records_in(make, office: str) -> dict[str, int]:
         "u": other.id,
         "p": project.id,
         "i": indicator.id,
+        "j": job.id,
     }
 
 

@@ -7,8 +7,8 @@ import io
 import os
 import stat
 import struct
-import time
 import tracemalloc
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,9 +16,11 @@ import sqlalchemy as sa
 
 from caseapp import create_app
 from caseapp.auth.models import Role
+from caseapp.extensions import db
 from caseapp.imports.readers import BoundedZipFile, ReadLimits, Source, UnreadableFile, open_rows, sources_for
 from caseapp.imports.services import PROBLEMS_KEPT, import_files
 from caseapp.imports.validation import RETURNEE_COLUMNS
+from caseapp.timeutil import utcnow
 from tests import hostile_files
 from tests.test_import_web import pending_token, upload
 from tests.test_imports import returnee_row, table_counts, write_csv
@@ -195,25 +197,30 @@ def everyday_umask():
     os.umask(previous)
 
 
-def test_pending_uploads_are_readable_by_the_owner_only(app, make, login, client, everyday_umask):
-    login(make.user(Role.SUPERVISOR, "Gori"))
+def test_pending_uploads_live_in_the_database_and_leave_no_file_on_the_server(app, make, login, client):
+    from caseapp.imports.models import PendingUpload
+
+    supervisor = make.user(Role.SUPERVISOR, "Gori")
+    login(supervisor)
     token = pending_token(upload(client, [returnee_row("GO-1")]))
-    folder = Path(app.instance_path) / "imports" / token
-    assert mode_of(folder.parent) == 0o700
-    assert mode_of(folder) == 0o700
-    files = sorted(path.name for path in folder.iterdir())
-    assert files == ["assistance.csv", "meta.json", "problems.csv", "returnees.csv"]
-    assert {name: mode_of(folder / name) for name in files} == dict.fromkeys(files, 0o600)
+    pending = db.session.scalar(sa.select(PendingUpload).where(PendingUpload.token == token))
+    assert pending.user_id == supervisor.id and pending.rows == 1
+    assert pending.returnees.startswith(b"external_id") and pending.problems_csv.startswith("\ufefftable")
+    assert sorted(pending.names) == ["assistance", "returnees"]
+    # the files were read from a private temporary folder, gone with the request
+    assert not [path for path in Path(app.instance_path).iterdir() if path.name.startswith("upload-")]
 
 
 def test_an_upload_older_than_an_hour_is_gone(app, make, login, client):
+    from caseapp.imports.models import PendingUpload
+
     login(make.user(Role.SUPERVISOR, "Gori"))
     token = pending_token(upload(client, [returnee_row("GO-1")]))
-    folder = Path(app.instance_path) / "imports" / token
-    hour_ago = time.time() - app.config["IMPORT_PENDING_MAX_AGE"] - 1
-    os.utime(folder / "meta.json", (hour_ago, hour_ago))
+    hour_ago = utcnow() - timedelta(seconds=app.config["IMPORT_PENDING_MAX_AGE"] + 1)
+    db.session.execute(sa.update(PendingUpload).values(created_at=hour_ago))
     assert client.post(f"/imports/pending/{token}").status_code == 404
-    assert not folder.exists()
+    assert client.get("/imports/").status_code == 200  # a visit of the import pages deletes it
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PendingUpload)) == 0
     assert table_counts()["returnee"] == 0
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from caseapp.auth.models import Role
@@ -195,12 +196,11 @@ def test_undo_without_the_csrf_token_is_refused(app, make, login, client, tmp_pa
 
 def test_a_second_confirmation_whose_files_went_away_meanwhile_is_not_found(make, login, client, app):
     """Double-clicked "Import now": the first request deletes the upload while the second reads it."""
-    from pathlib import Path
+    from caseapp.imports.models import PendingUpload
 
     login(make.user(Role.SUPERVISOR, "Gori"))
     token = pending_token(upload(client, [returnee_row("GO-1")]))
-    folder = Path(app.instance_path) / "imports" / token
-    (folder / "returnees.csv").unlink()
+    db.session.execute(sa.delete(PendingUpload).where(PendingUpload.token == token))
     assert client.post(f"/imports/pending/{token}").status_code == 404
     assert table_counts()["import_batch"] == 0
 

@@ -9,8 +9,10 @@ def register_imports(app: Flask) -> None:
     feature's template policies, imports.policies.TEMPLATE_POLICIES, to the others)."""
     from caseapp.imports import visibility
     from caseapp.imports.cli import register_import_commands
+    from caseapp.imports.jobs import register_kinds
     from caseapp.imports.views import bp
 
     visibility.install()
+    register_kinds()
     app.register_blueprint(bp)
     register_import_commands(app)

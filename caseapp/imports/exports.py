@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from caseapp.assistance.models import AssistanceRecord, AssistanceType
 from caseapp.cases.models import Case
@@ -162,6 +162,18 @@ TABLE_ROWS = {"returnees": returnee_rows, "assistance": assistance_rows, "cases"
 
 def export_csv(table: str, office_id: int | None = None, *, tally: RowTally | None = None) -> str:
     return csv_text(TABLE_COLUMNS[table], TABLE_ROWS[table](office_id), tally=tally)
+
+
+def count_rows(office_id: int | None = None) -> int:
+    """The data rows an export holds (returnees, assistance records, cases): the total of its progress bar."""
+    total = 0
+    for query in (
+        select(func.count()).select_from(Returnee),
+        select(func.count()).select_from(AssistanceRecord).join(Returnee, Returnee.id == AssistanceRecord.returnee_id),
+        select(func.count()).select_from(Case).join(Returnee, Returnee.id == Case.returnee_id),
+    ):
+        total += db.session.scalar(_in_office(query, office_id))
+    return total
 
 
 def export_workbook(office_id: int | None = None, *, tally: RowTally | None = None) -> bytes:

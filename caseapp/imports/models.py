@@ -5,7 +5,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from caseapp.audit.models import Audited
 from caseapp.auth.models import User
@@ -84,3 +84,32 @@ class ImportBatch(Audited, db.Model):
     def file_names(self) -> str:
         names = [n for n in (self.returnees_file, self.assistance_file) if n]
         return ", ".join(dict.fromkeys(names))
+
+
+class PendingUpload(db.Model):
+    """The files of an upload between its preview and its confirmation, in the database (not one app
+    server's disk), so that the preview on one server and the confirmation on another, and the worker that
+    imports a large file, all read them. Personal data: only their owner may use them, and they are deleted
+    when imported or IMPORT_PENDING_MAX_AGE seconds after the upload (services.purge_expired_uploads)."""
+
+    __tablename__ = "pending_upload"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the secret that names the upload in its URLs (32 hex digits)
+    token: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    #: the names the files were uploaded under: {"workbook" | "returnees" | "assistance": name}
+    names: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    #: rows counted at the upload (a quick count, before any check): decides whether it runs in the background
+    rows: Mapped[int] = mapped_column(default=0, server_default="0")
+    workbook: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
+    returnees: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
+    assistance: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
+    #: the problems of its latest check, as the CSV offered for download
+    problems_csv: Mapped[str | None] = deferred(mapped_column(sa.Text, info={"personal": True}))
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PendingUpload {self.id} of user {self.user_id} {sorted(self.names)}>"

@@ -291,6 +291,9 @@ class _ImportRun:
         self.actor_id = getattr(actor, "id", None)
         self.actor_name = getattr(actor, "username", None) or "command line"
         self.scope = office_scope(actor) if actor is not None else None
+        #: the apply's progress label, translated now: the locale is looked up through the caller's session,
+        #: which must not begin a transaction while the chunks hold SQLite's write lock
+        self.writing_label = _("Writing")
         #: the session the checks read through: the check's own, then the caller's (the apply)
         self.session = db.session
         #: the session the apply writes through: its own, chunk by chunk (SQLite), then the caller's
@@ -440,12 +443,15 @@ class _ImportRun:
                     batch_id = self.batch.id
                     writer.commit()
                     database.use_bulk_cache(connection)
+                    bar = self.progress(self.writing_label, None)
                     for table, staged in staging:
                         self._apply_staged(table, staged)
                         if not self.outcome.ok:
                             break
+                        bar.update(len(staged))
                         writer.commit()
                         _let_others_write(connection)
+                    bar.close()
                 except sa.exc.IntegrityError as error:
                     writer.rollback()
                     self._refused_by_database(error)
@@ -581,8 +587,11 @@ class _ImportRun:
             self._refuse_repeated_files(self._earlier_batches())  # imported by someone else meanwhile?
             if self.outcome.ok:
                 self.batch = self._new_batch(BatchStatus.APPLIED)
+                bar = self.progress(self.writing_label, None)
                 for table, staged in staging:
                     self._apply_staged(table, staged)
+                    bar.update(len(staged))
+                bar.close()
             self._sort_problems()
             if self.outcome.ok and self.submission is not None:
                 self.submission.set_result(self.batch)
@@ -1106,6 +1115,16 @@ def remove_failed_batches() -> int:
         logger.warning("Import batch %d died while being applied: removing its rows", batch_id)
         discard_batch(batch_id)
     return len(dead)
+
+
+def remove_dead_batches() -> int:
+    """SQLite: remove the rows of imports that died half-way now, unless an import is running (it takes the
+    lock first; the next import does it then). The worker calls it for an import job whose worker died.
+    PostgreSQL: nothing to do, a dead import's one transaction was rolled back."""
+    if not database.is_sqlite(db.engine):
+        return 0
+    with _one_import_at_a_time(0) as held:
+        return remove_failed_batches() if held else 0
 
 
 #: rows deleted per transaction when a failed batch is removed

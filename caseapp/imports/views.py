@@ -1,12 +1,6 @@
 """Upload -> preview (a dry run) -> confirm; batches and their undo; the template and the admin export."""
 from __future__ import annotations
 
-import json
-import secrets
-import shutil
-import time
-from pathlib import Path
-
 from flask import (
     Blueprint,
     abort,
@@ -27,23 +21,33 @@ from caseapp.auth.policies import office_scope, require
 from caseapp.extensions import db
 from caseapp.imports import exports
 from caseapp.imports.forms import UploadForm
-from caseapp.imports.models import ImportBatch
+from caseapp.imports.jobs import CHECK, EXPORT, IMPORT, outcome_of, problems_csv
+from caseapp.imports.models import ImportBatch, PendingUpload
 from caseapp.imports.policies import (
     can_export_all_data,
     can_import_data,
     can_undo_imports,
 )
 from caseapp.imports.queries import get_batch_or_404, scoped_batches
-from caseapp.imports.readers import sources_for
 from caseapp.imports.services import import_files, undo_batch, undo_blockers
+from caseapp.imports.uploads import (
+    FILES,
+    discard_upload,
+    pending_upload_or_404,
+    purge_expired_uploads,
+    save_upload,
+    upload_sources,
+)
 from caseapp.inputs import db_int
+from caseapp.jobs.policies import can_take_result
+from caseapp.jobs.queries import get_job_or_404
+from caseapp.jobs.services import ask_for_job, unfinished_jobs
 from caseapp.keyset import keyset_page, requested_cursor
 from caseapp.offices.models import FieldOffice
 from caseapp.pagination import count_rows
-from caseapp.private_files import make_private_dir, open_private, write_private_text
-from caseapp.spreadsheets import RowTally, csv_text, download
-from caseapp.submissions import answer_repeat, late_claim, submitted_once
-from caseapp.unit_of_work import after_commit, attempt, writes_in_own_transactions
+from caseapp.spreadsheets import RowTally, download
+from caseapp.submissions import answer_repeat, late_claim, mark_saved, submitted_once
+from caseapp.unit_of_work import attempt, write_now, writes_in_own_transactions
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -51,96 +55,47 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 PROBLEMS_SHOWN = 50
 #: earlier imports per page of the import page
 BATCHES_PER_PAGE = 50
-TOKEN_LENGTH = 32
 
 
-# --- pending uploads: the files between the preview and the confirmation --------------------------------
-# Personal data: each upload is a folder readable by the app's user only, and lives at most
-# IMPORT_PENDING_MAX_AGE seconds (refused after that, and deleted at the next visit of the import pages).
-
-def _pending_root() -> Path:
-    return make_private_dir(Path(current_app.instance_path) / "imports")
-
-
-def _expired(folder: Path) -> bool:
-    try:
-        created = (folder / "meta.json").stat().st_mtime
-    except OSError:  # an upload still being saved, or a stray folder: its own folder's time
-        created = folder.stat().st_mtime
-    return time.time() - created > current_app.config["IMPORT_PENDING_MAX_AGE"]
-
-
-def purge_expired_uploads() -> None:
-    for folder in _pending_root().iterdir():
-        if folder.is_dir() and _expired(folder):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _pending_dir(token: str) -> Path:
-    """The upload of the current user named by token, or 404 (another user's token, or an expired
-    upload, is unknown too)."""
-    if len(token) != TOKEN_LENGTH or not all(c in "0123456789abcdef" for c in token):
-        abort(404)
-    purge_expired_uploads()
-    folder = _pending_root() / token
-    try:
-        meta = json.loads((folder / "meta.json").read_text())
-    except (OSError, ValueError):
-        abort(404)
-    if meta.get("user_id") != current_user.id:
-        abort(404)
-    return folder
-
-
-def _pending_sources(folder: Path):
-    """The upload's files; 404 when they are gone (another request confirmed the same upload meanwhile)."""
-    try:
-        names = json.loads((folder / "meta.json").read_text())["names"]
-        if "workbook" in names:
-            return sources_for(workbook=folder / "workbook.xlsx", names=names)
-        return sources_for(returnees=folder / "returnees.csv" if "returnees" in names else None,
-                           assistance=folder / "assistance.csv" if "assistance" in names else None, names=names)
-    except OSError:
-        abort(404)
-
-
-def _save_upload(form: UploadForm) -> str:
-    purge_expired_uploads()
-    token = secrets.token_hex(TOKEN_LENGTH // 2)
-    folder = _pending_root() / token
-    folder.mkdir(mode=0o700)
-    names = {}
-    for key, stored in (("workbook", "workbook.xlsx"), ("returnees", "returnees.csv"),
-                        ("assistance", "assistance.csv")):
+def _upload_files(form: UploadForm) -> dict[str, tuple[str, bytes]]:
+    files = {}
+    for key, stored in FILES:
         upload = getattr(form, key).data
         if upload:
-            with open_private(folder / stored) as handle:
-                upload.save(handle)
-            names[key] = Path(upload.filename or stored).name
-    write_private_text(folder / "meta.json", json.dumps({"user_id": current_user.id, "names": names}))
-    return token
+            files[key] = (upload.filename or stored, upload.read())
+    return files
 
 
-def _problems_csv(outcome) -> str:
-    return csv_text(["table", "row", "column", "value", "problem"],
-                    ([p.table, p.row, p.column, p.value, p.message] for p in outcome.problems))
+def _in_background(upload: PendingUpload) -> bool:
+    return upload.rows > int(current_app.config["IMPORT_BACKGROUND_ROWS"])
 
 
 # --- pages ------------------------------------------------------------------------------------------------
 
 @bp.route("/", methods=["GET", "POST"])
 @require(can_import_data)
+@writes_in_own_transactions
 def index():
+    """The upload is read (a large file takes a while to arrive) and checked holding no write lock: only
+    saving it, and the preview's problems and audit entry, take SQLite's lock, each for a moment."""
     form = UploadForm()
     if form.validate_on_submit():
-        token = _save_upload(form)
-        folder = _pending_dir(token)
-        outcome = import_files(current_user, _pending_sources(folder), dry_run=True)
-        write_private_text(folder / "problems.csv", _problems_csv(outcome))
-        files = sorted(json.loads((folder / "meta.json").read_text())["names"].values())
-        record_read(current_user, AuditAction.IMPORT_PREVIEW, entity_type="file", label=", ".join(files),
-                    details={"files": files, "problems": outcome.problem_count, **outcome.counts})
-        return render_template("imports/preview.html", outcome=outcome, token=token,
+        files = _upload_files(form)
+        with write_now():
+            upload = save_upload(current_user, files)
+            if _in_background(upload):  # a large file is checked by the worker, with a progress bar
+                job = ask_for_job(current_user, CHECK, {"upload_id": upload.id}, total=upload.rows)
+                return redirect(url_for("jobs.show", job_id=job.id))
+        db.session.commit()
+        with upload_sources(upload) as sources:
+            outcome = import_files(current_user, sources, dry_run=True)
+        with write_now():
+            upload = db.session.merge(upload)
+            upload.problems_csv = problems_csv(outcome)
+            files = sorted(upload.names.values())
+            record_read(current_user, AuditAction.IMPORT_PREVIEW, entity_type="file", label=", ".join(files),
+                        details={"files": files, "problems": outcome.problem_count, **outcome.counts})
+        return render_template("imports/preview.html", outcome=outcome, token=upload.token,
                                problems=outcome.problems[:PROBLEMS_SHOWN])
     purge_expired_uploads()
     listed = scoped_batches(current_user)
@@ -150,11 +105,26 @@ def index():
     return render_template("imports/index.html", form=form, batches=[batch for batch, in rows], page=page)
 
 
+@bp.get("/checked/<int:job_id>")
+@require(can_import_data)
+def checked(job_id):
+    """The preview of a file the worker checked (or of an import it refused), from what the job kept."""
+    job = get_job_or_404(job_id, current_user)
+    result = job.result or {}
+    if job.kind not in (CHECK, IMPORT) or not can_take_result(current_user, job) or "preview" not in result:
+        abort(404)
+    outcome, _kept = outcome_of(result["preview"])
+    token = result["token"]
+    if outcome.ok and not db.session.scalar(select(PendingUpload.id).where(PendingUpload.token == token)):
+        abort(404)  # imported, or expired
+    return render_template("imports/preview.html", outcome=outcome, token=token,
+                           problems=outcome.problems[:PROBLEMS_SHOWN])
+
+
 @bp.get("/pending/<token>/problems.csv")
 @require(can_import_data)
 def problems(token):
-    folder = _pending_dir(token)
-    content = (folder / "problems.csv").read_text(encoding="utf-8")
+    content = pending_upload_or_404(token, current_user).problems_csv or ""
     record_export(current_user, "import-problems.csv", rows=max(content.count("\r\n") - 1, 0),
                   offices=_scope_offices())
     return download(content, "import-problems.csv")
@@ -165,23 +135,50 @@ def problems(token):
 @writes_in_own_transactions
 def confirm(token):
     """On SQLite the import writes chunk by chunk in short transactions of its own, and commits them itself
-    (services.py); the request holds no write lock meanwhile. Its form key is claimed with the batch."""
-    folder = _pending_dir(token)
+    (services.py); the request holds no write lock meanwhile. Its form key is claimed with the batch. A large
+    upload is imported by the worker (a job; one import at a time there too)."""
+    upload = pending_upload_or_404(token, current_user)
+    if _in_background(upload):
+        return _confirm_in_background(upload)
     claim = late_claim(lambda batch: url_for("imports.show", batch_id=batch.id))
     if claim is not None and claim.taken():
         return answer_repeat(claim.earlier_url())
-    outcome = import_files(current_user, _pending_sources(folder), submission=claim)
+    upload_id = upload.id
+    with upload_sources(upload) as sources:
+        outcome = import_files(current_user, sources, submission=claim)
     if outcome.repeat_url is not None:
         return answer_repeat(outcome.repeat_url)
     if not outcome.ok:
-        write_private_text(folder / "problems.csv", _problems_csv(outcome))
+        with write_now():
+            upload = db.session.get(PendingUpload, upload_id)
+            if upload is not None:
+                upload.problems_csv = problems_csv(outcome)
         flash(_("The import was refused: the database changed since the preview."), "danger")
         return render_template("imports/preview.html", outcome=outcome, token=token,
                                problems=outcome.problems[:PROBLEMS_SHOWN])
-    after_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+    with write_now():
+        discard_upload(upload_id)
     batch_id = outcome.batch.id
     flash(_("Imported as batch %(id)d.", id=batch_id), "success")
     return redirect(url_for("imports.show", batch_id=batch_id))
+
+
+def _confirm_in_background(upload: PendingUpload):
+    claim = late_claim(lambda job: url_for("jobs.show", job_id=job.id))
+    if claim is not None and claim.taken():
+        return answer_repeat(claim.earlier_url())
+    with write_now():
+        if db.session.scalar(unfinished_jobs(IMPORT).limit(1)) is not None:
+            flash(_("Another import or undo is running right now. Nothing was written: try again when it has "
+                    "finished."), "danger")
+            return redirect(url_for("imports.index"))
+        # checked twice and imported: the bar counts the rows once for the check, once for the writing
+        job = ask_for_job(current_user, IMPORT, {"upload_id": upload.id}, total=2 * upload.rows)
+        if claim is not None and not claim.claim(job):
+            db.session.rollback()
+            return answer_repeat(claim.earlier_url())
+    flash(_("The import runs in the background: you can keep working meanwhile."), "info")
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.get("/<int:batch_id>")
@@ -242,6 +239,17 @@ def export_workbook():
     content = exports.export_workbook(office.id if office else None, tally=tally)
     record_export(current_user, name, rows=tally.rows, offices=[office.label] if office else None)
     return download(content, name)
+
+
+@bp.post("/export.xlsx")
+@require(can_export_all_data)
+@submitted_once
+def export_job():
+    """The full export, made by the worker: its file waits in the database for its owner (jobs page)."""
+    office = _export_office()
+    job = ask_for_job(current_user, EXPORT, {"office_id": office.id if office else None})
+    mark_saved()
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.get("/export-<any(returnees, assistance, cases):table>.csv")
