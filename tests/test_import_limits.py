@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import stat
 import struct
 import tracemalloc
@@ -263,3 +264,25 @@ def test_an_uploaded_zip_bomb_gets_a_preview_that_names_the_limit(make, login, c
     assert "The files are refused: 1 problem." in response.text
     assert "The workbook holds a single row, cell or part larger than 1 MB" in response.text
     assert "Import now" not in response.text
+
+
+def test_a_killed_process_s_upload_folder_is_removed_and_a_running_one_s_stays(app):
+    import subprocess
+    import sys
+
+    from caseapp.imports.uploads import purge_expired_uploads
+
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = Path(app.instance_path) / f"upload-{int(finished.stdout)}-abc"
+    alive = Path(app.instance_path) / f"upload-{os.getpid()}-abc"
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / "returnees.csv").write_text("external_id\nGO-1\n")
+    try:
+        with app.app_context():
+            purge_expired_uploads()
+        assert not dead.exists() and alive.exists()
+    finally:
+        for folder in (dead, alive):
+            if folder.exists():
+                shutil.rmtree(folder)

@@ -8,7 +8,9 @@ uploaded (at the next visit of the import pages, and by the worker's sweep)."""
 from __future__ import annotations
 
 import io
+import os
 import secrets
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -28,6 +30,8 @@ from caseapp.imports.readers import Source, sources_for
 from caseapp.timeutil import utcnow
 
 TOKEN_LENGTH = 32
+#: the temporary folders in which an upload's files are read: upload-<process id>-<random>
+FOLDER_PREFIX = "upload-"
 #: the upload form's fields and the names their files are read under
 FILES = (("workbook", "workbook.xlsx"), ("returnees", "returnees.csv"), ("assistance", "assistance.csv"))
 
@@ -79,7 +83,8 @@ def _expired_before():
 
 def purge_expired_uploads() -> int:
     """Delete the uploads past IMPORT_PENDING_MAX_AGE, in a short transaction of its own (and none at all when
-    there is nothing to delete: most visits)."""
+    there is nothing to delete: most visits); and the temporary folders that a killed process left behind."""
+    remove_orphaned_folders()
     with database.read_only(), sa.orm.Session(bind=db.engine) as reader:
         if reader.scalar(select(PendingUpload.id).where(PendingUpload.created_at < _expired_before()).limit(1)) is None:
             return 0
@@ -87,6 +92,29 @@ def purge_expired_uploads() -> int:
         removed = writer.execute(delete(PendingUpload).where(PendingUpload.created_at < _expired_before())).rowcount
         writer.commit()
     return removed
+
+
+def remove_orphaned_folders() -> list[str]:
+    """Delete the temporary folders of `upload_sources` whose process is gone (a worker killed while it read a
+    file leaves its folder: personal data). A folder is named after its process id, so the folders of the
+    processes still running on this host, and of other hosts' processes (which have their own disk), stay."""
+    removed = []
+    for folder in Path(current_app.instance_path).glob(f"{FOLDER_PREFIX}*-*"):
+        pid = folder.name[len(FOLDER_PREFIX) :].partition("-")[0]
+        if folder.is_dir() and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def discard_upload(upload_id: int) -> None:
@@ -108,7 +136,7 @@ def pending_upload_or_404(token: str, user: User) -> PendingUpload:
 def upload_sources(upload: PendingUpload) -> Iterator[list[Source]]:
     """The upload's tables, as files the readers open: written to a private temporary folder (owner only,
     under instance/), deleted when the block ends."""
-    with tempfile.TemporaryDirectory(dir=current_app.instance_path, prefix="upload-") as folder:
+    with tempfile.TemporaryDirectory(dir=current_app.instance_path, prefix=f"{FOLDER_PREFIX}{os.getpid()}-") as folder:
         paths = {}
         for key, stored in FILES:
             content = getattr(upload, key)
