@@ -5,10 +5,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import unquote, urlsplit
 
-from babel.dates import get_datetime_format
 from flask import Flask, redirect, request
-from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from markupsafe import Markup
+
+from caseapp.formats import choice_label, format_date, format_decimal, format_moment, install_template_gettext
+from caseapp.links import id_link
 
 
 def money(amount: Decimal | None, currency) -> str:
@@ -24,16 +25,12 @@ def localdate(value: date | None, fmt: str = "medium") -> str:
 def localdatetime(value: datetime | None, fmt: str | None = None) -> str:
     """A moment in the office's time zone: by default the readable date and the hour and minute
     (`Nov 25, 2026, 3:27 PM`, `25 ნოე. 2026, 15:27`) rather than an ambiguous two-digit year."""
-    if not value:
-        return ""
-    if fmt:
-        return format_datetime(value, fmt)
-    pattern = get_datetime_format("medium", locale=get_locale())
-    return pattern.replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+    return format_moment(value, fmt) if value else ""
 
 
 def label(value) -> str:
-    return str(getattr(value, "label", value or ""))
+    """A choice's name in the page's language (an enum member's `label`), or the value as text."""
+    return choice_label(value)
 
 
 def local_path(target: str | None) -> str | None:
@@ -75,4 +72,6 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["localdatetime"] = localdatetime
     app.jinja_env.filters["label"] = label
     app.jinja_env.globals["format_decimal"] = format_decimal
+    app.jinja_env.globals["id_link"] = id_link
+    install_template_gettext(app)
     app.jinja_env.globals["current_page"] = current_page

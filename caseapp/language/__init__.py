@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.ext.hybrid import hybrid_property
+
+from caseapp.formats import page_locale
 
 #: the languages the app is translated into, with their own names (the switch shows these)
 LANGUAGE_NAMES = {"ka": "ქართული", "en": "English"}
@@ -44,7 +45,7 @@ def remember_lang_argument() -> None:
 
 def current_language() -> str:
     """`ka` or `en`: the language of the page being made (the default outside a request)."""
-    locale = get_locale()
+    locale = page_locale()
     return locale.language if locale is not None else "en"
 
 

@@ -14,6 +14,7 @@ from flask_babel import LazyString
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caseapp.extensions import db
+from caseapp.formats import forget_choice_labels
 from caseapp.language import current_language
 from caseapp.timeutil import utcnow
 
@@ -60,6 +61,7 @@ def forget_custom_names() -> None:
     """After a rename: the next label reads the names again."""
     if has_app_context():
         g.pop("_vocabulary_names", None)
+    forget_choice_labels()
 
 
 def custom_label(kind: str, code: str) -> str | None:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from caseapp.assistance.models import AssistanceStatus
 from caseapp.charts import ColumnChart, Series, column_chart
+from caseapp.formats import format_date, format_decimal
 from caseapp.reports.counting import (
     ASSISTED,
     DIMENSIONS,
