@@ -120,6 +120,8 @@ def time_executemany(url: str, returnees_path: Path, assistance_path: Path) -> f
         mark = "?" if sqlite else "%s"
         offices = dict(db.session.execute(sa.text("SELECT name, id FROM field_office")).all())
         types = dict(db.session.execute(sa.text("SELECT code, id FROM assistance_type")).all())
+        # the files name no project: the import credits the Unassigned one
+        unassigned = db.session.scalar(sa.text("SELECT id FROM project WHERE code = 'UNASSIGNED'"))
         db.session.commit()
         now = datetime.now()
 
@@ -135,20 +137,22 @@ def time_executemany(url: str, returnees_path: Path, assistance_path: Path) -> f
                 ids[r[0]] = n
                 people.append((n, r[1], r[2], f"{r[1]} {r[2]}".casefold(), f"{r[2]} {r[1]}".casefold(), r[3],
                                day(r[4]), r[5] or None,
-                               r[6] or None, offices[r[7]], day(r[8]), r[9], False, r[0], now, now, 1))
+                               r[6] or None, offices[r[7]], day(r[8]), r[9], r[0], now, now, 1, unassigned))
         records = []
         with open(assistance_path, encoding="utf-8", newline="") as handle:
             rows = csv.reader(handle)
             next(rows)
             for r in rows:
                 records.append((ids[r[0]], types[r[1]], day(r[2]), r[3], r[4] or None, r[5] or None, r[6], r[7],
-                                now, now, 1))
+                                now, now, 1, unassigned))
         people_sql = ("INSERT INTO returnee (id, first_name, last_name, search_name, search_name_reversed, sex, "
                       "date_of_birth, "
-                      "personal_number, phone, field_office_id, return_date, returned_from, consent_given, "
-                      "external_id, created_at, updated_at, version) VALUES (" + ", ".join([mark] * 17) + ")")
+                      "personal_number, phone, field_office_id, return_date, returned_from, "
+                      "external_id, created_at, updated_at, version, return_project_id) VALUES ("
+                      + ", ".join([mark] * 17) + ")")
         records_sql = ("INSERT INTO assistance_record (returnee_id, type_id, provided_on, status, amount, currency, "
-                       "provider, notes, created_at, updated_at, version) VALUES (" + ", ".join([mark] * 11) + ")")
+                       "provider, notes, created_at, updated_at, version, project_id) VALUES ("
+                       + ", ".join([mark] * 12) + ")")
         raw = engine.raw_connection()
         try:
             cursor = raw.cursor()
