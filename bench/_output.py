@@ -162,22 +162,30 @@ def dbapi_conninfo(database_url: str, *, database: str | None = None) -> str:
 def machine_lines(database_url: str | None = None, command: list[str] | None = None) -> list[str]:
     """Where and when the figures below were measured: `MACHINE key text` lines."""
     memory = _memory_gib()
-    try:
-        load = " / ".join(f"{figure:.1f}" for figure in os.getloadavg())
-    except OSError:
-        load = "unknown"
     lines = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": " ".join(command if command is not None else ["python", *sys.orig_argv[1:]]),
         "cpu": _cpu_model(),
         "cores": str(os.cpu_count()),
         "ram": f"{memory:.0f} GiB" if memory else "unknown",
-        "load": f"{load} (1, 5, 15 min) at the start",
+        "load": f"{_load()} (1, 5, 15 min) at the start",
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "database": database_description(database_url),
     }
     return [f"MACHINE {key} {text}" for key, text in lines.items()]
+
+
+def _load() -> str:
+    try:
+        return " / ".join(f"{figure:.1f}" for figure in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def load_line() -> str:
+    """`MACHINE load_end ...`: the load average when a benchmark ends (the start's is among machine_lines)."""
+    return f"MACHINE load_end {_load()} (1, 5, 15 min) at the end"
 
 
 def print_machine(database_url: str | None = None, command: list[str] | None = None) -> None:

@@ -117,7 +117,7 @@ def machine_text(machine: dict) -> str:
     if "cpu" in machine:
         parts.append(f"{machine['cpu']}, {machine.get('cores', '?')} cores, {machine.get('ram', '?')} RAM")
     if "load" in machine:
-        parts.append(f"load {machine['load']}")
+        parts.append(f"load {machine['load']}" + (f", {machine['load_end']}" if "load_end" in machine else ""))
     if "database" in machine:
         parts.append(machine["database"])
     if "python" in machine:

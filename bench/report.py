@@ -21,7 +21,7 @@ import time
 from datetime import date
 
 from bench import dataset, naive_sql
-from bench._output import print_machine, print_ratio
+from bench._output import load_line, print_machine, print_ratio
 
 PERIOD = (date(2023, 1, 1), date(2025, 12, 31))
 #: issue 15: the country-wide report at most 0.35x the time of the naive queries
@@ -122,7 +122,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     options = parser.parse_args(argv)
     url = options.database_url or dataset.default_url()
     print_machine(url)
-    return run(url, options.returnees, options.records, options.rounds, rebuild=options.rebuild)
+    ratios = run(url, options.returnees, options.records, options.rounds, rebuild=options.rebuild)
+    print(load_line())
+    return ratios
 
 
 if __name__ == "__main__":
