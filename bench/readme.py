@@ -23,7 +23,7 @@ START, END = "<!-- speed:start -->", "<!-- speed:end -->"
 #: context words shown in the "size" column, in this order
 SIZE_KEYS = ("returnees", "records", "users", "rows")
 #: context words that say how a figure was measured rather than under which conditions
-TIME_KEYS = ("app_best", "naive_best", "median_ratio", "rounds")
+TIME_KEYS = ("app_best", "naive_best", "median_ratio", "paired_median", "rounds")
 
 
 def read_results(paths: list[Path]) -> list[dict]:
@@ -50,6 +50,8 @@ def _details(line: dict) -> str:
         )
     if "median_ratio" in context:
         words.append(f"median ratio {context['median_ratio']}")
+    if "paired_median" in context:
+        words.append(f"median of the rounds' ratios {context['paired_median']}")
     if "rounds" in context:
         words.append(f"{context['rounds']} rounds")
     shown = set(SIZE_KEYS) | set(TIME_KEYS) | {"database"}

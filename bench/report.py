@@ -101,11 +101,14 @@ def run(url: str, returnees: int, records: int, rounds: int, *, rebuild: bool = 
             print(f"small-count suppression and paragraph for the shared version: {shared_seconds:.2f} s")
             print(f"returned persons {report.returned_persons:,}; assisted persons {report.assisted_persons:,};"
                   " the same figures both ways")
+            paired = [app_time / naive_time for app_time, naive_time in zip(app_times, naive_times)]
+            print("app/naive round by round (each pair back to back): " + ", ".join(f"{r:.2f}" for r in paired))
             ratios[name] = app_best / naive_best
             print_ratio(name, "app/naive", ratios[name], target=TARGET if project is None else None,
                         database=data.dialect, returnees=data.returnees, records=data.records, rounds=rounds,
                         app_best=f"{app_best:.2f}s", naive_best=f"{naive_best:.2f}s",
-                        median_ratio=f"{app_median / naive_median:.2f}")
+                        median_ratio=f"{app_median / naive_median:.2f}",
+                        paired_median=f"{statistics.median(paired):.2f}")
     connection.close()
     return ratios
 
