@@ -140,7 +140,14 @@ def render(results: list[dict]) -> str:
                 f" | {line['context'].get('database', '-')} | {_size(line['context'])} | {_details(line)}"
                 f" | {result['file']} |"
             )
-    lines += scaling_rows(results)
+    scaling = scaling_rows(results)
+    lines += scaling
+    if scaling:
+        lines += [
+            "",
+            "The `x10 data` rows compare the best times of two separate runs, each under its own load (see"
+            " the load averages below): read them as roughly as absolute times.",
+        ]
     lines += ["", "Where and how each output was measured (files in `bench/results/`):", ""]
     for result in results:
         machine = result["machine"]
