@@ -11,7 +11,7 @@ PORT ?= 5000
 WORKERS ?= 2
 THREADS ?= 1
 
-.PHONY: run test serve worker migrate demo bench messages translations audit clean
+.PHONY: run test serve worker migrate demo bench bench-readme messages translations audit clean
 
 # The Georgian catalogue is compiled here (never committed): before the app runs and before the tests.
 KA_PO := caseapp/translations/ka/LC_MESSAGES/messages.po
@@ -87,6 +87,11 @@ audit: $(AUDIT_VENV)/.installed $(VENV)/.installed
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
+
+# The README's Speed section, rewritten from the outputs saved in bench/results/
+# (`python -m bench report ... | tee bench/results/<name>.txt`).
+bench-readme: $(VENV)/.installed
+	$(BIN)/python -m bench.readme
 
 # After adding or changing strings: extract them, add the new ones to the Georgian catalogue (empty, to be
 # translated) and list what is left; `make test` fails until every entry is translated and not fuzzy.

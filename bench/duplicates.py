@@ -1,7 +1,9 @@
-"""How long does a full duplicate scan of 100,000 returnees take? `python -m bench.duplicates [--returnees N]`.
+"""How long does a full duplicate scan of 100,000 returnees take? `python -m bench.duplicates [--returnees N]
+[--database-url postgresql+psycopg://...]`.
 
-Builds N invented returnees in a temporary SQLite file (bulk inserts): names drawn from Georgian first and
-last names, a third of them written in Georgian script, dates of birth over seventy years, a phone for most.
+Builds N invented returnees in a temporary SQLite file, or in the PostgreSQL database named (its public
+schema is DROPPED), with bulk inserts: names drawn from Georgian first and last names, a third of them written
+in Georgian script, dates of birth over seventy years, a phone for most.
 Among them, 1% are second records of another person: the name in the other script, a typo, the day and
 month of birth swapped, or the birth year one off. Then times `flask find-duplicates --format csv` end to
 end (reading every record, blocking, scoring, writing the CSV) and says how many planted pairs it found."""
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from bench._output import print_figure, print_machine, print_ratio
 from caseapp import create_app
 from caseapp.extensions import db
 from caseapp.names import GEORGIAN_TO_LATIN
@@ -150,14 +153,18 @@ def build(count: int) -> set[tuple[int, int]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--returnees", type=int, default=100_000)
-    count = parser.parse_args(argv).returnees
+    parser.add_argument("--database-url", help="PostgreSQL database to use (its public schema is dropped)")
+    options = parser.parse_args(argv)
+    count = options.returnees
     folder = Path(tempfile.mkdtemp(prefix="caseapp-bench-"))
+    url = options.database_url or f"sqlite:///{folder / 'bench.sqlite'}"
+    print_machine(url)
+    if options.database_url:
+        from bench.import_bench import fresh_app
+
+        fresh_app(url)  # an empty, migrated schema
     app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite'}",
-            "SECRET_KEY": "bench",
-            "SQLITE_CREATE": True,
-        }
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "SQLITE_CREATE": True, "DATABASE_STATEMENT_TIMEOUT": 0}
     )
     from flask_migrate import upgrade
 
@@ -178,6 +185,15 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"find-duplicates: {len(found):,} likely pairs in {seconds:.1f} s; "
         f"{len(found & planted):,} of the {len(planted):,} planted pairs found"
+    )
+    database = "sqlite" if url.startswith("sqlite") else "postgresql"
+    print_figure("duplicates.scan", seconds, "s", database=database, returnees=count)
+    print_ratio(
+        "duplicates.planted_found",
+        "found/planted",
+        len(found & planted) / max(len(planted), 1),
+        database=database,
+        returnees=count,
     )
 
 
