@@ -30,9 +30,14 @@ def test_report_benchmark_runs_on_the_test_database_and_the_app_agrees_with_the_
     assert "reusing the" in output
     lines = [parse_line(line) for line in output.splitlines() if line.startswith(("RATIO", "FIGURE"))]
     names = [(line["name"], line.get("quotient")) for line in lines]
-    assert names == [("dataset.load", None), ("dataset.analytics_rebuild", None),
-                     ("report.country_wide", "app/naive"), ("report.country_wide", "app/own_sql_bare"),
-                     ("report.one_project", "app/naive"), ("report.one_project", "app/own_sql_bare")]
+    assert names == [
+        ("dataset.load", None),
+        ("dataset.analytics_rebuild", None),
+        ("report.country_wide", "app/naive"),
+        ("report.country_wide", "app/own_sql_bare"),
+        ("report.one_project", "app/naive"),
+        ("report.one_project", "app/own_sql_bare"),
+    ]
     country_wide = lines[2]
     assert country_wide["quotient"] == "app/naive" and country_wide["target"] == 0.35
     assert country_wide["context"]["database"] == dataset.dialect_of(url)
