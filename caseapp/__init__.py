@@ -178,7 +178,7 @@ def set_transaction_mode() -> None:
 def register_blueprints(app: Flask) -> None:
     from caseapp.admin.cli import register_admin_commands
     from caseapp.admin.views import bp as admin_bp
-    from caseapp.analytics.cli import register_analytics_commands
+    from caseapp.analytics import register_analytics
     from caseapp.assessments.views import bp as assessments_bp
     from caseapp.assistance.views import bp as assistance_bp
     from caseapp.auditlog.views import bp as auditlog_bp
@@ -236,10 +236,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rss_bp)
     register_rss_commands(app)
     register_admin_commands(app)
-    register_analytics_commands(app)
     register_demo_commands(app)
     register_jobs(app)  # before the features that register job kinds
     register_imports(app)
+    register_analytics(app)
     register_report_commands(app)
     register_indicator_commands(app)
     register_backup_commands(app)

@@ -149,6 +149,8 @@ ROUTES = [
     ("GET", "/jobs/{j}", dict(anonymous=302, caseworker=404, supervisor=200, manager=404, admin=200)),
     ("GET", "/jobs/{j}.json", dict(anonymous=302, caseworker=404, supervisor=200, manager=404, admin=200)),
     ("GET", "/jobs/{j}/file", dict(anonymous=302, caseworker=404, supervisor=404, manager=404, admin=404)),
+    # the analytics rebuild, as a job: administrators only
+    ("POST", "/analytics/rebuild", dict(anonymous=302, caseworker=403, supervisor=403, manager=403, admin=302)),
     # consent per purpose, the person's own data, the named list for a donor (h16b)
     ("GET", "/returnees/{r}/consent", dict(anonymous=302, caseworker=200, supervisor=200, manager=403, admin=200)),
     # an empty consent form comes back with its errors next to the fields

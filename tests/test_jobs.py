@@ -261,3 +261,29 @@ def test_the_command_line_lists_and_watches_jobs(app, make, runner, test_kinds):
     assert listing.exit_code == 0 and f"{job_id:>6}  test-count" in listing.output and "done" in listing.output
     watched = runner.invoke(args=["jobs", "watch", str(job_id)])
     assert watched.exit_code == 0 and f"Job {job_id}: done." in watched.output
+
+
+def test_the_analytics_rebuild_runs_as_an_administrator_s_job_once_at_a_time(app, make, login, client, runner):
+    from caseapp.analytics.jobs import REBUILD
+    from caseapp.analytics.services import analytics_differences
+
+    admin = make.user(Role.ADMIN)
+    make.record(make.returnee("Gori"))
+    login(admin)
+    page = client.get("/jobs/")
+    assert b"/analytics/rebuild" in page.data
+    first = client.post("/analytics/rebuild")
+    again = client.post("/analytics/rebuild")  # while the first waits: the same job, not a second one
+    assert first.status_code == again.status_code == 302 and first.location == again.location
+    job = db.session.scalar(sa.select(Job).where(Job.kind == REBUILD))
+    assert first.location.endswith(f"/jobs/{job.id}")
+    assert run_in_worker(app, job.id) == JobStatus.DONE
+    done = job_row(job.id)
+    assert done.result == {"persons": 1, "rows": 1} and done.progress_done == done.progress_total
+    assert not analytics_differences()
+    # on the command line: asked for, then followed with a bar (the worker is not running here: the bar waits)
+    refused = runner.invoke(args=["analytics", "rebuild", "--background"])
+    assert refused.exit_code != 0 and "--user" in refused.output
+    not_admin = make.user(Role.SUPERVISOR, "Gori")
+    refused = runner.invoke(args=["analytics", "rebuild", "--background", "--user", not_admin.username])
+    assert refused.exit_code != 0 and "not an active administrator" in refused.output
