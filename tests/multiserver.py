@@ -33,9 +33,12 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+import gunicorn
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-#: seconds a server may take to answer /healthz after it was started
-START_TIMEOUT = 30
+#: seconds a server may take to answer /healthz after it was started (a few on an idle machine; far more on
+#: a busy one, and waiting longer costs nothing when all is well)
+START_TIMEOUT = 120
 
 
 def server_ports(count: int) -> list[int]:
@@ -118,6 +121,8 @@ def app_servers(
                 sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", "2",
                 "--bind", f"127.0.0.1:{port}", "caseapp:create_app()",
             ]  # fmt: skip
+            if gunicorn.version_info >= (27,):
+                command.append("--no-control-socket")  # else every server on this host shares ~/.gunicorn/gunicorn.ctl
             with log.open("wb") as output:
                 process = subprocess.Popen(
                     command,

@@ -113,7 +113,7 @@ def invent_row(table: sa.Table) -> None:
 def _plain_value(column_type):
     if isinstance(column_type, sa.Enum):
         return column_type.enums[0]
-    samples = [(sa.Boolean, True), (sa.Integer, 1), (sa.Numeric, Decimal("1.00")),
+    samples = [(sa.Boolean, True), (sa.Integer, 1), (sa.Numeric, Decimal("1.00")), (sa.Float, 1.5),
                (sa.DateTime, datetime(2026, 1, 2, 3, 4)), (sa.Date, date(2026, 1, 2)), (sa.JSON, {"seed": 1}),
                (sa.LargeBinary, b"seed"), (sa.Float, 1.5), (sa.Uuid, uuid.UUID(int=1)), (sa.String, "seed")]
     return next(value for kind, value in samples if isinstance(column_type, kind))
