@@ -115,7 +115,7 @@ def _plain_value(column_type):
         return column_type.enums[0]
     samples = [(sa.Boolean, True), (sa.Integer, 1), (sa.Numeric, Decimal("1.00")), (sa.Float, 1.5),
                (sa.DateTime, datetime(2026, 1, 2, 3, 4)), (sa.Date, date(2026, 1, 2)), (sa.JSON, {"seed": 1}),
-               (sa.LargeBinary, b"seed"), (sa.Float, 1.5), (sa.Uuid, uuid.UUID(int=1)), (sa.String, "seed")]
+               (sa.LargeBinary, b"seed"), (sa.Uuid, uuid.UUID(int=1)), (sa.String, "seed")]
     return next(value for kind, value in samples if isinstance(column_type, kind))
 
 
