@@ -201,6 +201,23 @@ class Browser:
         body = urllib.parse.urlencode(fields, doseq=True).encode()
         return self._open(urllib.request.Request(url, data=body, method="POST"))
 
+    def post_files(self, url: str, fields: dict, files: dict[str, tuple[str, bytes]]) -> Page:
+        """A multipart form (an upload): fields, and files as name -> (file name, content)."""
+        boundary = secrets.token_hex(16)
+        parts = []
+        for name, value in fields.items():
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        for name, (file_name, content) in files.items():
+            head = (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{file_name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            )
+            parts.append(head.encode() + content + b"\r\n")
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        request = urllib.request.Request(url, data=body, method="POST")
+        request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+        return self._open(request)
+
     def _open(self, request: urllib.request.Request) -> Page:
         try:
             with self.opener.open(request, timeout=20) as answer:

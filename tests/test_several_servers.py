@@ -17,6 +17,7 @@ from caseapp.extensions import db
 from caseapp.returnees.models import Returnee
 from tests.factories import PASSWORD
 from tests.multiserver import Browser, app_servers
+from tests.test_imports import returnee_row
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -132,3 +133,25 @@ def test_an_administrators_rename_shows_on_the_other_server_at_once(servers, mak
     )
     assert saved.path == "/admin/choices"
     assert "No contact any more" in browser.get(b.url + "/admin/choices").text
+
+
+def test_an_upload_previewed_on_one_server_is_imported_on_the_other(servers, make):
+    a, b = servers
+    make.user(Role.SUPERVISOR, "Gori", username="tamar")
+    browser = Browser()
+    browser.log_in(a, "tamar", PASSWORD)
+    form = browser.get(a.url + "/imports/")
+    columns = list(returnee_row("GO-1"))
+    lines = [",".join(columns)] + [",".join(returnee_row(f"GO-{n}")[c] for c in columns) for n in (1, 2)]
+    preview = browser.post_files(
+        a.url + "/imports/", form.hidden_fields(), {"returnees": ("office.csv", "\r\n".join(lines).encode())}
+    )
+    assert preview.status == 200 and "/imports/pending/" in preview.text, preview.text[:2000]
+    token = preview.text.split("/imports/pending/", 1)[1][:32]
+
+    confirmed = browser.post(b.url + f"/imports/pending/{token}", preview.hidden_fields())  # the other server
+    assert confirmed.status == 200 and confirmed.path.startswith("/imports/"), confirmed.text[:2000]
+    assert sorted(db.session.scalars(sa.select(Returnee.external_id))) == ["GO-1", "GO-2"]
+    # the upload is gone from the database once imported: a repeat on the first server finds nothing to import
+    assert browser.post(a.url + f"/imports/pending/{token}", preview.hidden_fields()).status in (200, 404)
+    assert sorted(db.session.scalars(sa.select(Returnee.external_id))) == ["GO-1", "GO-2"]
