@@ -96,7 +96,8 @@ def test_a_failing_job_is_recorded_failed_with_its_message(app, make, test_kinds
     db.session.commit()
     assert run_in_worker(app, crash.id) == JobStatus.FAILED
     assert run_in_worker(app, refusal.id) == JobStatus.FAILED
-    assert job_row(crash.id).message == "The job failed: the disk is full"
+    message = job_row(crash.id).message  # the error itself (it may quote personal data) stays in the log
+    assert message.startswith("The job failed because of an error") and "disk" not in message
     assert (job_row(refusal.id).message, job_row(refusal.id).result) == (
         "The file is not a spreadsheet.",
         {"why": "test"},
@@ -136,6 +137,13 @@ def test_a_job_left_running_by_a_dead_worker_runs_again_then_is_failed_saying_so
     db.session.execute(sa.update(Job).where(Job.id == alive_elsewhere.id).values(heartbeat_at=silent))
     db.session.commit()
     assert recover_abandoned_jobs() == [alive_elsewhere.id]
+    # a job of a worker alive on this host runs on, however late its heartbeat (on SQLite a heartbeat waits
+    # while a long job holds the write lock): it is not taken from it and run a second time
+    busy = running("test-count", worker=f"{socket.gethostname()} {os.getpid()}")
+    busy.heartbeat_at = silent
+    db.session.add(busy)
+    db.session.commit()
+    assert recover_abandoned_jobs() == [] and job_row(busy.id).status == JobStatus.RUNNING
 
 
 def test_a_large_upload_is_checked_and_imported_by_the_worker_one_import_at_a_time(

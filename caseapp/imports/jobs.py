@@ -34,6 +34,7 @@ from caseapp.jobs.registry import JobKind, register
 from caseapp.jobs.services import SWEEPERS, JobFailed, JobRun
 from caseapp.offices.models import FieldOffice
 from caseapp.spreadsheets import RowTally, csv_text
+from caseapp.timeutil import utcnow
 
 CHECK = "import-check"
 IMPORT = "import"
@@ -110,6 +111,9 @@ def _check(run: JobRun) -> dict[str, Any]:
         upload = _upload_of(run)
         files = sorted(upload.names.values())
         upload.problems_csv = problems_csv(outcome)
+        # the hour to confirm in starts when the preview is ready, not when the file arrived (a large file's
+        # check can take many minutes)
+        upload.created_at = utcnow()
         record_read(
             owner,
             AuditAction.IMPORT_PREVIEW,

@@ -47,6 +47,7 @@ from caseapp.offices.models import FieldOffice
 from caseapp.pagination import count_rows
 from caseapp.spreadsheets import RowTally, download
 from caseapp.submissions import answer_repeat, late_claim, mark_saved, submitted_once
+from caseapp.timeutil import utcnow
 from caseapp.unit_of_work import attempt, write_now, writes_in_own_transactions
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -172,6 +173,8 @@ def _confirm_in_background(upload: PendingUpload):
             flash(_("Another import or undo is running right now. Nothing was written: try again when it has "
                     "finished."), "danger")
             return redirect(url_for("imports.index"))
+        # the upload lives on until the worker has imported it (an hour more: it waits its turn in the queue)
+        db.session.merge(upload).created_at = utcnow()
         # checked twice and imported: the bar counts the rows once for the check, once for the writing
         job = ask_for_job(current_user, IMPORT, {"upload_id": upload.id}, total=2 * upload.rows)
         if claim is not None and not claim.claim(job):

@@ -221,9 +221,17 @@ def run_job(job_id: int, worker: str | None = None) -> JobStatus | None:
         return _finish(run, JobStatus.FAILED, failure.message, failure.result)
     except Exception as error:
         db.session.rollback()
-        logger.exception("Job %d (%s) failed", job_id, run.kind)
+        # The error's own text stays in the server's log: it may quote SQL and its values (an import's rows:
+        # personal data), and the job page is read by the office's supervisors and the administrators too.
+        logger.exception("Job %d (%s) failed: %s", job_id, run.kind, type(error).__name__)
         return _finish(
-            run, JobStatus.FAILED, _("The job failed: %(error)s", error=str(error) or type(error).__name__), None
+            run,
+            JobStatus.FAILED,
+            _(
+                "The job failed because of an error in the application (job %(id)d; the details are in the server's log).",
+                id=job_id,
+            ),
+            None,
         )
     finally:
         heartbeat.stopped.set()
@@ -254,6 +262,10 @@ def _finish(run: JobRun, status: JobStatus, message: str | None, result: dict | 
 # --- never lost ---------------------------------------------------------------------------------------------
 
 
+def _on_this_host(worker: str | None) -> bool:
+    return bool(worker) and worker.rpartition(" ")[0] == socket.gethostname()
+
+
 def _worker_alive(worker: str | None) -> bool:
     """Whether the worker named "host pid" still runs, as far as this host can tell (another host's: yes)."""
     if not worker:
@@ -279,8 +291,14 @@ def recover_abandoned_jobs() -> list[int]:
     with database.read_only(), sa.orm.Session(bind=db.engine) as reader:
         running = list(reader.scalars(select(Job).where(Job.status == JobStatus.RUNNING)))
         reader.expunge_all()
+    # On this host the worker's process decides: alive, its job runs on, however late its heartbeat (on SQLite
+    # a heartbeat waits while a long job holds the write lock). Another host's worker is judged by its
+    # heartbeat alone.
     abandoned = [
-        job for job in running if job.heartbeat_at is None or job.heartbeat_at < stale or not _worker_alive(job.worker)
+        job
+        for job in running
+        if not _worker_alive(job.worker)
+        or (not _on_this_host(job.worker) and (job.heartbeat_at is None or job.heartbeat_at < stale))
     ]
     for job in abandoned:
         _recover(job)
