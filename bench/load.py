@@ -446,6 +446,9 @@ def main(argv: list[str] | None = None) -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="caseapp-load-"))
     database_url = args.database_url or f"sqlite:///{folder / 'load.sqlite'}"
+    from bench._output import load_line, print_machine
+
+    print_machine(database_url, ["python", "-m", "bench.load", *(argv if argv is not None else sys.argv[1:])])
     kind = database_kind(database_url)
     env = server_environment(folder, database_url)
     started = time.perf_counter()
@@ -488,6 +491,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
     finally:
         server.stop()
+    print(load_line(), flush=True)
 
 
 if __name__ == "__main__":

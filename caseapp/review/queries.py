@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import abort, current_app, g
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, literal_column, or_, select
 from sqlalchemy.orm import selectinload
 
 from caseapp.assistance.budget import budget_overruns
@@ -161,11 +161,13 @@ def reviews_awaiting_answer_query(user: User):
 
 
 def my_requests_query(user: User):
-    """Requests this user recorded or made, still pending or decided (newest first)."""
+    """Requests this user recorded or made, still pending or decided (newest first). The office is checked on
+    each record's returnee, never used to find the records: `+ 0` keeps SQLite's planner from reading every
+    returnee of the office through its office index (the menu's badge counts these on every page)."""
     return (
         select(AssistanceRecord)
         .join(Returnee, Returnee.id == AssistanceRecord.returnee_id)
-        .where(Returnee.field_office_id == office_scope(user),
+        .where(Returnee.field_office_id + literal_column("0") == office_scope(user),
                or_(AssistanceRecord.recorded_by_id == user.id, AssistanceRecord.requested_by_id == user.id),
                or_(AssistanceRecord.status.in_([AssistanceStatus.REQUESTED, AssistanceStatus.APPROVED,
                                                 AssistanceStatus.REJECTED]),
