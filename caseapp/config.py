@@ -108,6 +108,8 @@ class DefaultConfig:
     DATABASE_CONNECT_TIMEOUT = 5
     #: seconds a PostgreSQL statement may run before it is cancelled (the migrations have no limit)
     DATABASE_STATEMENT_TIMEOUT = 10
+    #: ... except a report's aggregate queries (read only): at 10 million records one of them may take longer
+    REPORT_STATEMENT_TIMEOUT = 60
     #: seconds a SQLite writer waits for another writer's lock before the user gets "try again"
     SQLITE_BUSY_TIMEOUT = 10
     #: SQLite durability: FULL (a confirmed write survives a power cut), or NORMAL (faster; may lose the

@@ -41,6 +41,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, String, case, cast, distinct, exists, func, literal_column, select, text
 from sqlalchemy.orm import aliased
@@ -511,6 +512,8 @@ def build_report(filters: ReportFilters) -> Report:
     """All figures of a report, in a fixed, small number of aggregate queries."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
+        timeout_ms = int(float(current_app.config.get("REPORT_STATEMENT_TIMEOUT", 60)) * 1000)
+        db.session.execute(text(f"SET LOCAL statement_timeout = {timeout_ms}"))
     types = load_catalog()
     groups, office_names = report_groups(filters)
     report = Report(filters=filters, types=types, groups=groups, office_names=office_names)
