@@ -6,6 +6,7 @@ the database for its owner to download."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from flask import url_for
@@ -46,7 +47,16 @@ PREVIEW_PROBLEMS = 50
 # --- the outcome of a check, kept with the job for the preview page ------------------------------------------
 
 
+#: PostgreSQL keeps no NUL character in text or JSON; a cell holding one (a problem of the file, named in the
+#: preview) is shown with the symbol for it
+NUL, NUL_SHOWN = "\x00", "\u2400"
+
+
 def preview_of(outcome: ImportOutcome) -> dict[str, Any]:
+    return json.loads(json.dumps(_preview_of(outcome)).replace("\\u0000", "\\u2400"))
+
+
+def _preview_of(outcome: ImportOutcome) -> dict[str, Any]:
     return {
         "counts": outcome.counts,
         "problem_count": outcome.problem_count,
@@ -79,7 +89,7 @@ def problems_csv(outcome: ImportOutcome) -> str:
     return csv_text(
         ["table", "row", "column", "value", "problem"],
         ([p.table, p.row, p.column, p.value, p.message] for p in outcome.problems),
-    )
+    ).replace(NUL, NUL_SHOWN)
 
 
 # --- the kinds ----------------------------------------------------------------------------------------------
