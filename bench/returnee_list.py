@@ -16,6 +16,7 @@ import argparse
 import html
 import random
 import statistics
+import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta
@@ -129,6 +130,10 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     count = options.returnees
     app, backend = _app(options.database_url)
+    from bench._output import print_machine
+
+    print_machine(app.config["SQLALCHEMY_DATABASE_URI"],
+                  ["python", "-m", "bench.returnee_list", *(argv if argv is not None else sys.argv[1:])])
     from flask_migrate import upgrade
 
     with app.app_context():
@@ -171,9 +176,13 @@ def main(argv: list[str] | None = None) -> None:
             ratios.append((f"{'admin' if username == 'adm' else 'caseworker'}"
                            f"{'' if sort_label == 'by name' else ' ' + sort_label.replace(' ', '_')}",
                            deepest / times["first"]))
+    from bench._output import load_line, print_ratio
+
     for who, ratio in ratios:
-        print(f"RATIO returnee_list.deepest/first {who} {ratio:.2f} (target <= 1.5) database={backend} "
-              f"returnees={count:,}")
+        user, _space, order = who.partition(" ")
+        print_ratio("returnee_list", "deepest/first", ratio, target=1.5, user=user, order=order or "by_name",
+                    database=backend, returnees=count)
+    print(load_line())
 
 
 if __name__ == "__main__":
